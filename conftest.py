@@ -1,0 +1,108 @@
+"""Shared test set-up: personas, and the traceability recorder behind `make trace`."""
+
+import json
+import os
+
+import pytest
+
+# -- traceability: which SPEC IDs each test proves, and whether it passed -------------------
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        ids = [i for m in item.iter_markers("req") for i in m.args]
+        if ids:
+            item.user_properties.append(("req", ids))
+
+
+def pytest_runtest_logreport(report):
+    path = os.environ.get("ANXIN_TRACE_FILE")
+    if not path:
+        return
+    ids = next((v for k, v in report.user_properties if k == "req"), None)
+    if not ids:
+        return
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        outcome = report.outcome
+        if report.when == "setup" and outcome == "skipped":
+            outcome = "skipped"
+        line = {
+            "test": report.nodeid,
+            "run": os.environ.get("ANXIN_TRACE_LABEL", ""),
+            "req": ids,
+            "outcome": outcome,
+        }
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(line) + "\n")
+
+
+# -- personas (Healthchecks' Alice/Bob/Charlie) -------------------------------------------
+
+
+@pytest.fixture
+def store(db):
+    from anxin.accounts.services import store_create
+
+    return store_create(name="朝阳店", short_code="BJ01")
+
+
+@pytest.fixture
+def other_store(db):
+    from anxin.accounts.services import store_create
+
+    return store_create(name="浦东店", short_code="SH01")
+
+
+def _persona(username, store, role_key):
+    from anxin.accounts.services import role_assign, user_create
+
+    user = user_create(
+        username=username, password="correct horse battery staple", full_name=username
+    )
+    role_assign(user=user, store=store, role_key=role_key)
+    return user
+
+
+@pytest.fixture
+def make_persona(db):
+    return _persona
+
+
+@pytest.fixture
+def front_desk(store):
+    return _persona("frontdesk", store, "front_desk")
+
+
+@pytest.fixture
+def practitioner(store):
+    return _persona("practitioner_a", store, "practitioner")
+
+
+@pytest.fixture
+def practitioner_b(store):
+    return _persona("practitioner_b", store, "practitioner")
+
+
+@pytest.fixture
+def manager(store):
+    return _persona("manager", store, "store_manager")
+
+
+@pytest.fixture
+def finance(store):
+    return _persona("finance", store, "finance")
+
+
+@pytest.fixture
+def auditor(store):
+    return _persona("auditor", store, "auditor")
+
+
+@pytest.fixture
+def admin_user(store):
+    return _persona("admin", store, "system_admin")
+
+
+@pytest.fixture
+def other_manager(other_store):
+    return _persona("other_manager", other_store, "store_manager")

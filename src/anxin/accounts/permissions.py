@@ -1,0 +1,37 @@
+"""Permission names, declared once; roles are data that grant a set of them per store.
+
+The security core turns these into the full policy table (role × record × action × scope).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+MANAGE_CATEGORIES = "core.manage_categories"
+VIEW_ORG = "org.view"
+MANAGE_ORG = "org.manage"
+MANAGE_ACCOUNTS = "accounts.manage"
+
+PERMISSIONS = {
+    MANAGE_CATEGORIES: _("Maintain the category code tables"),
+    VIEW_ORG: _("See the organisation: departments and posts"),
+    MANAGE_ORG: _("Maintain the organisation: departments and posts"),
+    MANAGE_ACCOUNTS: _("Manage accounts and role assignments"),
+}
+
+# The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).
+DEFAULT_ROLES: dict[str, tuple] = {
+    "front_desk": (_("Front desk"), [VIEW_ORG]),
+    "practitioner": (_("Practitioner"), [VIEW_ORG]),
+    "store_manager": (_("Store manager"), [VIEW_ORG, MANAGE_ORG]),
+    "hr": (_("Human resources"), [VIEW_ORG, MANAGE_ORG]),
+    "attendance_clerk": (_("Attendance clerk"), [VIEW_ORG]),
+    "finance": (_("Finance"), [VIEW_ORG]),
+    "marketing": (_("Marketing"), [VIEW_ORG]),
+    "equipment_manager": (_("Equipment manager"), [VIEW_ORG]),
+    "purchasing": (_("Purchasing"), [VIEW_ORG]),
+    "information_officer": (_("Information officer"), [VIEW_ORG, MANAGE_CATEGORIES]),
+    "auditor": (_("Auditor / supervisor"), [VIEW_ORG]),
+    "system_admin": (
+        _("System administrator"),
+        [VIEW_ORG, MANAGE_ORG, MANAGE_CATEGORIES, MANAGE_ACCOUNTS],
+    ),
+}

@@ -1,0 +1,213 @@
+"""Settings shared by every environment; the others differ only by what the environment says."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from anxin.config.datadir import data_dir, secret_file
+
+PACKAGE_DIR = Path(__file__).resolve().parents[2]
+DATA_DIR = data_dir()
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or secret_file(DATA_DIR, "secret_key", 50)
+# The master key wraps the data keys of the encrypted fields (security core).
+ANXIN_MASTER_KEY = os.environ.get("ANXIN_MASTER_KEY") or secret_file(DATA_DIR, "master.key", 32)
+
+DEBUG = False
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("ANXIN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
+]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("ANXIN_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "anxin.core",
+    "anxin.accounts",
+    "anxin.org",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "template_partials",
+    "huey.contrib.djhuey",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "anxin.core.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "anxin.accounts.middleware.CurrentStoreMiddleware",
+]
+CSRF_FAILURE_VIEW = "anxin.core.views.csrf_failure"
+
+ROOT_URLCONF = "anxin.config.urls"
+WSGI_APPLICATION = "anxin.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "anxin.core.context_processors.shell",
+            ],
+        },
+    }
+]
+
+
+def database_config() -> dict:
+    """SQLite in the data directory by default; PostgreSQL (or another) through DATABASE_URL."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        try:
+            config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        except (ValueError, KeyError) as exc:
+            raise ImproperlyConfigured(
+                f"DATABASE_URL is not a usable database address ({exc}). "
+                "Example: postgres://user:password@127.0.0.1:5432/anxin"
+            ) from exc
+        if not config.get("ENGINE"):
+            raise ImproperlyConfigured("DATABASE_URL names no known database engine.")
+        if config["ENGINE"].endswith("postgresql"):
+            # Row locks plus READ COMMITTED are what the code allocator relies on.
+            config.setdefault("OPTIONS", {})
+        return config
+    return sqlite_config(DATA_DIR / "anxin.sqlite3")
+
+
+def sqlite_config(path: Path) -> dict:
+    """SQLite in WAL mode; IMMEDIATE transactions so concurrent writers queue instead of failing."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;"
+                "PRAGMA busy_timeout=30000;"
+            ),
+        },
+    }
+
+
+DATABASES = {"default": database_config()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [
+    ("zh-hans", "简体中文"),
+    ("zh-hant", "繁體中文"),
+    ("en", "English"),
+]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = os.environ.get("ANXIN_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "media")},
+    },
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+HUEY = {
+    "huey_class": "huey.SqliteHuey",
+    "name": "anxin",
+    "filename": str(DATA_DIR / "tasks.sqlite3"),
+    "immediate": False,
+    "consumer": {"workers": 2, "worker_type": "thread"},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("ANXIN_LOG_LEVEL", "INFO")},
+}
+
+
+def code_widths(raw: str) -> dict[str, int]:
+    """Parse ``ANXIN_CODE_WIDTHS`` such as ``KH=5,YY=5`` into serial widths per family."""
+    widths: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        family, sep, width = part.partition("=")
+        if not sep or not width.strip().isdigit():
+            raise ImproperlyConfigured(
+                f"ANXIN_CODE_WIDTHS: '{part}' is not of the form FAMILY=WIDTH, e.g. KH=5"
+            )
+        widths[family.strip().upper()] = int(width)
+    return widths
+
+
+ANXIN_CODE_WIDTHS = code_widths(os.environ.get("ANXIN_CODE_WIDTHS", ""))
+ANXIN_BENCH = os.environ.get("ANXIN_BENCH") == "1"
+
+MESSAGE_TAGS_VERBOSE = {"error": _("Error"), "success": _("Done"), "warning": _("Warning")}

@@ -1,0 +1,21 @@
+"""The test suite: a throw-away data directory, fast hashing, tasks run inline."""
+
+import os
+import tempfile
+
+os.environ.setdefault("ANXIN_DATA_DIR", tempfile.mkdtemp(prefix="anxin-test-"))
+
+from .base import *  # noqa: F403
+from .base import DATA_DIR, DATABASES, HUEY, sqlite_config
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory: concurrency tests need WAL and several connections.
+    DATABASES["default"] = sqlite_config(DATA_DIR / "anxin.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+HUEY = {**HUEY, "immediate": True}

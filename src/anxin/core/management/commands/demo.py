@@ -1,0 +1,76 @@
+import secrets
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from anxin.accounts.models import Store
+from anxin.accounts.services import role_assign, roles_ensure_defaults, store_create, user_create
+from anxin.core.demo import DemoRandom
+from anxin.core.seeding import categories_ensure_defaults
+
+from ._util import require_migrated
+
+SCALES = {"small": 1, "store": 1, "chain": 3}
+STORE_NAMES = ["安信盲人按摩中心·朝阳店", "安信盲人按摩中心·海淀店", "安信养生馆·浦东店"]
+STORE_CODES = ["BJ01", "BJ02", "SH01"]
+# One demo account per default role: username -> role key. Chain-wide roles see every store.
+DEMO_ACCOUNTS = {
+    "frontdesk": "front_desk",
+    "practitioner": "practitioner",
+    "manager": "store_manager",
+    "hr": "hr",
+    "attendance": "attendance_clerk",
+    "finance": "finance",
+    "marketing": "marketing",
+    "equipment": "equipment_manager",
+    "purchasing": "purchasing",
+    "infosec": "information_officer",
+    "auditor": "auditor",
+    "admin": "system_admin",
+}
+CHAIN_WIDE = {"information_officer", "auditor", "system_admin", "finance", "hr"}
+
+
+class Command(BaseCommand):
+    help = "Load deterministic demo data: stores, one account per role, category tables."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=sorted(SCALES), default="small")
+        parser.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args, scale, seed, **options):
+        require_migrated()
+        if Store.objects.exists():
+            raise CommandError(
+                "this database already has stores; demo data loads only into an empty one."
+            )
+        accounts = load_demo(scale=scale, seed=seed)
+        self.stdout.write(self.style.SUCCESS(f"Demo data loaded (scale {scale}, seed {seed})."))
+        self.stdout.write("Demo accounts (passwords are shown only now; only hashes are stored):")
+        for username, role, password in accounts:
+            self.stdout.write(f"  {username:<14} {password}   {role}")
+
+
+@transaction.atomic
+def load_demo(*, scale: str, seed: int) -> list[tuple[str, str, str]]:
+    rnd = DemoRandom(seed)
+    roles = {r.key: r for r in roles_ensure_defaults()}
+    stores = [
+        store_create(
+            name=STORE_NAMES[i],
+            short_code=STORE_CODES[i],
+            phone=f"010-{rnd.randrange(10**7, 10**8)}",
+        )
+        for i in range(SCALES[scale])
+    ]
+    categories_ensure_defaults()
+    accounts = []
+    for username, role_key in DEMO_ACCOUNTS.items():
+        password = secrets.token_urlsafe(12)
+        user = user_create(
+            username=username, password=password, full_name=rnd.person_name(), phone=rnd.mobile()
+        )
+        for store in stores if role_key in CHAIN_WIDE else stores[:1]:
+            role_assign(user=user, store=store, role_key=role_key)
+        accounts.append((username, str(roles[role_key].label), password))
+    return accounts

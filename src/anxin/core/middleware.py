@@ -1,0 +1,14 @@
+import uuid
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (logged with each use of personal data, echoed in a header)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = uuid.uuid4().hex
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        return response
