@@ -1,11 +1,14 @@
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 urlpatterns = [
     path("", include("anxin.core.urls")),
     path("accounts/", include("anxin.accounts.urls")),
     path("org/", include("anxin.org.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language can be chosen before logging in.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
 
 if settings.ANXIN_BENCH:

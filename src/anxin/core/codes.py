@@ -155,20 +155,22 @@ _UPDATE = (
 
 def _next_serial(prefix: str, scope: str, limit: int) -> int | None:
     """Advance the counter in one statement; None when the range is used up."""
-    for _attempt in range(2):
+    for _attempt in range(3):
         with connection.cursor() as cursor:
             cursor.execute(_UPDATE, [prefix, scope, limit])
             row = cursor.fetchone()
         if row is not None:
             return row[0]
-        if CodeSequence.objects.filter(family=prefix, scope=scope).exists():
+        # Either the range is used up, or this scope has no counter yet. Decide by the value,
+        # not by the row's existence: a concurrent creator may have just committed the row.
+        if CodeSequence.objects.filter(family=prefix, scope=scope, last_serial__gte=limit).exists():
             return None
-        # First code of this scope: create the counter; a concurrent creator may win the race,
-        # which is fine (ON CONFLICT DO NOTHING), then advance it.
+        # First code of this scope: create the counter (ON CONFLICT DO NOTHING, so a concurrent
+        # creator may win the race), then advance it.
         CodeSequence.objects.bulk_create(
             [CodeSequence(family=prefix, scope=scope, last_serial=0)], ignore_conflicts=True
         )
-    return None
+    raise CodeError(_("The code counter could not be advanced; try again."))
 
 
 def parse_code(text: str) -> tuple[CodeFamily, dict[str, str]]:

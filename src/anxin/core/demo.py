@@ -86,10 +86,17 @@ class DemoRandom(random.Random):
         return today - dt.timedelta(days=days)
 
     def id_number(self, *, birth: dt.date, female: bool) -> str:
-        """An 18-digit resident ID number with a valid check digit (GB 11643-1999)."""
+        """An 18-digit resident ID number with a valid check digit (GB 11643-1999), from a
+        region that existed on the birth date (python-stdnum checks that too)."""
         seq = self.randrange(0, 500) * 2 + (0 if female else 1)
-        body = f"{self.choice(REGIONS)}{birth:%Y%m%d}{seq:03d}"
-        return body + ric.calc_check_digit(body)
+        regions = list(REGIONS)
+        self.shuffle(regions)
+        for region in [*regions, "110101"]:
+            body = f"{region}{birth:%Y%m%d}{seq:03d}"
+            number = body + ric.calc_check_digit(body + "0")  # it expects the check-digit slot
+            if ric.is_valid(number):
+                return number
+        return number
 
 
 # The standard category tables a new shop starts with (COD-3); the business edits them.

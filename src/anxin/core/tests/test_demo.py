@@ -1,0 +1,76 @@
+import datetime as dt
+
+import phonenumbers
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from hypothesis import given
+from hypothesis import strategies as st
+from stdnum.cn import ric
+
+from anxin.accounts.models import RoleAssignment, Store, User
+from anxin.accounts.permissions import DEFAULT_ROLES
+from anxin.core.demo import DemoRandom
+from anxin.core.models import Category
+from anxin.org.models import Post
+
+
+@given(seed=st.integers(0, 10**6))
+def test_demo_id_numbers_are_valid_gb11643(seed):
+    rnd = DemoRandom(seed)
+    birth = rnd.birth_date(today=dt.date(2026, 1, 1))
+    female = rnd.random() < 0.5
+    number = rnd.id_number(birth=birth, female=female)
+    assert ric.is_valid(number)
+    assert ric.get_birth_date(number) == birth
+    assert (int(number[16]) % 2 == 0) == female
+
+
+@given(seed=st.integers(0, 10**6))
+def test_demo_phones_and_names_are_realistic(seed):
+    rnd = DemoRandom(seed)
+    phone = phonenumbers.parse(rnd.mobile(), "CN")
+    assert phonenumbers.is_valid_number(phone)
+    name = rnd.person_name()
+    assert 2 <= len(name) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in name)
+
+
+def test_demo_generators_are_deterministic():
+    a, b = DemoRandom(7), DemoRandom(7)
+    assert [a.person_name() for _ in range(20)] == [b.person_name() for _ in range(20)]
+
+
+@pytest.mark.django_db
+@pytest.mark.req("SEC-2", "COD-3")
+def test_demo_command_loads_stores_one_account_per_role_and_category_tables(capsys):
+    call_command("demo", scale="chain", seed=5)
+    out = capsys.readouterr().out
+    assert Store.objects.count() == 3
+    assert User.objects.count() == len(DEFAULT_ROLES)
+    for key in DEFAULT_ROLES:
+        assert RoleAssignment.objects.filter(role__key=key).exists()
+    assert Category.objects.filter(kind="department").count() >= 5
+    assert Post.objects.filter(code="JG0101").exists()
+    for user in User.objects.all():
+        assert user.username in out
+        assert not user.password.startswith(("pbkdf2", "!")) or user.has_usable_password()
+        line = next(
+            line for line in out.splitlines() if line.strip().startswith(user.username + " ")
+        )
+        password = line.split()[1]
+        assert user.check_password(password) and password not in user.password
+    with pytest.raises(CommandError):
+        call_command("demo", scale="small")
+
+
+@pytest.mark.django_db
+def test_demo_data_is_the_same_for_the_same_seed(capsys):
+    call_command("demo", scale="small", seed=9)
+    first = sorted(User.objects.values_list("username", "full_name", "phone"))
+    User.objects.all().delete()
+    RoleAssignment.objects.all().delete()
+    Post.objects.all().delete()
+    Category.objects.all().delete()
+    Store.objects.all().delete()
+    call_command("demo", scale="small", seed=9)
+    assert sorted(User.objects.values_list("username", "full_name", "phone")) == first
