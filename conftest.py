@@ -106,3 +106,32 @@ def admin_user(store):
 @pytest.fixture
 def other_manager(other_store):
     return _persona("other_manager", other_store, "store_manager")
+
+
+def verify_second_factor(client, user):
+    """Give the test client's session a verified TOTP device, as a real log-in would."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
+@pytest.fixture
+def login(db):
+    """``login(client, user)``: log in; roles that need a second factor also pass it."""
+
+    def do(client, user):
+        from anxin.accounts.security import requires_second_factor
+
+        client.force_login(user)
+        if requires_second_factor(user):
+            verify_second_factor(client, user)
+        return client
+
+    return do

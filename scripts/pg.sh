@@ -9,7 +9,8 @@ case "$cmd" in
   start)
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     mkdir -p "$dir"
-    [ "$(id -u)" = 0 ] && chown postgres "$dir"
+    chmod 0755 "$dir"
+    if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; fi
     as_pg "$bin/initdb" -D "$dir/data" -U anxin --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
     as_pg "$bin/createdb" -h 127.0.0.1 -p "$port" -U anxin anxin

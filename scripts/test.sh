@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 trace=0; [ "${1:-}" = "--trace" ] && trace=1
 PY=.venv/bin/python
 work=$(mktemp -d /tmp/anxin-test.XXXXXX)
-pgdir="$work/pg"
+# Its own directory outside $work: the postgres user must be able to enter it.
+pgdir=$(mktemp -d /tmp/anxin-pg.XXXXXX)
 cleanup() { bash scripts/pg.sh stop "$pgdir" >/dev/null 2>&1; rm -rf "$work"; }
 trap cleanup EXIT
 failed=()

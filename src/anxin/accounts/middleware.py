@@ -1,3 +1,18 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .passwords import DENGBAO
+from .security import requires_second_factor
+
+EXEMPT_PREFIXES = ("/accounts/", "/healthz", "/i18n/", "/static/")
+
+
 class CurrentStoreMiddleware:
     """Sets ``request.store``: the store the user chose in this session, else their first."""
 
@@ -13,4 +28,71 @@ class CurrentStoreMiddleware:
             request.store = next(
                 (s for s in stores if s.pk == chosen), stores[0] if stores else None
             )
+        return self.get_response(request)
+
+
+class SessionLimitsMiddleware:
+    """Idle timeout (30 minutes) and absolute lifetime (12 hours) of a session, server-side."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            started = request.session.setdefault("anxin_login_at", now)
+            seen = request.session.get("anxin_seen_at", now)
+            idle = now - seen > settings.ANXIN_SESSION_IDLE_SECONDS
+            too_old = now - started > settings.ANXIN_SESSION_ABSOLUTE_SECONDS
+            if idle or too_old:
+                logout(request)
+                messages.info(request, _("Your session ended; please log in again."))
+                return redirect(f"{reverse('accounts:login')}?next={request.path}")
+            request.session["anxin_seen_at"] = now
+        return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """Administrators and holders of reveal/export permissions must pass TOTP in this session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(EXEMPT_PREFIXES)
+            and not user.is_verified()
+            and requires_second_factor(user)
+        ):
+            return redirect(f"{reverse('accounts:otp')}?next={request.path}")
+        return self.get_response(request)
+
+
+class PasswordExpiryMiddleware:
+    """In the 等保 profile, a password older than the expiry period must be changed first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        user = getattr(request, "user", None)
+        if (
+            settings.ANXIN_PASSWORD_PROFILE == DENGBAO
+            and user is not None
+            and user.is_authenticated
+            and not request.path.startswith(EXEMPT_PREFIXES)
+        ):
+            changed = user.password_changed_at
+            limit = timedelta(days=settings.ANXIN_PASSWORD_EXPIRY_DAYS)
+            if changed is None or timezone.now() - changed > limit:
+                messages.warning(request, _("Your password has expired; please choose a new one."))
+                return redirect("accounts:password_change")
         return self.get_response(request)

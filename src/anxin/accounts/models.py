@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .permissions import DEFAULT_ROLES, PERMISSIONS
@@ -64,6 +65,8 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=60, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     preferred_language = models.CharField(_("language"), max_length=10, blank=True)
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
+    offboarded_at = models.DateTimeField(_("left on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("account")
@@ -71,6 +74,10 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.full_name or self.username
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     def stores(self):
         return Store.objects.filter(
@@ -116,3 +123,93 @@ class RoleAssignment(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.store} · {self.role}"
+
+
+class Agreement(models.Model):
+    """A signed confidentiality agreement or truthfulness statement (SEC-6, STF-1)."""
+
+    class Kind(models.TextChoices):
+        CONFIDENTIALITY = "confidentiality", _("Confidentiality agreement")
+        TRUTHFULNESS = "truthfulness", _("Truthfulness statement")
+
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="agreements", verbose_name=_("account")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    signed_on = models.DateField(_("signed on"))
+    document = models.CharField(
+        _("document"),
+        max_length=200,
+        help_text=_("Where the signed paper is archived, or its file name"),
+    )
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-signed_on"]
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.signed_on}"
+
+
+class TrainingRecord(models.Model):
+    """Training attended: security awareness, system operation, … (AUD-7)."""
+
+    class Topic(models.TextChoices):
+        SECURITY = "security", _("Information security awareness")
+        SYSTEM = "system", _("System operation")
+        SKILL = "skill", _("Professional skill")
+
+    class Result(models.TextChoices):
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Failed")
+        ATTENDED = "attended", _("Attended")
+
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="trainings", verbose_name=_("account")
+    )
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic.choices)
+    course = models.CharField(_("course"), max_length=100)
+    date = models.DateField(_("date"))
+    result = models.CharField(_("result"), max_length=20, choices=Result.choices)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name = _("training record")
+        verbose_name_plural = _("training records")
+
+    def __str__(self):
+        return f"{self.course} {self.date} {self.get_result_display()}"
+
+
+class PermissionReview(models.Model):
+    """A periodic permission review decision: keep or revoke one role assignment (SEC-8)."""
+
+    assignment = models.ForeignKey(
+        RoleAssignment,
+        on_delete=models.PROTECT,
+        related_name="reviews",
+        verbose_name=_("role assignment"),
+    )
+    reviewer = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("reviewer")
+    )
+    kept = models.BooleanField(_("kept"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        verbose_name = _("permission review")
+        verbose_name_plural = _("permission reviews")
+
+    def __str__(self):
+        return f"{self.assignment} {'kept' if self.kept else 'revoked'}"

@@ -9,12 +9,18 @@ MANAGE_CATEGORIES = "core.manage_categories"
 VIEW_ORG = "org.view"
 MANAGE_ORG = "org.manage"
 MANAGE_ACCOUNTS = "accounts.manage"
+# Revealing a masked value and exporting personal data (security core).
+REVEAL_PERSONAL = "personal.reveal"
+EXPORT_PERSONAL = "personal.export"
+SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL}
 
 PERMISSIONS = {
     MANAGE_CATEGORIES: _("Maintain the category code tables"),
     VIEW_ORG: _("See the organisation: departments and posts"),
     MANAGE_ORG: _("Maintain the organisation: departments and posts"),
     MANAGE_ACCOUNTS: _("Manage accounts and role assignments"),
+    REVEAL_PERSONAL: _("Reveal masked personal data, with a stated purpose"),
+    EXPORT_PERSONAL: _("Export personal data"),
 }
 
 # The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).

@@ -1,11 +1,16 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponseBadRequest
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 
-from .forms import LoginForm, StoreSwitchForm
+from . import otp
+from .forms import LoginForm, OTPTokenForm, StoreSwitchForm
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -19,6 +24,18 @@ class LogoutView(auth_views.LogoutView):
     pass
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+
+    def get_success_url(self):
+        return "/"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password is changed."))
+        return response
+
+
 @require_POST
 def store_switch(request):
     """Choose which of one's stores the session works in."""
@@ -28,3 +45,32 @@ def store_switch(request):
     if request.user.stores().filter(pk=form.cleaned_data["store"]).exists():
         request.session["store_id"] = form.cleaned_data["store"]
     return redirect("core:home")
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return "/"
+
+
+def otp_view(request):
+    """Enrol a TOTP authenticator (first time) or verify a code for this session."""
+    device = otp.device_for(request.user)
+    enrolling = device is None
+    if enrolling:
+        device = otp.pending_device(request.user)
+    form = OTPTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            if enrolling:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                messages.success(request, _("Your authenticator is set up."))
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        form.add_error("token", _("That code is not right or has expired. Try the current one."))
+    context = {"form": form, "enrolling": enrolling, "next": _safe_next(request)}
+    if enrolling:
+        context.update(secret=otp.secret_text(device), qr=otp.qr_data_uri(device))
+    return render(request, "accounts/otp.html", context, status=400 if form.errors else 200)

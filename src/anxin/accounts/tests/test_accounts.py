@@ -62,11 +62,11 @@ def test_roles_are_held_per_store(store, other_store, make_persona):
 
 @pytest.mark.django_db
 @pytest.mark.req("PLT-3")
-def test_store_switch_only_to_ones_own_stores(client, store, other_store, make_persona):
+def test_store_switch_only_to_ones_own_stores(client, login, store, other_store, make_persona):
     from anxin.accounts.services import role_assign
 
     user = make_persona("multi", store, "store_manager")
-    client.force_login(user)
+    login(client, user)
     assert client.get("/").context["current_store"] == store
     client.post("/accounts/store/", {"store": other_store.pk})
     assert client.get("/").context["current_store"] == store  # not theirs: ignored

@@ -1,6 +1,7 @@
 """Settings shared by every environment; the others differ only by what the environment says."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -34,6 +35,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "template_partials",
     "huey.contrib.djhuey",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -45,11 +49,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "anxin.accounts.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "anxin.accounts.middleware.CurrentStoreMiddleware",
+    "anxin.accounts.middleware.SecondFactorMiddleware",
+    "anxin.accounts.middleware.PasswordExpiryMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 CSRF_FAILURE_VIEW = "anxin.core.views.csrf_failure"
 
@@ -123,17 +132,39 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# 等保 profile (ANXIN_PASSWORD_PROFILE=dengbao): character classes and expiry on top of the default.
+ANXIN_PASSWORD_PROFILE = os.environ.get("ANXIN_PASSWORD_PROFILE", "default")
+ANXIN_PASSWORD_EXPIRY_DAYS = int(os.environ.get("ANXIN_PASSWORD_EXPIRY_DAYS", "90"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
+        "NAME": "anxin.accounts.passwords.LengthValidator",
+        "OPTIONS": {"min_length": 12, "min_length_with_second_factor": 8},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "anxin.accounts.passwords.DengbaoComplexityValidator"},
 ]
 
-SESSION_COOKIE_AGE = 12 * 60 * 60
+# Lockout: 5 failures per username and IP, then a 15-minute cool-off (django-axes).
+AXES_FAILURE_LIMIT = int(os.environ.get("ANXIN_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ANXIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["password"]
+
+# Sessions: idle timeout 30 minutes (the cookie is renewed on each request), absolute 12 hours.
+ANXIN_SESSION_IDLE_SECONDS = int(os.environ.get("ANXIN_SESSION_IDLE_MINUTES", "30")) * 60
+ANXIN_SESSION_ABSOLUTE_SECONDS = int(os.environ.get("ANXIN_SESSION_ABSOLUTE_HOURS", "12")) * 3600
+SESSION_COOKIE_AGE = ANXIN_SESSION_IDLE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = True
+OTP_TOTP_ISSUER = "Anxin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

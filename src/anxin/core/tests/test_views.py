@@ -28,15 +28,15 @@ def test_healthz_is_503_when_the_database_does_not_answer(client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", ["/", "/search/?q=JG0101", "/categories/", "/org/posts/"])
-def test_pages_need_login(client, url):
+def test_pages_need_login(client, login, url):
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
 @pytest.mark.django_db
-def test_unknown_page_is_a_friendly_404(client, front_desk):
-    client.force_login(front_desk)
+def test_unknown_page_is_a_friendly_404(client, login, front_desk):
+    login(client, front_desk)
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "<h1>" in response.content.decode()
@@ -45,10 +45,10 @@ def test_unknown_page_is_a_friendly_404(client, front_desk):
 
 @pytest.mark.django_db
 @pytest.mark.req("COD-4")
-def test_search_box_opens_a_record_by_its_code(client, front_desk):
+def test_search_box_opens_a_record_by_its_code(client, login, front_desk):
     categories_ensure_defaults()
     post = Post.objects.get(code="JG0101")
-    client.force_login(front_desk)
+    login(client, front_desk)
     response = client.get("/search/", {"q": " jg0101 "})
     assert response.status_code == 302
     assert response["Location"] == reverse("org:post_detail", args=[post.code])
@@ -69,9 +69,11 @@ def test_search_box_opens_a_record_by_its_code(client, front_desk):
         ("", 400, "KH23050123"),
     ],
 )
-def test_search_box_explains_bad_or_unknown_codes(client, front_desk, query, status, fragment):
+def test_search_box_explains_bad_or_unknown_codes(
+    client, login, front_desk, query, status, fragment
+):
     categories_ensure_defaults()
-    client.force_login(front_desk)
+    login(client, front_desk)
     response = client.get("/search/", {"q": query})
     assert response.status_code == status
     body = response.content.decode()
@@ -82,13 +84,13 @@ def test_search_box_explains_bad_or_unknown_codes(client, front_desk, query, sta
 
 @pytest.mark.django_db
 @pytest.mark.req("COD-4", "SEC-3")
-def test_search_reads_the_same_for_missing_and_not_allowed(client, store, make_persona):
+def test_search_reads_the_same_for_missing_and_not_allowed(client, login, store, make_persona):
     categories_ensure_defaults()
     from anxin.accounts.models import Role
 
     Role.objects.create(key="no_org", name="No organisation access", permissions=[])
     nobody = make_persona("nobody", store, "no_org")
-    client.force_login(nobody)
+    login(client, nobody)
     hidden = client.get("/search/", {"q": "JG0101"})
     missing = client.get("/search/", {"q": "JG0199"})
     assert hidden.status_code == missing.status_code == 404
@@ -100,9 +102,9 @@ def test_search_reads_the_same_for_missing_and_not_allowed(client, store, make_p
 
 @pytest.mark.django_db
 @pytest.mark.req("COD-3")
-def test_information_officer_maintains_category_tables(client, store, make_persona):
+def test_information_officer_maintains_category_tables(client, login, store, make_persona):
     officer = make_persona("infosec", store, "information_officer")
-    client.force_login(officer)
+    login(client, officer)
     response = client.post(
         "/categories/item/", {"number": "", "name": "全身按摩", "description": "60 分钟"}
     )
@@ -138,9 +140,11 @@ def test_information_officer_maintains_category_tables(client, store, make_perso
         {"number": "", "name": "名" * 10_000},
     ],
 )
-def test_bad_category_input_is_refused_and_changes_nothing(client, store, make_persona, data):
+def test_bad_category_input_is_refused_and_changes_nothing(
+    client, login, store, make_persona, data
+):
     officer = make_persona("infosec", store, "information_officer")
-    client.force_login(officer)
+    login(client, officer)
     client.post("/categories/item/", {"number": "", "name": "全身按摩"})
     before = list(Category.objects.values_list("kind", "number", "name"))
     response = client.post("/categories/item/", data)
@@ -151,8 +155,8 @@ def test_bad_category_input_is_refused_and_changes_nothing(client, store, make_p
 
 @pytest.mark.django_db
 @pytest.mark.req("COD-3", "SEC-2")
-def test_roles_without_the_permission_cannot_change_category_tables(client, front_desk):
-    client.force_login(front_desk)
+def test_roles_without_the_permission_cannot_change_category_tables(client, login, front_desk):
+    login(client, front_desk)
     before = Category.objects.count()
     assert client.get("/categories/").status_code == 403
     assert client.post("/categories/item/", {"name": "偷改"}).status_code == 403
@@ -161,8 +165,8 @@ def test_roles_without_the_permission_cannot_change_category_tables(client, fron
 
 @pytest.mark.django_db
 @pytest.mark.req("COD-3")
-def test_unknown_category_table_is_404(client, admin_user):
-    client.force_login(admin_user)
+def test_unknown_category_table_is_404(client, login, admin_user):
+    login(client, admin_user)
     assert client.get("/categories/nonsense/").status_code == 404
     assert client.get("/categories/item/42/").status_code == 404
 
@@ -197,11 +201,11 @@ def test_category_numbers_become_part_of_codes():
 )
 @pytest.mark.req("SEC-2")
 def test_every_role_home_links_only_to_pages_that_work_for_it(
-    client, store, make_persona, role_key
+    client, login, store, make_persona, role_key
 ):
     categories_ensure_defaults()
     user = make_persona(f"u_{role_key}", store, role_key)
-    client.force_login(user)
+    login(client, user)
     home = client.get("/")
     assert home.status_code == 200
     body = home.content.decode()

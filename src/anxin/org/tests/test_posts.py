@@ -16,14 +16,16 @@ def massage_dept(db):
 
 @pytest.mark.django_db
 @pytest.mark.req("COD-JG", "COD-3")
-def test_manager_adds_posts_coded_by_department(client, manager, massage_dept):
-    client.force_login(manager)
+def test_manager_adds_posts_coded_by_department(client, login, manager, massage_dept):
+    login(client, manager)
     response = client.post(
         "/org/posts/new/",
         {"department": massage_dept.pk, "name": "按摩部经理", "duties": "排班", "headcount": 1},
     )
     assert response.status_code == 302 and response["Location"] == "/org/posts/JG0101/"
-    client.post("/org/posts/new/", {"department": massage_dept.pk, "name": "按摩师", "headcount": 12})
+    client.post(
+        "/org/posts/new/", {"department": massage_dept.pk, "name": "按摩师", "headcount": 12}
+    )
     assert list(Post.objects.values_list("code", "name")) == [
         ("JG0101", "按摩部经理"),
         ("JG0102", "按摩师"),
@@ -45,8 +47,10 @@ def test_manager_adds_posts_coded_by_department(client, manager, massage_dept):
         {"name": "x" * 61, "headcount": 1},
     ],
 )
-def test_bad_post_input_changes_nothing_and_burns_no_code(client, manager, massage_dept, data):
-    client.force_login(manager)
+def test_bad_post_input_changes_nothing_and_burns_no_code(
+    client, login, manager, massage_dept, data
+):
+    login(client, manager)
     response = client.post("/org/posts/new/", {"department": massage_dept.pk, **data})
     assert response.status_code == 400
     assert not Post.objects.exists()
@@ -56,9 +60,11 @@ def test_bad_post_input_changes_nothing_and_burns_no_code(client, manager, massa
 
 @pytest.mark.django_db
 @pytest.mark.req("SEC-2")
-def test_front_desk_sees_but_cannot_change_the_organisation(client, front_desk, massage_dept):
+def test_front_desk_sees_but_cannot_change_the_organisation(
+    client, login, front_desk, massage_dept
+):
     post = post_create(actor=None, department=massage_dept, name="按摩师")
-    client.force_login(front_desk)
+    login(client, front_desk)
     assert client.get("/org/posts/").status_code == 200
     assert client.get(f"/org/posts/{post.code}/").status_code == 200
     response = client.post("/org/posts/new/", {"department": massage_dept.pk, "name": "x"})
@@ -87,8 +93,10 @@ def test_a_code_is_immutable_once_given(massage_dept):
 
 @pytest.mark.django_db
 @pytest.mark.req("COD-3")
-def test_a_category_number_cannot_be_edited_through_the_form(client, admin_user, massage_dept):
-    client.force_login(admin_user)
+def test_a_category_number_cannot_be_edited_through_the_form(
+    client, login, admin_user, massage_dept
+):
+    login(client, admin_user)
     client.post("/categories/department/1/", {"name": "推拿部", "number": "9", "active": "on"})
     dept = Category.objects.get(pk=massage_dept.pk)
     assert (dept.number, dept.name) == (1, "推拿部")
@@ -99,9 +107,7 @@ def test_a_category_number_cannot_be_edited_through_the_form(client, admin_user,
 def test_setup_creates_the_first_store_and_administrator(monkeypatch, capsys):
     passwords = iter(["按摩 horse staple 42", "按摩 horse staple 42"])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(passwords))
-    call_command(
-        "setup", store_name="总店", store_code="hq01", username="boss", full_name="王老板"
-    )
+    call_command("setup", store_name="总店", store_code="hq01", username="boss", full_name="王老板")
     from anxin.accounts.models import User
 
     boss = User.objects.get(username="boss")
