@@ -39,3 +39,104 @@ class OTPTokenForm(forms.Form):
         if not token.isdigit():
             raise forms.ValidationError(_("The code has six digits."))
         return token
+
+
+class OnboardForm(forms.Form):
+    username = forms.RegexField(
+        label=_("Username"),
+        max_length=40,
+        regex=r"^[A-Za-z0-9_.-]+$",
+        error_messages={"invalid": _("Letters, digits, dot, dash and underscore only.")},
+    )
+    full_name = forms.CharField(label=_("Full name"), max_length=60)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    role = forms.ChoiceField(label=_("Role (post)"))
+
+    def __init__(self, *args, roles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r.key, r.label) for r in roles]
+
+
+class AgreementForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"))
+    signed_on = forms.DateField(
+        label=_("Signed on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    document = forms.CharField(
+        label=_("Document"),
+        max_length=200,
+        help_text=_("Where the signed paper is archived, or its file name"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import Agreement
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Agreement.Kind.choices
+
+
+class TrainingForm(forms.Form):
+    topic = forms.ChoiceField(label=_("Topic"))
+    course = forms.CharField(label=_("Course"), max_length=100)
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    result = forms.ChoiceField(label=_("Result"))
+
+    def __init__(self, *args, **kwargs):
+        from .models import TrainingRecord
+
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].choices = TrainingRecord.Topic.choices
+        self.fields["result"].choices = TrainingRecord.Result.choices
+
+
+class ActivateForm(forms.Form):
+    password1 = forms.CharField(
+        label=_("First password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("First password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") != data.get("password2"):
+            raise forms.ValidationError(_("The two passwords differ."))
+        return data
+
+
+class PostChangeForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label=_("Roles in this store"), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, roles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].choices = [(r.key, r.label) for r in roles]
+
+
+class OffboardForm(forms.Form):
+    confirm = forms.CharField(label=_("Type the username to confirm"), max_length=40)
+    successor = forms.ModelChoiceField(
+        label=_("Who takes over their open work"), queryset=None, required=False
+    )
+
+    def __init__(self, *args, user=None, successors=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["successor"].queryset = successors
+
+    def clean_confirm(self):
+        value = self.cleaned_data["confirm"].strip()
+        if self.user is not None and value != self.user.username:
+            raise forms.ValidationError(_("That is not this account's username."))
+        return value
+
+
+class ReviewDecisionForm(forms.Form):
+    assignment = forms.IntegerField(widget=forms.HiddenInput)
+    keep = forms.ChoiceField(choices=[("1", "keep"), ("0", "revoke")], widget=forms.HiddenInput)
+    note = forms.CharField(max_length=200, required=False)

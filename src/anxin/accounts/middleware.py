@@ -10,7 +10,16 @@ from django.utils.translation import gettext as _
 from .passwords import DENGBAO
 from .security import requires_second_factor
 
-EXEMPT_PREFIXES = ("/accounts/", "/healthz", "/i18n/", "/static/")
+# Paths that must work before the second factor or a password change: nothing holding data.
+EXEMPT_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/2fa/",
+    "/accounts/password/",
+    "/healthz",
+    "/i18n/",
+    "/static/",
+)
 
 
 class CurrentStoreMiddleware:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import people, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -8,5 +8,9 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("store/", views.store_switch, name="store_switch"),
     path("2fa/", views.otp_view, name="otp"),
+    path("people/", people.people_list, name="people"),
+    path("people/new/", people.person_new, name="person_new"),
+    path("people/<int:pk>/", people.person_detail, name="person"),
+    path("review/", people.review, name="review"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
 ]

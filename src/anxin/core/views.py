@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from anxin.accounts.permissions import MANAGE_CATEGORIES, VIEW_ORG
+from anxin.accounts.permissions import MANAGE_ACCOUNTS, MANAGE_CATEGORIES, VIEW_ORG
 
 from . import codes, services
 from .forms import CategoryEditForm, CategoryForm, CodeSearchForm
@@ -44,6 +44,9 @@ def home(request):
         links.append((reverse("org:post_list"), _("Organisation: departments and posts")))
     if MANAGE_CATEGORIES in perms:
         links.append((reverse("core:category_index"), _("Category code tables")))
+    if MANAGE_ACCOUNTS in perms:
+        links.append((reverse("accounts:people"), _("Accounts: onboarding, posts, leaving")))
+        links.append((reverse("accounts:review"), _("Permission review")))
     roles = list(request.user.roles_in(store)) if store else []
     return render(
         request,

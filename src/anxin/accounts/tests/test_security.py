@@ -252,3 +252,35 @@ def test_permission_review_lists_who_can_do_what_and_records_decisions(
     with pytest.raises(ValidationError):
         services.permission_review_decide(actor=manager, assignment=mine["assignment"], keep=True)
     assert PermissionReview.objects.get().kept is False
+
+
+@pytest.mark.django_db
+@pytest.mark.req("SEC-6", "UX-4")
+def test_offboard_command_needs_confirmation_and_ends_access(front_desk, capsys, monkeypatch):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    monkeypatch.setattr("builtins.input", lambda prompt="": "no")
+    with pytest.raises(CommandError):
+        call_command("accounts", "offboard", "frontdesk")
+    front_desk.refresh_from_db()
+    assert front_desk.is_active
+    with pytest.raises(CommandError):
+        call_command("accounts", "offboard", "nobody", "--yes")
+    call_command("accounts", "offboard", "frontdesk", "--yes")
+    front_desk.refresh_from_db()
+    assert not front_desk.is_active
+    assert "access ended" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+@pytest.mark.req("SEC-8", "UX-4")
+def test_review_command_lists_assignments_per_store(manager, other_manager, capsys):
+    from django.core.management import call_command
+
+    call_command("accounts", "review")
+    out = capsys.readouterr().out
+    assert "BJ01" in out and "SH01" in out and "manager" in out and "other_manager" in out
+    call_command("accounts", "review", "--store", "sh01")
+    out = capsys.readouterr().out
+    assert "other_manager" in out and " manager " not in out
