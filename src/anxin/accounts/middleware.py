@@ -30,9 +30,11 @@ class CurrentStoreMiddleware:
 
     def __call__(self, request):
         request.store = None
+        request.stores = []
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             stores = list(user.stores())
+            request.stores = stores
             chosen = request.session.get("store_id")
             request.store = next(
                 (s for s in stores if s.pk == chosen), stores[0] if stores else None

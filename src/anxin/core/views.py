@@ -38,7 +38,8 @@ def healthz(request):
 def home(request):
     """Each role's home: only links to what exists and what this person may use here."""
     store = request.store
-    perms = request.user.permissions_in(store)
+    roles = list(request.user.roles_in(store)) if store else []
+    perms = {p for role in roles for p in role.permissions}
     links = []
     if VIEW_ORG in perms:
         links.append((reverse("org:post_list"), _("Organisation: departments and posts")))
@@ -47,11 +48,10 @@ def home(request):
     if MANAGE_ACCOUNTS in perms:
         links.append((reverse("accounts:people"), _("Accounts: onboarding, posts, leaving")))
         links.append((reverse("accounts:review"), _("Permission review")))
-    roles = list(request.user.roles_in(store)) if store else []
     return render(
         request,
         "core/home.html",
-        {"links": links, "roles": roles, "stores": list(request.user.stores())},
+        {"links": links, "roles": roles, "stores": request.stores},
     )
 
 

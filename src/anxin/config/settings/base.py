@@ -25,6 +25,7 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("ANXIN_CSRF_TRUSTED_ORIGINS", 
 
 INSTALLED_APPS = [
     "anxin.core",
+    "anxin.crypto",
     "anxin.accounts",
     "anxin.org",
     "django.contrib.auth",
@@ -108,6 +109,7 @@ def sqlite_config(path: Path) -> dict:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
+        "CONN_MAX_AGE": 600,  # one connection per server thread, not one per request
         "OPTIONS": {
             "timeout": 30,
             "transaction_mode": "IMMEDIATE",

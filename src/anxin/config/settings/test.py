@@ -1,9 +1,14 @@
 """The test suite: a throw-away data directory, fast hashing, tasks run inline."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
-os.environ.setdefault("ANXIN_DATA_DIR", tempfile.mkdtemp(prefix="anxin-test-"))
+if "ANXIN_DATA_DIR" not in os.environ:
+    _tmp = tempfile.mkdtemp(prefix="anxin-test-")
+    os.environ["ANXIN_DATA_DIR"] = _tmp
+    atexit.register(shutil.rmtree, _tmp, ignore_errors=True)
 
 from .base import *  # noqa: F403
 from .base import DATA_DIR, DATABASES, HUEY, sqlite_config

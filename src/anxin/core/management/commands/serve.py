@@ -85,6 +85,9 @@ class Command(BaseCommand):
             ACCESS_LOG_FORMAT,
             "--graceful-timeout",
             "10",
+            # gunicorn 27's control socket: one per data directory, not one per machine.
+            "--control-socket",
+            str(settings.DATA_DIR / "gunicorn.ctl"),
         ]
         procs = {"web server": subprocess.Popen(web, env=env)}
         if not no_worker:
