@@ -25,6 +25,7 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("ANXIN_CSRF_TRUSTED_ORIGINS", 
 
 INSTALLED_APPS = [
     "anxin.core",
+    "anxin.crypto",
     "anxin.accounts",
     "anxin.org",
     "django.contrib.auth",
