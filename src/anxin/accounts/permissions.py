@@ -12,6 +12,8 @@ MANAGE_ACCOUNTS = "accounts.manage"
 # Revealing a masked value and exporting personal data (security core).
 REVEAL_PERSONAL = "personal.reveal"
 EXPORT_PERSONAL = "personal.export"
+# Anomaly alerts and the audit logs (audit app, AUD-1..3).
+VIEW_ALERTS = "audit.view_alerts"
 SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL}
 
 PERMISSIONS = {
@@ -21,6 +23,7 @@ PERMISSIONS = {
     MANAGE_ACCOUNTS: _("Manage accounts and role assignments"),
     REVEAL_PERSONAL: _("Reveal masked personal data, with a stated purpose"),
     EXPORT_PERSONAL: _("Export personal data"),
+    VIEW_ALERTS: _("See and handle anomaly alerts; read the operation and use logs"),
 }
 
 # The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).
@@ -34,10 +37,13 @@ DEFAULT_ROLES: dict[str, tuple] = {
     "marketing": (_("Marketing"), [VIEW_ORG]),
     "equipment_manager": (_("Equipment manager"), [VIEW_ORG]),
     "purchasing": (_("Purchasing"), [VIEW_ORG]),
-    "information_officer": (_("Information officer"), [VIEW_ORG, MANAGE_CATEGORIES]),
-    "auditor": (_("Auditor / supervisor"), [VIEW_ORG]),
+    "information_officer": (
+        _("Information officer"),
+        [VIEW_ORG, MANAGE_CATEGORIES, VIEW_ALERTS],
+    ),
+    "auditor": (_("Auditor / supervisor"), [VIEW_ORG, VIEW_ALERTS]),
     "system_admin": (
         _("System administrator"),
-        [VIEW_ORG, MANAGE_ORG, MANAGE_CATEGORIES, MANAGE_ACCOUNTS],
+        [VIEW_ORG, MANAGE_ORG, MANAGE_CATEGORIES, MANAGE_ACCOUNTS, VIEW_ALERTS],
     ),
 }

@@ -1,6 +1,9 @@
 """Database-level guards that hold whatever code runs: triggers on SQLite and PostgreSQL."""
 
-from django.db import migrations
+import re
+from contextlib import contextmanager
+
+from django.db import DEFAULT_DB_ALIAS, connections, migrations
 
 _MESSAGE = "anxin: {what} of {table} cannot be changed"
 
@@ -31,12 +34,24 @@ def _postgres_protect(table: str, columns: list[str]) -> tuple[list[str], list[s
     ]
 
 
-def _sqlite_append_only(table: str) -> tuple[list[str], list[str]]:
+_SWITCH_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+
+
+def _switch(name: str) -> str:
+    if not _SWITCH_NAME.match(name):
+        raise ValueError(f"switch names are lower-case identifiers, not {name!r}")
+    return name
+
+
+def _sqlite_append_only(table: str, switch: str = "") -> tuple[list[str], list[str]]:
     msg = f"anxin: {table} is append-only"
+    # With a switch, DELETE passes only while ``deletes_allowed(switch)`` is on for this
+    # connection; a connection without the function (the sqlite3 shell) cannot delete at all.
+    when = f" WHEN NOT anxin_switch('{_switch(switch)}')" if switch else ""
     forward = [
         f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
         f"BEGIN SELECT RAISE(ABORT, '{msg}'); END;",
-        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}{when} "
         f"BEGIN SELECT RAISE(ABORT, '{msg}'); END;",
     ]
     reverse = [
@@ -46,12 +61,18 @@ def _sqlite_append_only(table: str) -> tuple[list[str], list[str]]:
     return forward, reverse
 
 
-def _postgres_append_only(table: str) -> tuple[list[str], list[str]]:
+def _postgres_append_only(table: str, switch: str = "") -> tuple[list[str], list[str]]:
     fn = f"{table}_append_only"
     msg = f"anxin: {table} is append-only"
+    allow = (
+        f"IF TG_OP <> 'UPDATE' AND current_setting('anxin.{_switch(switch)}', true) = 'on' THEN "
+        "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NULL; END IF; "
+        if switch
+        else ""
+    )
     forward = [
         f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger AS $$ BEGIN "
-        f"RAISE EXCEPTION '{msg}'; END; $$ LANGUAGE plpgsql;",
+        f"{allow}RAISE EXCEPTION '{msg}'; END; $$ LANGUAGE plpgsql;",
         f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION {fn}();",
         f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
@@ -98,6 +119,53 @@ class ProtectColumns(_VendorSQL):
 
 
 class AppendOnly(_VendorSQL):
-    """``AppendOnly("audit_operationlog")``: UPDATE and DELETE are refused by the database."""
+    """``AppendOnly("audit_operationlog")``: UPDATE and DELETE are refused by the database.
+
+    ``AppendOnly("audit_uselog", "audit_purge")`` names a switch: DELETE (and TRUNCATE) then
+    pass only inside ``deletes_allowed("audit_purge")`` — the one privileged path, used by the
+    retention purge. UPDATE is refused always. SQLite drops a table's triggers when a later
+    migration rebuilds the table: such a migration must apply ``AppendOnly`` again.
+    """
 
     builders = {"sqlite": _sqlite_append_only, "postgresql": _postgres_append_only}
+
+
+def install_sqlite_switches(sender=None, connection=None, **kwargs):
+    """``connection_created`` receiver: gives SQLite the ``anxin_switch()`` the triggers call."""
+    if connection is not None and connection.vendor == "sqlite":
+        wrapper = connection
+        connection.connection.create_function(
+            "anxin_switch", 1, lambda name: int(name in getattr(wrapper, "_anxin_switches", ()))
+        )
+
+
+@contextmanager
+def deletes_allowed(switch: str, using: str = DEFAULT_DB_ALIAS):
+    """Let this connection (only) delete from the tables guarded by ``AppendOnly(table, switch)``.
+
+    On PostgreSQL the switch is a custom setting (transaction-local inside ``atomic``, else for
+    the session until exit); on SQLite a flag read by a function registered on the connection.
+    """
+    conn = connections[using]
+    name = _switch(switch)
+    if conn.vendor == "postgresql":
+        local = conn.in_atomic_block
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, 'on', %s)", [f"anxin.{name}", local])
+        try:
+            yield
+        finally:
+            if not conn.needs_rollback:
+                with conn.cursor() as cursor:
+                    cursor.execute("SELECT set_config(%s, 'off', %s)", [f"anxin.{name}", local])
+    elif conn.vendor == "sqlite":
+        conn.ensure_connection()
+        install_sqlite_switches(connection=conn)
+        switches = conn.__dict__.setdefault("_anxin_switches", set())
+        switches.add(name)
+        try:
+            yield
+        finally:
+            switches.discard(name)
+    else:
+        yield

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "anxin.core",
     "anxin.crypto",
     "anxin.accounts",
+    "anxin.audit",
     "anxin.org",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -253,3 +254,33 @@ ANXIN_CODE_WIDTHS = code_widths(os.environ.get("ANXIN_CODE_WIDTHS", ""))
 ANXIN_BENCH = os.environ.get("ANXIN_BENCH") == "1"
 
 MESSAGE_TAGS_VERBOSE = {"error": _("Error"), "success": _("Done"), "warning": _("Warning")}
+
+
+# -- audit (AUD-1..3, PRV-2) ---------------------------------------------------------------
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not '{raw}'") from None
+
+
+# The key of the logs' HMAC chain lives outside the database (0600 file in the data directory).
+ANXIN_AUDIT_KEY = os.environ.get("ANXIN_AUDIT_KEY") or secret_file(DATA_DIR, "audit.key", 32)
+# Checkpoints (log, seq, mac) appended outside the database, every N entries and by `audit verify`.
+ANXIN_AUDIT_CHECKPOINT_FILE = DATA_DIR / "audit-checkpoints.jsonl"
+ANXIN_AUDIT_CHECKPOINT_EVERY = env_int("ANXIN_AUDIT_CHECKPOINT_EVERY", 1000)
+# Kept three years by default; the law requires at least six months (183 days, checked at start).
+ANXIN_AUDIT_RETENTION_DAYS = env_int("ANXIN_AUDIT_RETENTION_DAYS", 1095)
+# How many reverse proxies in front of Anxin append to X-Forwarded-For (0: trust REMOTE_ADDR only).
+ANXIN_AUDIT_PROXY_COUNT = env_int("ANXIN_AUDIT_PROXY_COUNT", 0)
+# Anomaly rules over the use log (AUD-3); any key may be overridden, any rule switched off.
+ANXIN_ALERT_RULES = {
+    "bulk_reads": {"records": 50, "minutes": 10},
+    "off_hours": {"start": "08:00", "end": "22:00"},
+    "denied": {"enabled": True},
+    "repeated_reveals": {"reveals": 5, "minutes": 10},
+    "export": {"enabled": True},
+}

@@ -1,0 +1,90 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import AlertState, UseAction, UseOutcome
+
+
+class _LogFilterForm(forms.Form):
+    user = forms.CharField(
+        label=_("Person"),
+        required=False,
+        max_length=60,
+        help_text=_("Username, or part of the full name."),
+    )
+    record_type = forms.CharField(
+        label=_("Record type"),
+        required=False,
+        max_length=100,
+        help_text=_("For example clients.client or org.post."),
+    )
+    record = forms.CharField(
+        label=_("Record"), required=False, max_length=64, help_text=_("Its code or id.")
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError(_("The start date is after the end date."))
+        return data
+
+
+class UseLogFilterForm(_LogFilterForm):
+    action = forms.ChoiceField(
+        label=_("Action"), required=False, choices=[("", _("any")), *UseAction.choices]
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), required=False, choices=[("", _("any")), *UseOutcome.choices]
+    )
+
+
+class OperationLogFilterForm(_LogFilterForm):
+    action = forms.CharField(
+        label=_("Action"),
+        required=False,
+        max_length=40,
+        help_text=_("For example create, update, delete, approve."),
+    )
+
+
+class AlertFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            ("", _("open and acknowledged")),
+            *AlertState.choices,
+            ("all", _("all")),
+        ],
+    )
+
+    def states(self) -> list[str]:
+        chosen = self.cleaned_data.get("state") if self.is_valid() else ""
+        if chosen == "all":
+            return list(AlertState.values)
+        return [chosen] if chosen else [AlertState.OPEN, AlertState.ACKNOWLEDGED]
+
+
+class AlertHandleForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What you found and did. Needed to close the alert."),
+    )
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        self.action = action
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if self.action == "close" and not (data.get("note") or "").strip():
+            self.add_error("note", _("Say how the alert was resolved before closing it."))
+        return data
