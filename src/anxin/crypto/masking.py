@@ -4,12 +4,13 @@ How much each kind shows is set by ``settings.ANXIN_MASKING``, merged over ``DEF
 
     ANXIN_MASKING = {"phone": {"show_first": 3, "show_last": 4}}
 
-Whatever the settings say, a value always keeps at least ``min_hidden(n)`` of its ``n``
-characters hidden (a third, and at least 4 or all of them), so short and odd inputs are never
-shown whole. Numbers are masked after dropping spaces and hyphens and turning full-width
-digits into ASCII; the mask keeps the length, one ``*`` per hidden character, except for
-addresses, which show their district-level prefix (or ``show_first`` characters) and then
-``****`` whatever their length. ``None`` and ``""`` give ``""``.
+Numbers are masked after dropping spaces and hyphens and turning full-width digits into
+ASCII; the mask keeps the length, one ``*`` per hidden character. Whatever the settings say, a
+number always keeps at least ``min_hidden(n)`` of its ``n`` characters hidden (a third, and at
+least 4 or all of them), so short and odd inputs are never shown whole. An address shows its
+district-level prefix (北京市朝阳区), or ``show_first`` characters when it has none, then
+``****`` whatever its length; at least 4 of its characters are always hidden. ``None`` and
+``""`` give ``""``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ DEFAULTS: dict[str, dict[str, int]] = {
 }
 STAR = "*"
 ADDRESS_MASK = "****"
+ADDRESS_MIN_HIDDEN = 4
 _SEPARATORS = re.compile(r"[\s\-]+")
 # Up to and including the district-level unit after a city or prefecture: 北京市朝阳区,
 # 浙江省杭州市西湖区, 新疆维吾尔自治区乌鲁木齐市天山区, 延边朝鲜族自治州延吉市.
@@ -86,7 +88,7 @@ def mask_address(value: str | None) -> str:
     if not text:
         return ""
     first, _last = rule("address")  # the tail of an address is never shown
-    visible = len(text) - min_hidden(len(text))
+    visible = len(text) - min(len(text), ADDRESS_MIN_HIDDEN)
     district = _DISTRICT_PREFIX.match(text)
     shown = len(district.group(0)) if district else first
     shown = min(shown, visible)

@@ -21,7 +21,8 @@
    finds no value naming it. It stays stored: backups made before the rotation still decrypt.
 
 A value that fails its integrity check cannot be re-encrypted: it is reported (model, primary
-key, field) and left as it is, and its key stays retiring until someone restores the value.
+key, field) and left as it is (the row's other values still move), and its key stays retiring
+until someone restores the value and runs the rotation again.
 
 Out of scope: replacing the master key itself (it only wraps data keys; re-wrapping them is
 a later, separate command).
@@ -243,8 +244,10 @@ def _rewrite_row(table: EncryptedTable, key_id: int, row, problems: list[str]) -
         try:
             text = cipher.decrypt(token, context=f.context)
         except DecryptionError as exc:
+            # Left as it is (its key stays retiring); the row's other values still move.
             problems.append(f"{table.label} pk={pk} {f.name}: {exc.reason}")
-            return None
+            new_tokens.append(token)
+            continue
         plaintexts[f.name] = text
         if cipher.key_id_of(token) == key_id:
             new_tokens.append(token)
@@ -253,7 +256,10 @@ def _rewrite_row(table: EncryptedTable, key_id: int, row, problems: list[str]) -
             changed = True
     new_indexes = []
     for f, stored in zip(table.indexes, stored_indexes, strict=True):
-        value = f.index_for(plaintexts.get(f.source), generation=key_id)
+        if f.source not in plaintexts:  # its source is damaged: nothing to compute it from
+            new_indexes.append(stored)
+            continue
+        value = f.index_for(plaintexts[f.source], generation=key_id)
         changed = changed or value != stored
         new_indexes.append(value)
     return [*new_tokens, *new_indexes, pk] if changed else None
