@@ -6,7 +6,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -165,7 +165,7 @@ def test_an_account_opens_only_after_agreement_and_security_training(admin_user,
         actor=admin_user, username="xiaoli", full_name="李小丽", store=store, role_key="front_desk"
     )
     assert not newcomer.is_active and not newcomer.has_usable_password()
-    with pytest.raises(ValidationError, match="confidentiality"):
+    with translation.override("en"), pytest.raises(ValidationError, match="confidentiality"):
         services.account_activate(actor=admin_user, user=newcomer, password="a good long password")
     services.agreement_record(
         actor=admin_user,
@@ -182,7 +182,7 @@ def test_an_account_opens_only_after_agreement_and_security_training(admin_user,
         date=dt.date(2026, 11, 2),
         result="failed",
     )
-    with pytest.raises(ValidationError, match="training"):
+    with translation.override("en"), pytest.raises(ValidationError, match="training"):
         services.account_activate(actor=admin_user, user=newcomer, password="a good long password")
     newcomer.refresh_from_db()
     assert not newcomer.is_active
