@@ -1,0 +1,34 @@
+"""The interface speaks the chosen language (UX-2)."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def login_heading(page, set_language, language):
+    set_language(language)
+    page.goto("/accounts/login/")
+    assert page.locator("html").get_attribute("lang") == language
+    return page.locator("h1").inner_text().strip()
+
+
+@pytest.mark.req("UX-2")
+def test_login_page_follows_language(page, set_language):
+    headings = {
+        code: login_heading(page, set_language, code) for code in ("en", "zh-hans", "zh-hant")
+    }
+    assert headings["en"] == "Log in to Anxin"
+    assert headings["zh-hans"] != headings["en"]
+    assert headings["zh-hant"] != headings["en"]
+
+
+@pytest.mark.req("UX-2")
+def test_language_switcher(page, set_language):
+    set_language("en")
+    page.goto("/accounts/login/")
+    page.select_option("#language-select", "zh-hant")
+    with page.expect_navigation():
+        page.locator("#language-select ~ button").click()
+    assert page.locator("html").get_attribute("lang") == "zh-hant"
+    chosen = page.locator("#language-select").input_value()
+    assert chosen == "zh-hant"
