@@ -67,6 +67,17 @@ def blind_index(purpose: str, value: str, *, generation: int | None = None) -> s
     return _hmac(ring, generation, purpose, normalise(purpose, value))
 
 
+def stored_blind_index(purpose: str, value: str | None, *, generation: int | None = None):
+    """What a ``BlindIndexField`` stores: None for None or a value that normalises to ""."""
+    text = normalise(purpose, value) if value is not None else ""
+    if not text:
+        return None
+    ring = keyring.current()
+    if generation is None:
+        generation = ring.live().active_id
+    return _hmac(ring, generation, purpose, text)
+
+
 def blind_indexes(purpose: str, value: str) -> list[str]:
     """The indexes to search for: one per live generation; none for an empty value."""
     text = normalise(purpose, value)
@@ -84,6 +95,7 @@ def _hmac(ring: keyring.Keyring, generation: int, purpose: str, text: str) -> st
 # -- normalisers ------------------------------------------------------------------------------
 
 _SEPARATORS = re.compile(r"[\s\-_.·/]+")
+_CN_MOBILE = re.compile(r"^(?:\+86)?1[3-9][0-9]{9}$")
 
 
 def _nfkc(value: str) -> str:
@@ -101,6 +113,8 @@ def normalise_phone(value: str, region: str = "CN") -> str:
     text = _SEPARATORS.sub("", _nfkc(value))
     if not text:
         return ""
+    if region == "CN" and _CN_MOBILE.match(text):  # the common case, without a full parse
+        return "+86" + text[-11:]
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

@@ -197,9 +197,7 @@ class BlindIndexField(models.CharField):
 
     def index_for(self, value: str | None, *, generation: int | None = None) -> str | None:
         """What this column holds for a source value: NULL for an empty one."""
-        if value is None or not blind.normalise(self.purpose, value):
-            return None
-        return blind.blind_index(self.purpose, value, generation=generation)
+        return blind.stored_blind_index(self.purpose, value, generation=generation)
 
     def pre_save(self, model_instance, add):
         value = self.index_for(getattr(model_instance, self.source))

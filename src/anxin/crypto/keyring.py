@@ -197,24 +197,27 @@ class Keyring:
         return cached
 
 
-_keyrings: dict[bytes, Keyring] = {}
-_keyrings_lock = threading.Lock()
+_current: Keyring | None = None
+_current_lock = threading.Lock()
 
 
 def current() -> Keyring:
-    """The keyring of the configured master key (a new one if the setting changed)."""
-    master = master_key_material()
-    ring = _keyrings.get(master)
+    """The keyring of the configured master key; replaced when the setting changes."""
+    global _current
+    ring = _current
     if ring is None:
-        with _keyrings_lock:
-            ring = _keyrings.setdefault(master, Keyring(master))
+        with _current_lock:
+            if _current is None:
+                _current = Keyring(master_key_material())
+            ring = _current
     return ring
 
 
 def forget_cached_keys(**_kwargs) -> None:
     """Drop every cached key: after a flush or migration the table may have changed under us."""
-    with _keyrings_lock:
-        _keyrings.clear()
+    global _current
+    with _current_lock:
+        _current = None
 
 
 def on_setting_changed(*, setting: str, **_kwargs) -> None:

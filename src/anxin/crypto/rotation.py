@@ -235,11 +235,17 @@ def _rewrite_row(table: EncryptedTable, key_id: int, row, problems: list[str]) -
         row[1 : 1 + len(table.encrypted)],
         row[1 + len(table.encrypted) :],
     )
+    prefix = cipher.token_prefix(key_id)
+    sources = {f.source for f in table.indexes}
     new_tokens, plaintexts, changed = [], {}, False
     for f, token in zip(table.encrypted, tokens, strict=True):
         if token is None or token == "":
             new_tokens.append(token)
             plaintexts[f.name] = token
+            continue
+        current = token.startswith(prefix)
+        if current and f.name not in sources:
+            new_tokens.append(token)  # nothing to do with it: not even decrypted
             continue
         try:
             text = cipher.decrypt(token, context=f.context)
@@ -249,7 +255,7 @@ def _rewrite_row(table: EncryptedTable, key_id: int, row, problems: list[str]) -
             new_tokens.append(token)
             continue
         plaintexts[f.name] = text
-        if cipher.key_id_of(token) == key_id:
+        if current:
             new_tokens.append(token)
         else:
             new_tokens.append(cipher.encrypt(text, context=f.context, key_id=key_id))

@@ -2,6 +2,7 @@
 
 import hashlib
 
+import phonenumbers
 import pytest
 
 from anxin.crypto import blind
@@ -87,6 +88,15 @@ def test_normalisers_produce_the_canonical_forms():
     assert blind.normalise("bank_card", "6222-0212 3456") == "622202123456"
     with pytest.raises(LookupError, match="register_purpose"):
         blind.normalise("no-such-purpose", "x")
+
+
+@pytest.mark.parametrize(
+    "number", ["13812345678", "+8619912345678", "17000000000", "15123456789", "13012345678"]
+)
+def test_the_mobile_shortcut_agrees_with_a_full_parse(number):
+    parsed = phonenumbers.parse(number, "CN")
+    full = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    assert blind.normalise("phone", number) == full
 
 
 def test_different_numbers_stay_different(secrets_db):
