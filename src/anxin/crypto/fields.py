@@ -95,7 +95,8 @@ class EncryptedTextField(models.TextField):
             return super().get_lookup(lookup_name)
         raise FieldError(
             f"{self.model._meta.label}.{self.name} is encrypted: the database cannot compare "
-            f"its values ('{lookup_name}'). Search it through a BlindIndexField (__matches)."
+            f"its values ('{lookup_name}'). Search it through a BlindIndexField (__matches); "
+            "test for NULL with __isnull."
         )
 
     def get_transform(self, lookup_name):

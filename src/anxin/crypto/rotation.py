@@ -100,10 +100,12 @@ def rotate(
     progress: Progress | None = None,
     settle: bool = True,
     started: tuple[int, bool] | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> RotationReport:
     """Rotate the data key (or resume an unfinished rotation); see the module docstring.
 
     ``started``: what ``start_rotation()`` returned, if the caller has already started it.
+    ``notify``: told, in words, what the rotation is waiting for.
     """
     key_id, resumed = started or start_rotation(force_new_key=force_new_key)
     report = RotationReport(key_id=key_id, resumed=resumed)
@@ -112,8 +114,8 @@ def rotate(
         done = rewrite_table(table, key_id, batch_size=batch_size, progress=progress)
         report.rewritten[table.label] = done.written
         report.problems += done.problems
-    if settle:
-        wait_for_other_processes(key_id)
+    if settle and DataKey.objects.filter(state=KeyState.RETIRING).exists():
+        wait_for_other_processes(key_id, notify=notify)
     report.problems.clear()  # the final pass sees every problem again
     for table in tables:
         done = rewrite_table(
@@ -144,11 +146,18 @@ def start_rotation(*, force_new_key: bool = False) -> tuple[int, bool]:
     return key_id, False
 
 
-def wait_for_other_processes(key_id: int, sleep: Callable[[float], None] = time.sleep) -> None:
+def wait_for_other_processes(
+    key_id: int,
+    sleep: Callable[[float], None] | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> None:
+    """Wait until every process has re-read which key is active (see ``keyring``)."""
     activated = DataKey.objects.values_list("created_at", flat=True).get(pk=key_id)
     remaining = keyring.refresh_seconds() - (timezone.now() - activated).total_seconds()
     if remaining > 0:
-        sleep(remaining)
+        if notify:
+            notify(f"Waiting {remaining:.0f} s for running processes to switch to the new key.")
+        (sleep or time.sleep)(remaining)
 
 
 @dataclass

@@ -215,6 +215,18 @@ def test_keys_rotate_command_prints_progress_and_keys_status_counts(secrets_db):
     assert any("retired" in line and line.endswith(" 0 values") for line in lines)
 
 
+def test_keys_rotate_command_says_what_it_waits_for(secrets_db, settings, monkeypatch):
+    make_rows()
+    settings.ANXIN_CRYPTO_KEY_REFRESH_SECONDS = 30
+    slept = []
+    monkeypatch.setattr(rotation.time, "sleep", slept.append)
+    out = io.StringIO()
+    call_command("keys", "rotate", stdout=out)
+    assert "1 older key(s) retiring" in out.getvalue()
+    assert "for running processes to switch to the new key" in out.getvalue()
+    assert len(slept) == 1 and 25 < slept[0] <= 30
+
+
 def test_keys_rotate_command_fails_on_damaged_values(secrets_db):
     secret = Secret.objects.create(note="x")
     with connection.cursor() as cursor:

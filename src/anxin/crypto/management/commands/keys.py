@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.utils import OperationalError, ProgrammingError
 
 from anxin.crypto import rotation
-from anxin.crypto.models import DataKey
+from anxin.crypto.models import DataKey, KeyState
 
 
 class Command(BaseCommand):
@@ -68,12 +68,17 @@ class Command(BaseCommand):
                 self.stdout.write(f"{label}: {done}/{total} rows {verb}")
 
         started = key_id, resumed = rotation.start_rotation(force_new_key=force_new_key)
-        self.stdout.write(
-            f"Resuming the unfinished rotation to data key {key_id}."
-            if resumed
-            else f"Data key {key_id} is now active; the previous keys are retiring."
+        retiring = DataKey.objects.filter(state=KeyState.RETIRING).exclude(pk=key_id).count()
+        if resumed:
+            self.stdout.write(f"Resuming the unfinished rotation to data key {key_id}.")
+        else:
+            self.stdout.write(
+                f"Data key {key_id} is now active"
+                + (f"; {retiring} older key(s) retiring." if retiring else ".")
+            )
+        report = rotation.rotate(
+            batch_size=batch_size, progress=progress, started=started, notify=self.stdout.write
         )
-        report = rotation.rotate(batch_size=batch_size, progress=progress, started=started)
         for problem in report.problems:
             self.stderr.write(f"cannot re-encrypt (failed its integrity check): {problem}")
         if report.retired:
