@@ -181,7 +181,8 @@ def operation_log(
     )
     _set_store(entry, _store(store, instance, request))
     _check_lengths(entry)
-    with transaction.atomic():
+    # No savepoint: if the entry cannot be written, the change it records must not commit either.
+    with transaction.atomic(savepoint=False):
         chain.append(chain.OPERATION, entry)
     return entry
 
@@ -226,7 +227,8 @@ def use_log(
     )
     _set_store(entry, _store(store, instance, request))
     _check_lengths(entry)
-    with transaction.atomic():
+    # No savepoint: if the entry cannot be written, the change it records must not commit either.
+    with transaction.atomic(savepoint=False):
         chain.append(chain.USE, entry)
         if is_immediate(entry):
             entry_id = entry.pk

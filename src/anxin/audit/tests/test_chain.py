@@ -16,25 +16,23 @@ from .helpers import drop_guards, raw
 
 
 @pytest.fixture
-def logs(manager, store):
-    """Five changes and six reads, as the day's work would leave them."""
+def logs(db):
+    """Five changes and six reads, and nothing else (no personas: their creation is logged)."""
     for i in range(1, 6):
         operation_log(
-            actor=manager,
+            actor=None,
             action="update",
             record_type="org.post",
             record_id=str(i),
             changes={"name": {"before": f"旧{i}", "after": f"新{i}"}},
-            store=store,
         )
     for i in range(1, 7):
         use_log(
-            actor=manager,
+            actor=None,
             action="view",
             record_type="clients.client",
             record_id=str(i),
             purpose="回访",
-            store=store,
         )
 
 
@@ -107,10 +105,13 @@ def test_edited_before_after_values_are_named(logs):
 
 @pytest.mark.django_db
 @pytest.mark.req("AUD-2")
-def test_an_edited_time_or_person_is_named(logs, front_desk):
+def test_an_edited_time_or_record_is_named(logs):
     drop_guards()
-    raw("UPDATE audit_uselog SET user_id = %s WHERE seq = 5", [front_desk.pk])
+    raw("UPDATE audit_uselog SET record_id = '99' WHERE seq = 5")
     verify_fails(naming="use log entry seq 5")
+    raw("UPDATE audit_uselog SET record_id = '5' WHERE seq = 5")
+    raw("UPDATE audit_operationlog SET at = %s WHERE seq = 4", [OperationLog.objects.get(seq=3).at])
+    verify_fails(naming="operation log entry seq 4")
 
 
 @pytest.mark.django_db
@@ -277,6 +278,7 @@ def test_concurrent_writers_keep_one_unbroken_chain_per_log():
     # No personas: an earlier transactional test may have flushed the default roles away.
     store = store_create(name="并发店", short_code="CC01")
     manager = user_create(username="writer", password=None)
+    base = OperationLog.objects.count() + UseLog.objects.count()  # creating them was logged
     workers, per_worker = 8, 20
     errors: list[BaseException] = []
     start = threading.Barrier(workers)
@@ -306,7 +308,7 @@ def test_concurrent_writers_keep_one_unbroken_chain_per_log():
     assert not errors, errors
     total_ops = OperationLog.objects.count()
     total_uses = UseLog.objects.count()
-    assert total_ops + total_uses == workers * per_worker * 3 // 2
+    assert total_ops + total_uses - base == workers * per_worker * 3 // 2
     assert list(OperationLog.objects.order_by("seq").values_list("seq", flat=True)) == list(
         range(1, total_ops + 1)
     )
@@ -316,3 +318,19 @@ def test_concurrent_writers_keep_one_unbroken_chain_per_log():
     report = chain.verify()
     assert report.ok, report.problems
     assert report.counts == {"operation": total_ops, "use": total_uses}
+
+
+@pytest.mark.django_db
+@pytest.mark.req("AUD-2", "AUD-3")
+def test_the_nightly_verification_alerts_the_supervisor_once(logs):
+    from anxin.audit import tasks
+    from anxin.audit.models import Alert, AlertRule
+
+    assert tasks.verify_and_alert().ok and not Alert.objects.exists()
+    drop_guards()
+    raw("UPDATE audit_uselog SET purpose = 'x' WHERE seq = 2")
+    assert not tasks.verify_and_alert().ok
+    tasks.audit_verify.call_local()  # the scheduled job: same finding, no second alert
+    alert = Alert.objects.get()
+    assert alert.rule == AlertRule.INTEGRITY and alert.user is None
+    assert "use log entry seq 2" in alert.summary

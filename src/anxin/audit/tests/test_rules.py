@@ -253,3 +253,19 @@ def test_the_periodic_task_scans_every_five_minutes(practitioner):
     with frozen(local(3, 10, 15)):
         tasks.audit_scan.call_local()
     assert alerts() == [(AlertRule.BULK_READS, "practitioner_a", 51)]
+
+
+@pytest.mark.parametrize(
+    ("rules_setting", "error"),
+    [
+        ({"bulk_read": {"records": 5}}, "audit.E002"),
+        ({"bulk_reads": {"records": 0}}, "audit.E003"),
+        ({"repeated_reveals": {"minutes": "ten"}}, "audit.E003"),
+        ({"off_hours": {"start": "8 o'clock"}}, "audit.E004"),
+    ],
+)
+def test_malformed_rule_settings_are_clear_errors(settings, rules_setting, error):
+    from anxin.audit.checks import audit_settings
+
+    settings.ANXIN_ALERT_RULES = rules_setting
+    assert [e.id for e in audit_settings()] == [error]
