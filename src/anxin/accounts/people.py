@@ -6,6 +6,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from anxin.audit.models import UseAction
+
 from . import services
 from .forms import (
     ActivateForm,
@@ -18,6 +20,8 @@ from .forms import (
 )
 from .models import Role, RoleAssignment, User
 from .permissions import MANAGE_ACCOUNTS
+
+DEPARTURE_DAYS = 90
 
 
 def _require(request):
@@ -141,9 +145,25 @@ def person_detail(request, pk):
             else:
                 messages.success(request, _("Saved."))
                 return redirect("accounts:person", pk=person.pk)
+    departure = None
+    if person.offboarded_at:
+        # Reading the departure audit is itself a use, logged by the service (SEC-6, PRV-2).
+        departure = services.departure_report(
+            user=person,
+            days=DEPARTURE_DAYS,
+            actor=request.user,
+            store=store,
+            request=request,
+        )
+        for row in departure:
+            row["action_labels"] = [
+                UseAction(a).label if a in UseAction.values else a for a in row["actions"]
+            ]
     context = {
         "person": person,
         "forms": forms,
+        "departure": departure,
+        "departure_days": DEPARTURE_DAYS,
         "missing": services.activation_missing(person) if not person.is_active else [],
         "agreements": person.agreements.all(),
         "trainings": person.trainings.all(),

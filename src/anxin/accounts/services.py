@@ -1,9 +1,18 @@
-"""Writes to accounts and stores. Keyword-only, validated, atomic."""
+"""Writes to accounts and stores. Keyword-only, validated, atomic, in the operation log (AUD-1).
+
+``actor`` None means the system (set-up, demo data, the command line).
+"""
+
+import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from anxin.audit.models import UseLog, UseOutcome
+from anxin.audit.services import diff, operation_log, use_log
 
 from .models import (
     Agreement,
@@ -28,22 +37,42 @@ def roles_ensure_defaults() -> list[Role]:
     return roles
 
 
+# Never in the operation log in clear: the password hash is a secret, the phone is personal
+# data an auditor does not need (SEC-3, SEC-4). They are logged as {"changed": true}.
+USER_SENSITIVE = frozenset({"password", "phone"})
+USER_FIELDS = ("username", "full_name", "phone", "is_active", "is_staff", "is_superuser")
+
+
+def _user_state(user: User) -> dict:
+    state = {name: getattr(user, name) for name in USER_FIELDS}
+    state["password"] = user.password
+    return state
+
+
+def _roles_held(user: User, store: Store | None = None) -> list[str]:
+    """Active roles as ``STORE:role`` (or just ``role`` within one store), sorted."""
+    rows = RoleAssignment.objects.filter(user=user, active=True)
+    if store is not None:
+        return sorted(rows.filter(store=store).values_list("role__key", flat=True))
+    return sorted(f"{s}:{r}" for s, r in rows.values_list("store__short_code", "role__key"))
+
+
 @transaction.atomic
-def store_create(*, name: str, short_code: str, address: str = "", phone: str = "") -> Store:
+def store_create(
+    *, name: str, short_code: str, address: str = "", phone: str = "", actor: User | None = None
+) -> Store:
     store = Store(name=name, short_code=short_code.upper(), address=address, phone=phone)
     store.full_clean()
     store.save()
+    after = {f: getattr(store, f) for f in ("name", "short_code", "address", "phone", "active")}
+    operation_log(
+        actor=actor, action="create", instance=store, changes=diff({}, after), store=store
+    )
     return store
 
 
-@transaction.atomic
-def user_create(
-    *,
-    username: str,
-    password: str | None,
-    full_name: str = "",
-    phone: str = "",
-    is_superuser: bool = False,
+def _user_new(
+    *, username: str, password: str | None, full_name: str, phone: str, is_superuser: bool
 ) -> User:
     user = User(username=username, full_name=full_name, phone=phone, is_superuser=is_superuser)
     user.is_staff = is_superuser
@@ -57,11 +86,65 @@ def user_create(
 
 
 @transaction.atomic
-def role_assign(*, user: User, store: Store, role_key: str) -> RoleAssignment:
-    role = Role.objects.get(key=role_key)
-    assignment, _created = RoleAssignment.objects.update_or_create(
-        user=user, store=store, role=role, defaults={"active": True}
+def user_create(
+    *,
+    username: str,
+    password: str | None,
+    full_name: str = "",
+    phone: str = "",
+    is_superuser: bool = False,
+    actor: User | None = None,
+) -> User:
+    user = _user_new(
+        username=username,
+        password=password,
+        full_name=full_name,
+        phone=phone,
+        is_superuser=is_superuser,
     )
+    after = _user_state(user)
+    if not password:
+        del after["password"]  # no password to speak of: the account cannot log in yet
+    operation_log(
+        actor=actor,
+        action="create",
+        instance=user,
+        changes=diff({}, after, USER_SENSITIVE),
+        sensitive=USER_SENSITIVE,
+    )
+    return user
+
+
+def _role_grant(*, user: User, store: Store, role: Role) -> tuple[RoleAssignment, bool]:
+    """Hold ``role`` in ``store`` from now on; True if that is a change."""
+    assignment = (
+        RoleAssignment.objects.select_for_update().filter(user=user, store=store, role=role).first()
+    )
+    if assignment is None:
+        return RoleAssignment.objects.create(user=user, store=store, role=role, active=True), True
+    if assignment.active:
+        return assignment, False
+    assignment.active = True
+    assignment.save(update_fields=["active"])
+    return assignment, True
+
+
+@transaction.atomic
+def role_assign(
+    *, user: User, store: Store, role_key: str, actor: User | None = None
+) -> RoleAssignment:
+    """Grant a role in a store. Granting a role already held changes (and logs) nothing."""
+    role = Role.objects.get(key=role_key)
+    before = _roles_held(user, store)
+    assignment, changed = _role_grant(user=user, store=store, role=role)
+    if changed:
+        operation_log(
+            actor=actor,
+            action="grant",
+            instance=user,
+            changes=diff({"roles": before}, {"roles": _roles_held(user, store)}),
+            store=store,
+        )
     return assignment
 
 
@@ -74,10 +157,26 @@ def account_onboard(
 ) -> User:
     """Open a personal account for a new employee. It stays inactive until the confidentiality
     agreement and the security training are recorded (``account_activate``)."""
-    user = user_create(username=username, password=None, full_name=full_name, phone=phone)
+    role = Role.objects.filter(key=role_key).first()
+    if role is None:
+        raise ValidationError(_("Unknown role."))
+    user = _user_new(
+        username=username, password=None, full_name=full_name, phone=phone, is_superuser=False
+    )
     user.is_active = False
     user.save(update_fields=["is_active"])
-    role_assign(user=user, store=store, role_key=role_key)
+    _role_grant(user=user, store=store, role=role)
+    after = _user_state(user)
+    del after["password"]  # unusable until activation
+    after["roles"] = _roles_held(user, store)
+    operation_log(
+        actor=actor,
+        action="onboard",
+        instance=user,
+        changes=diff({}, after, USER_SENSITIVE),
+        sensitive=USER_SENSITIVE,
+        store=store,
+    )
     return user
 
 
@@ -88,6 +187,8 @@ def agreement_record(*, actor: User, user: User, kind: str, signed_on, document:
     )
     agreement.full_clean()
     agreement.save()
+    after = {"user": user.pk, "kind": kind, "signed_on": signed_on, "document": agreement.document}
+    operation_log(actor=actor, action="create", instance=agreement, changes=diff({}, after))
     return agreement
 
 
@@ -100,6 +201,14 @@ def training_record(
     )
     record.full_clean()
     record.save()
+    after = {
+        "user": user.pk,
+        "topic": topic,
+        "course": record.course,
+        "date": date,
+        "result": result,
+    }
+    operation_log(actor=actor, action="create", instance=record, changes=diff({}, after))
     return record
 
 
@@ -128,9 +237,18 @@ def account_activate(*, actor: User, user: User, password: str) -> User:
             % {"missing": "; ".join(str(m) for m in missing)}
         )
     validate_password(password, user)
+    before = _user_state(user)
     user.set_password(password)
     user.is_active = True
     user.save()
+    # The password itself never reaches the log, nor its hash: only that it changed.
+    operation_log(
+        actor=actor,
+        action="activate",
+        instance=user,
+        changes=diff(before, _user_state(user), USER_SENSITIVE),
+        sensitive=USER_SENSITIVE,
+    )
     return user
 
 
@@ -140,11 +258,21 @@ def post_change(*, actor: User, user: User, store: Store, role_keys: list[str]) 
     roles = list(Role.objects.filter(key__in=role_keys))
     if len(roles) != len(set(role_keys)):
         raise ValidationError(_("Unknown role."))
+    before = _roles_held(user, store)
     RoleAssignment.objects.filter(user=user, store=store).exclude(role__in=roles).update(
         active=False
     )
     for role in roles:
-        role_assign(user=user, store=store, role_key=role.key)
+        _role_grant(user=user, store=store, role=role)
+    after = _roles_held(user, store)
+    if after != before:
+        operation_log(
+            actor=actor,
+            action="post_change",
+            instance=user,
+            changes=diff({"roles": before}, {"roles": after}),
+            store=store,
+        )
     return roles
 
 
@@ -156,6 +284,12 @@ def account_offboard(*, actor: User | None, user: User, successor: User | None =
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     user = User.objects.select_for_update().get(pk=user.pk)
+    before = {
+        **_user_state(user),
+        "offboarded_at": user.offboarded_at,
+        "roles": _roles_held(user),
+        "second_factor_devices": TOTPDevice.objects.filter(user=user).count(),
+    }
     user.is_active = False
     user.offboarded_at = timezone.now()
     user.set_unusable_password()
@@ -170,7 +304,90 @@ def account_offboard(*, actor: User | None, user: User, successor: User | None =
     transferred = {}
     for name, handler in OPEN_WORK_HANDLERS.items():
         transferred[name] = handler(user=user, successor=successor)
-    return {"sessions_ended": killed, "transferred": transferred}
+    after = {
+        **_user_state(user),
+        "offboarded_at": user.offboarded_at,
+        "roles": [],
+        "second_factor_devices": 0,
+        "sessions_ended": killed,
+        "successor": successor.pk if successor is not None else None,
+        "transferred": transferred,
+    }
+    operation_log(
+        actor=actor,
+        action="offboard",
+        instance=user,
+        changes=diff(before, after, USER_SENSITIVE),
+        sensitive=USER_SENSITIVE,
+    )
+    report = departure_report(user=user, actor=actor)
+    return {"sessions_ended": killed, "transferred": transferred, "departure_report": report}
+
+
+DEPARTURE_PURPOSE = "departure audit"  # stored as data, the same in every language
+
+
+def departure_report(
+    *,
+    user: User,
+    days: int = 90,
+    actor: User | None = None,
+    store: Store | None = None,
+    request=None,
+) -> list[dict]:
+    """What a leaver read in their last ``days`` days, from the use log (SEC-6).
+
+    The period ends when they left (now, for someone still here), so the report reads the same
+    months later; anything logged after leaving is included too. One row per record (type, id,
+    code): how many uses, how many of them refused, which kinds of use, and when last; most
+    recent first. ``store`` limits it to that store's entries (and store-less ones). Reading
+    the report is itself a use, logged for ``actor`` (None: the system).
+    """
+    since = (user.offboarded_at or timezone.now()) - dt.timedelta(days=days)
+    entries = UseLog.objects.filter(user=user, at__gte=since)
+    if store is not None:
+        entries = entries.filter(Q(store=store) | Q(store__isnull=True))
+    groups = (
+        entries.values("record_type", "record_id", "record_code", "action")
+        .annotate(
+            uses=Count("pk"),
+            denied=Count("pk", filter=Q(outcome=UseOutcome.DENIED)),
+            last=Max("at"),
+        )
+        .order_by()
+    )
+    rows: dict[tuple, dict] = {}
+    for g in groups:
+        key = (g["record_type"], g["record_id"], g["record_code"])
+        row = rows.setdefault(
+            key,
+            {
+                "record_type": g["record_type"],
+                "record_id": g["record_id"],
+                "record_code": g["record_code"],
+                "record": g["record_code"] or g["record_id"],
+                "uses": 0,
+                "denied": 0,
+                "actions": [],
+                "last": g["last"],
+            },
+        )
+        row["uses"] += g["uses"]
+        row["denied"] += g["denied"]
+        row["actions"] = sorted({*row["actions"], g["action"]})
+        row["last"] = max(row["last"], g["last"])
+    report = sorted(rows.values(), key=lambda r: (r["record_type"], r["record_id"]))
+    report.sort(key=lambda r: r["last"], reverse=True)
+    use_log(
+        actor=actor,
+        action="report",
+        instance=user,
+        purpose=DEPARTURE_PURPOSE,
+        count=len(report),
+        request=request,
+        store=store,
+    )
+    return report
 
 
 # Apps with open work a leaver may hold (clients, appointments, follow-ups) register a handler
@@ -210,9 +427,23 @@ def permission_review_decide(
     """A manager confirms or revokes one assignment; the decision is kept (and logged)."""
     if assignment.user_id == actor.pk:
         raise ValidationError(_("Nobody reviews their own permissions."))
+    before = _roles_held(assignment.user, assignment.store)
     if not keep:
         assignment.active = False
         assignment.save(update_fields=["active"])
-    return PermissionReview.objects.create(
+    review = PermissionReview.objects.create(
         assignment=assignment, reviewer=actor, kept=keep, note=note.strip()
     )
+    decision = {"role": assignment.role.key, "kept": keep, "review": review.pk}
+    operation_log(
+        actor=actor,
+        action="review",
+        instance=assignment.user,
+        changes=diff(
+            {"roles": before},
+            {"roles": _roles_held(assignment.user, assignment.store), "decision": decision},
+        ),
+        reason=review.note,
+        store=assignment.store,
+    )
+    return review

@@ -1,11 +1,19 @@
-"""Writes to the category code tables (COD-3)."""
+"""Writes to the category code tables (COD-3). Each change is in the operation log (AUD-1)."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from anxin.audit.services import diff, operation_log
+
 from .models import Category
+
+AUDITED_FIELDS = ("kind", "number", "name", "description", "active")
+
+
+def _state(category: Category) -> dict:
+    return {name: getattr(category, name) for name in AUDITED_FIELDS}
 
 
 @transaction.atomic
@@ -28,6 +36,9 @@ def category_create(
     )
     category.full_clean()
     category.save()
+    operation_log(
+        actor=actor, action="create", instance=category, changes=diff({}, _state(category))
+    )
     return category
 
 
@@ -36,10 +47,15 @@ def category_update(
     *, actor, category: Category, name: str, description: str, active: bool
 ) -> Category:
     """Rename or retire a category. Its number is part of codes already given, so it stays."""
+    stored = Category.objects.select_for_update().filter(pk=category.pk).first()
+    before = _state(stored) if stored is not None else {}
     category.name = name.strip()
     category.description = description.strip()
     category.active = active
     category.updated_by = actor
     category.full_clean()
     category.save()
+    operation_log(
+        actor=actor, action="update", instance=category, changes=diff(before, _state(category))
+    )
     return category

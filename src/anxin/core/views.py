@@ -11,7 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from anxin.accounts.permissions import MANAGE_ACCOUNTS, MANAGE_CATEGORIES, VIEW_ORG
+from anxin.accounts.permissions import (
+    MANAGE_ACCOUNTS,
+    MANAGE_CATEGORIES,
+    VIEW_ALERTS,
+    VIEW_ORG,
+)
 
 from . import codes, services
 from .forms import CategoryEditForm, CategoryForm, CodeSearchForm
@@ -41,6 +46,8 @@ def home(request):
     roles = list(request.user.roles_in(store)) if store else []
     perms = {p for role in roles for p in role.permissions}
     links = []
+    if any(p.startswith("clients.client.view:") for p in perms):
+        links.append((reverse("clients:list"), _("Clients")))
     if VIEW_ORG in perms:
         links.append((reverse("org:post_list"), _("Organisation: departments and posts")))
     if MANAGE_CATEGORIES in perms:
@@ -48,6 +55,10 @@ def home(request):
     if MANAGE_ACCOUNTS in perms:
         links.append((reverse("accounts:people"), _("Accounts: onboarding, posts, leaving")))
         links.append((reverse("accounts:review"), _("Permission review")))
+    if VIEW_ALERTS in perms:
+        links.append((reverse("audit:alert_list"), _("Alerts")))
+        links.append((reverse("audit:operation_list"), _("Operation log")))
+        links.append((reverse("audit:use_list"), _("Use log")))
     return render(
         request,
         "core/home.html",

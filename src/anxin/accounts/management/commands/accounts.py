@@ -1,6 +1,7 @@
 """``anxin accounts offboard USER`` and ``anxin accounts review`` (SEC-6, SEC-8)."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from anxin.accounts import services
 from anxin.accounts.models import Store, User
@@ -51,9 +52,10 @@ class Command(BaseCommand):
         if report is not None:
             self.stdout.write(f"Departure audit (last 90 days): {len(report)} record(s) accessed")
             for row in report:
+                refused = f" ({row['denied']} refused)" if row.get("denied") else ""
                 self.stdout.write(
-                    f"  {row['record_type']} {row['record']}: {row['uses']} use(s), "
-                    f"last {row['last']:%Y-%m-%d %H:%M}"
+                    f"  {row['record_type']} {row['record'] or '-'}: {row['uses']} use(s){refused}, "
+                    f"last {timezone.localtime(row['last']):%Y-%m-%d %H:%M}"
                 )
 
     def review(self, *, store, **_):
