@@ -1,4 +1,4 @@
-"""Scheduled audit jobs (PLT-2): the anomaly scan every five minutes, a nightly verification."""
+"""Scheduled audit jobs (PLT-2): anomaly scan every five minutes; nightly verify and purge."""
 
 import datetime as dt
 import logging
@@ -7,7 +7,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from . import chain, rules
+from . import chain, rules, services
 from .models import AlertRule
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,19 @@ def audit_scan():
 def audit_verify():
     """Verify both chains (and checkpoint them); a failure becomes an alert for the supervisor."""
     verify_and_alert()
+
+
+@db_periodic_task(crontab(hour="3", minute="47"))
+def audit_purge():
+    """The retention run (AUD-2): entries past ANXIN_AUDIT_RETENTION_DAYS go, provably."""
+    try:
+        deleted = services.purge()
+    except services.PurgeRefused as exc:  # the nightly verification has raised the alert
+        log.error("audit purge refused: %s", exc)
+        return None
+    if any(deleted.values()):
+        log.info("audit purge: %s", deleted)
+    return deleted
 
 
 def verify_and_alert() -> chain.Report:

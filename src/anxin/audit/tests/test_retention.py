@@ -185,3 +185,20 @@ def test_purge_refuses_a_cutoff_inside_six_months(settings, monkeypatch):
     monkeypatch.setattr(services, "retention_days", lambda: 100)
     with pytest.raises(ImproperlyConfigured, match="younger than six months"):
         services.purge(now=timezone.now())
+
+
+@pytest.mark.django_db
+@pytest.mark.req("AUD-2", "PLT-2")
+def test_the_nightly_retention_run_purges(settings, history):
+    from anxin.audit import tasks
+
+    settings.ANXIN_AUDIT_RETENTION_DAYS = 365
+    assert tasks.audit_purge.s().validate_datetime(dt.datetime(2026, 3, 3, 3, 47))
+    with frozen(NOW):
+        assert tasks.audit_purge.call_local() == {"operation": 2, "use": 2}
+    assert ages(UseLog) == ["184", "182", "10"]
+    drop_guards()
+    raw("UPDATE audit_uselog SET purpose = 'x' WHERE seq = 4")
+    with frozen(NOW + dt.timedelta(days=200)):
+        assert tasks.audit_purge.call_local() is None  # refused: the log does not verify
+    assert ages(UseLog) == ["184", "182", "10"]
