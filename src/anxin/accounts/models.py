@@ -52,7 +52,11 @@ class Role(models.Model):
         return self.name or self.key
 
     def clean(self):
-        unknown = sorted(set(self.permissions) - set(PERMISSIONS))
+        from .policy import is_known_grant
+
+        unknown = sorted(
+            p for p in set(self.permissions) - set(PERMISSIONS) if not is_known_grant(p)
+        )
         if unknown:
             raise ValidationError(
                 {"permissions": _("Unknown permissions: %s") % ", ".join(unknown)}

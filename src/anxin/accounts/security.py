@@ -1,6 +1,16 @@
 """Who needs a second factor (SEC-7): administrators and anyone who can reveal or export."""
 
 from .permissions import SECOND_FACTOR_PERMISSIONS
+from .policy import parse_grant
+
+SECOND_FACTOR_ACTIONS = {"reveal", "export"}
+
+
+def needs_factor(permission: str) -> bool:
+    if permission in SECOND_FACTOR_PERMISSIONS:
+        return True
+    parsed = parse_grant(permission)
+    return parsed is not None and parsed[1] in SECOND_FACTOR_ACTIONS
 
 
 def requires_second_factor(user) -> bool:
@@ -11,7 +21,6 @@ def requires_second_factor(user) -> bool:
     from .models import Role
 
     roles = Role.objects.filter(assignments__user=user, assignments__active=True)
-    return (
-        any(set(role.permissions) & SECOND_FACTOR_PERMISSIONS for role in roles)
-        or roles.filter(key="system_admin").exists()
+    return any(needs_factor(p) for role in roles for p in role.permissions) or any(
+        role.key == "system_admin" for role in roles
     )

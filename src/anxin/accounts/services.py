@@ -28,10 +28,13 @@ from .permissions import DEFAULT_ROLES
 
 def roles_ensure_defaults() -> list[Role]:
     """Create the default roles of SEC-2 where missing; leaves edited ones alone."""
+    from .policy import default_grants
+
     roles = []
     for key, (_label, perms) in DEFAULT_ROLES.items():
         role, _created = Role.objects.get_or_create(
-            key=key, defaults={"permissions": list(perms), "is_default": True}
+            key=key,
+            defaults={"permissions": [*perms, *default_grants(key)], "is_default": True},
         )
         roles.append(role)
     return roles

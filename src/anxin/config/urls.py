@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("anxin.core.urls")),
     path("accounts/", include("anxin.accounts.urls")),
     path("org/", include("anxin.org.urls")),
+    path("clients/", include("anxin.clients.urls")),
     path("audit/", include("anxin.audit.urls")),
     # The language can be chosen before logging in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

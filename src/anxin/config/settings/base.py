@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "anxin.accounts",
     "anxin.audit",
     "anxin.org",
+    "anxin.clients",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -231,7 +232,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("ANXIN_LOG_LEVEL", "INFO")},
     # Framework loggers that may see request data are redacted at the source, before any handler.
     "loggers": {
-        name: {"filters": ["redact"], "level": "INFO"}
+        name: {"filters": ["redact"], "level": "WARNING" if name == "axes" else "INFO"}
         for name in ["django.request", "django.server", "django.security", "axes", "gunicorn"]
     },
 }

@@ -1,0 +1,121 @@
+"""The access policy (SEC-2, SEC-3): one table, role × record type × action → row scope.
+
+A grant is written ``"<record type>.<action>:<scope>"`` (for example
+``"clients.client.view_health:served"``) and held in a role's ``permissions`` like any other
+permission, so roles stay data the business can change. ``POLICY`` is the table the default
+roles start from; ``scope_for`` answers for a person in a store; the selectors of each app turn
+the scope into a row filter. Anything not granted is denied.
+"""
+
+from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
+
+
+class Scope(StrEnum):
+    STORE = "store"  # every record of the acting store
+    SERVED = "served"  # clients the practitioner served lately or is booked with
+
+
+# Narrow to wide: with several roles, the widest grant wins.
+SCOPE_ORDER = [Scope.SERVED, Scope.STORE]
+
+ACTIONS = {
+    "view": _("see the record (basic information)"),
+    "view_contact": _("see contact details (masked)"),
+    "view_id": _("see the ID number (masked)"),
+    "view_health": _("see the health file"),
+    "view_spending": _("see spending"),
+    "reveal": _("reveal a masked value, with a purpose"),
+    "create": _("create"),
+    "change": _("change"),
+    "delete": _("delete"),
+    "export": _("export"),
+    "approve": _("approve a change"),
+}
+
+RECORD_TYPES = {"clients.client": _("client")}
+
+S, V = Scope.STORE, Scope.SERVED
+
+# The default policy. Practitioners: only their clients, only what the service needs (health
+# file and service history; no ID number, no contact details, no spending). Finance: no health
+# data. Auditor: the logs, no client records. IT and the system administrator run the system
+# and read no client data.
+POLICY: dict[str, dict[str, dict[str, Scope]]] = {
+    "clients.client": {
+        "front_desk": {
+            "view": S,
+            "view_contact": S,
+            "view_id": S,
+            "create": S,
+            "change": S,
+        },
+        "practitioner": {"view": V, "view_health": V},
+        "store_manager": {
+            "view": S,
+            "view_contact": S,
+            "view_id": S,
+            "view_health": S,
+            "view_spending": S,
+            "reveal": S,
+            "create": S,
+            "change": S,
+            "export": S,
+            "approve": S,
+        },
+        "finance": {"view": S, "view_spending": S},
+        "marketing": {"view": S},
+    },
+}
+
+
+def grant(record_type: str, action: str, scope: Scope) -> str:
+    return f"{record_type}.{action}:{scope.value}"
+
+
+def default_grants(role_key: str) -> list[str]:
+    return [
+        grant(record_type, action, scope)
+        for record_type, roles in POLICY.items()
+        for action, scope in roles.get(role_key, {}).items()
+    ]
+
+
+def parse_grant(text: str) -> tuple[str, str, Scope] | None:
+    """``"clients.client.view:store"`` → ("clients.client", "view", Scope.STORE)."""
+    name, sep, scope = text.partition(":")
+    if not sep:
+        return None
+    record_type, _dot, action = name.rpartition(".")
+    if record_type not in RECORD_TYPES or action not in ACTIONS:
+        return None
+    try:
+        return record_type, action, Scope(scope)
+    except ValueError:
+        return None
+
+
+def is_known_grant(text: str) -> bool:
+    return parse_grant(text) is not None
+
+
+def scope_for(user, store, record_type: str, action: str) -> Scope | None:
+    """The widest scope any of the person's roles in this store grants; None = not allowed."""
+    if store is None or user is None or not user.is_authenticated or not user.is_active:
+        return None
+    best = None
+    for perm in user.permissions_in(store):
+        parsed = parse_grant(perm)
+        if (
+            parsed
+            and parsed[0] == record_type
+            and parsed[1] == action
+            and (best is None or SCOPE_ORDER.index(parsed[2]) > SCOPE_ORDER.index(best))
+        ):
+            best = parsed[2]
+    return best
+
+
+def can(user, store, record_type: str, action: str) -> bool:
+    return scope_for(user, store, record_type, action) is not None

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ClientsConfig(AppConfig):
+    name = "anxin.clients"
+    label = "clients"
+    verbose_name = _("Clients")
+
+    def ready(self):
+        from anxin.core import codes
+
+        from . import selectors
+        from .models import Client
+
+        codes.register("KH", Client, "clients:detail", selectors.can_open_by_code)
