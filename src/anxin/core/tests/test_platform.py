@@ -14,7 +14,9 @@ ANXIN = [sys.executable, "-m", "anxin.manage"]
 
 
 def run_cli(args, tmp_path, **env):
-    full = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    # The CLI as an operator runs it: no test-only switches (the browser tests set one).
+    dropped = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    full = {k: v for k, v in os.environ.items() if k not in dropped}
     full.update(
         {
             "ANXIN_DATA_DIR": str(tmp_path / "data"),
