@@ -85,7 +85,8 @@ def scan(since: dt.datetime | None = None, *, now: dt.datetime | None = None) ->
     longest = max(rules["bulk_reads"]["minutes"], rules["repeated_reveals"]["minutes"], 24 * 60)
     events = UseLog.objects.order_by("at", "seq")
     if since is not None:
-        events = events.filter(at__gte=since - dt.timedelta(minutes=2 * longest))
+        # Context: a full window before the first use considered, or the whole night.
+        events = events.filter(at__gte=since - dt.timedelta(minutes=longest))
     events = list(events.values(*_COLUMNS))
     created: list[Alert] = []
     created += _per_event(events, since=since, rules=rules, now=now)

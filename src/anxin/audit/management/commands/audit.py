@@ -46,8 +46,10 @@ class Command(BaseCommand):
             self.stderr.write(f"BROKEN: {problem}")
         if len(report.problems) > 20:
             self.stderr.write(f"... and {len(report.problems) - 20} more problems")
+        count = len(report.problems)
         raise CommandError(
-            f"the audit logs do not verify ({len(report.problems)} problems)", returncode=1
+            f"the audit logs do not verify ({count} problem{'' if count == 1 else 's'})",
+            returncode=1,
         )
 
     def purge(self, options):
