@@ -73,4 +73,69 @@ def load_demo(*, scale: str, seed: int) -> list[tuple[str, str, str]]:
         for store in stores if role_key in CHAIN_WIDE else stores[:1]:
             role_assign(user=user, store=store, role_key=role_key)
         accounts.append((username, str(roles[role_key].label), password))
+        if role_key == "front_desk":
+            front_desk = user
+        if role_key == "practitioner":
+            practitioner = user
+    demo_clients(
+        rnd=rnd,
+        store=stores[0],
+        front_desk=front_desk,
+        practitioner=practitioner,
+        count=DEMO_CLIENTS[scale],
+    )
     return accounts
+
+
+DEMO_CLIENTS = {"small": 40, "store": 400, "chain": 40}
+ITEMS = [
+    ("全身按摩", "128.00"),
+    ("足部按摩", "98.00"),
+    ("推拿理疗", "168.00"),
+    ("面部护理", "198.00"),
+]
+ALLERGIES = ["青霉素过敏", "对精油过敏", "花粉过敏", "对乳胶过敏"]
+CONDITIONS = ["腰椎间盘突出", "高血压，避免强力按压", "孕期，禁做腹部", "颈椎病"]
+
+
+def demo_clients(*, rnd, store, front_desk, practitioner, count: int) -> None:
+    """Clients registered through the real service (encrypted, coded, logged), a third with a
+    health file, some served by the demo practitioner (so the practitioner sees them)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from anxin.clients.models import ServiceRecord
+    from anxin.clients.services import client_create
+
+    today = timezone.localdate()
+    for i in range(count):
+        female = rnd.random() < 0.6
+        birth = rnd.birth_date(today=today)
+        health = {}
+        if i % 3 == 0:
+            health = {"allergies": rnd.choice(ALLERGIES), "conditions": rnd.choice(CONDITIONS)}
+        client = client_create(
+            actor=front_desk,
+            store=store,
+            name=rnd.person_name(),
+            gender="F" if female else "M",
+            birth_date=birth,
+            phone=rnd.mobile(),
+            id_number=rnd.id_number(birth=birth, female=female),
+            occupation=rnd.choice(["教师", "工程师", "退休", "个体经营", "医生", ""]),
+            **health,
+        )
+        if i % 4 == 0:
+            item, price = rnd.choice(ITEMS)
+            ServiceRecord.objects.create(
+                store=store,
+                client=client,
+                practitioner=practitioner,
+                item_name=item,
+                amount=Decimal(price),
+                served_at=timezone.now() - dt.timedelta(days=rnd.randrange(1, 60)),
+                created_by=practitioner,
+                updated_by=practitioner,
+            )
