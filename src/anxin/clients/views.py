@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from anxin.accounts.policy import scope_for
+from anxin.audit.services import use_log
 
 from . import selectors, services
 from .forms import ClientForm, ExportForm, RevealForm
@@ -14,7 +15,17 @@ from .selectors import RECORD
 def client_list(request):
     if scope_for(request.user, request.store, RECORD, "view") is None:
         raise PermissionDenied
-    clients = selectors.client_list(actor=request.user, store=request.store)[:200]
+    clients = list(selectors.client_list(actor=request.user, store=request.store)[:200])
+    use_log(
+        actor=request.user,
+        action="search",
+        record_type=RECORD,
+        record_id="*",
+        count=len(clients),
+        purpose="list",
+        request=request,
+        store=request.store,
+    )
     can_create = scope_for(request.user, request.store, RECORD, "create") is not None
     can_export = scope_for(request.user, request.store, RECORD, "export") is not None
     return render(

@@ -17,6 +17,7 @@ from anxin.accounts.permissions import (
     VIEW_ALERTS,
     VIEW_ORG,
 )
+from anxin.audit.services import use_log
 
 from . import codes, services
 from .forms import CategoryEditForm, CategoryForm, CodeSearchForm
@@ -81,6 +82,16 @@ def code_search(request):
             obj = target.model.objects.filter(code=parts["code"]).first() if target else None
             if obj is not None and target.can_view(request.user, obj, request.store):
                 return redirect(target.url_name, code=obj.code)
+            if obj is not None:
+                # Out of scope reads like "not found", but the attempt is logged.
+                use_log(
+                    actor=request.user,
+                    action="search",
+                    instance=obj,
+                    outcome="denied",
+                    request=request,
+                    store=request.store,
+                )
             # Not found and not allowed read the same: no hint that the record exists.
             error = _("No record with the code %(code)s was found.") % {"code": parts["code"]}
             status = 404

@@ -202,3 +202,4 @@ def test_a_client_is_found_by_its_code_only_within_scope(client, login, front_de
     client.logout()
     login(client, other_manager)
     assert client.get("/search/", {"q": code}).status_code == 404
+    assert UseLog.objects.filter(user=other_manager, record_code=code, outcome="denied").exists()
