@@ -59,7 +59,10 @@ def other_store(db):
 
 
 def _persona(username, store, role_key):
-    from anxin.accounts.services import role_assign, user_create
+    from anxin.accounts.services import role_assign, roles_ensure_defaults, user_create
+
+    # A transactional test's flush empties the roles the migrations made; bring them back.
+    roles_ensure_defaults()
 
     user = user_create(
         username=username, password="correct horse battery staple", full_name=username
