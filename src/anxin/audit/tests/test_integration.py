@@ -385,10 +385,14 @@ def test_refused_changes_leave_no_entry(admin_user, manager, front_desk, store, 
     assert RoleAssignment.objects.get(pk=assignment.pk).active
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 @pytest.mark.req("AUD-1")
 def test_a_change_whose_entry_cannot_be_written_is_not_made(admin_user, front_desk, store):
-    """The entry is written inside the change's transaction: if it fails, nothing commits."""
+    """The entry is written inside the change's transaction: if it fails, nothing commits.
+
+    (Inside the test's own transaction each service's block is a savepoint; rolling it back
+    is what a real rollback does, without flushing the roles the migrations installed.)
+    """
     person = _onboarded(admin_user, store)
     _ready_to_activate(admin_user, person)
     broken = mock.patch("anxin.audit.chain.append", side_effect=RuntimeError("disk full"))
