@@ -14,6 +14,8 @@ REVEAL_PERSONAL = "personal.reveal"
 EXPORT_PERSONAL = "personal.export"
 # Anomaly alerts and the audit logs (audit app, AUD-1..3).
 VIEW_ALERTS = "audit.view_alerts"
+# Deciding changes someone else proposed: two-person review (approvals app, SEC-5).
+APPROVE_CHANGES = "approvals.approve"
 SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL}
 
 PERMISSIONS = {
@@ -24,13 +26,14 @@ PERMISSIONS = {
     REVEAL_PERSONAL: _("Reveal masked personal data, with a stated purpose"),
     EXPORT_PERSONAL: _("Export personal data"),
     VIEW_ALERTS: _("See and handle anomaly alerts; read the operation and use logs"),
+    APPROVE_CHANGES: _("Approve or reject important changes proposed by someone else"),
 }
 
 # The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).
 DEFAULT_ROLES: dict[str, tuple] = {
     "front_desk": (_("Front desk"), [VIEW_ORG]),
     "practitioner": (_("Practitioner"), [VIEW_ORG]),
-    "store_manager": (_("Store manager"), [VIEW_ORG, MANAGE_ORG]),
+    "store_manager": (_("Store manager"), [VIEW_ORG, MANAGE_ORG, APPROVE_CHANGES]),
     "hr": (_("Human resources"), [VIEW_ORG, MANAGE_ORG]),
     "attendance_clerk": (_("Attendance clerk"), [VIEW_ORG]),
     "finance": (_("Finance"), [VIEW_ORG]),
@@ -44,6 +47,6 @@ DEFAULT_ROLES: dict[str, tuple] = {
     "auditor": (_("Auditor / supervisor"), [VIEW_ORG, VIEW_ALERTS]),
     "system_admin": (
         _("System administrator"),
-        [VIEW_ORG, MANAGE_ORG, MANAGE_CATEGORIES, MANAGE_ACCOUNTS, VIEW_ALERTS],
+        [VIEW_ORG, MANAGE_ORG, MANAGE_CATEGORIES, MANAGE_ACCOUNTS, VIEW_ALERTS, APPROVE_CHANGES],
     ),
 }

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "anxin.crypto",
     "anxin.accounts",
     "anxin.audit",
+    "anxin.approvals",
     "anxin.org",
     "anxin.clients",
     "django.contrib.auth",

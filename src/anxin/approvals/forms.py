@@ -1,0 +1,53 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from anxin.accounts.models import Role
+
+DECISIONS = ("approve", "reject", "withdraw")
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What you checked, or why. Required to reject a change."),
+    )
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        self.action = action
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if self.action == "reject" and not (data.get("note") or "").strip():
+            self.add_error("note", _("Say why the change is rejected."))
+        return data
+
+
+class AccountChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj} ({obj.get_username()})" if obj.full_name else obj.get_username()
+
+
+class RoleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return str(obj.label)
+
+
+class RoleGrantForm(forms.Form):
+    account = AccountChoiceField(label=_("Account"), queryset=None)
+    role = RoleChoiceField(
+        label=_("Role to grant"), queryset=Role.objects.all(), to_field_name="key"
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why this person needs the role, e.g. the change of post it follows."),
+    )
+
+    def __init__(self, *args, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts
