@@ -69,7 +69,7 @@ def _describe(*, target, before, after, kind):
 def _apply(*, actor, store, target, payload):
     from anxin.accounts.services import role_assign
 
-    return role_assign(user=target, store=store, role_key=payload["role"])
+    return role_assign(user=target, store=store, role_key=payload["role"], actor=actor)
 
 
 def register_all() -> None:

@@ -71,6 +71,17 @@ def test_a_proposal_changes_nothing_until_someone_else_approves_it(
     assert (change.proposer, change.decider) == (admin_user, manager)
     assert change.decided_at >= change.proposed_at
     assert change.decision_note == "已核对排班"
+    # accounts logs the grant itself, in the approver's name; approvals logs who proposed it
+    grant_entry = OperationLog.objects.filter(action="grant", record_id=str(front_desk.pk)).latest(
+        "seq"
+    )
+    assert grant_entry.operator == manager
+    approve_entry = OperationLog.objects.get(action="approve")
+    assert approve_entry.changes["roles"] == {
+        "before": ["front_desk"],
+        "after": ["finance", "front_desk"],
+    }
+    assert approve_entry.changes["approval"]["proposer"] == "admin"
 
 
 def test_the_proposer_cannot_approve_even_holding_the_permission(
