@@ -5,6 +5,7 @@ Keys are generated on first start with mode 0600 and never printed.
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -15,9 +16,9 @@ def data_dir() -> Path:
     path = Path(os.environ.get("ANXIN_DATA_DIR", "var")).expanduser().resolve()
     try:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
-        probe = path / ".write-test"
-        probe.write_text("ok")
-        probe.unlink()
+        # A probe of its own: processes starting together must not remove each other's.
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+            pass
     except OSError as exc:
         raise ImproperlyConfigured(
             f"the data directory {path} cannot be created or written ({exc.strerror}). "
