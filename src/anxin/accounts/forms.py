@@ -110,7 +110,13 @@ class ActivateForm(forms.Form):
 
 class PostChangeForm(forms.Form):
     roles = forms.MultipleChoiceField(
-        label=_("Roles in this store"), widget=forms.CheckboxSelectMultiple
+        label=_("Roles in this store"), widget=forms.CheckboxSelectMultiple, required=False
+    )
+    reason = forms.CharField(
+        label=_("Reason for new roles"),
+        max_length=500,
+        required=False,
+        help_text=_("New roles take effect once someone else approves them."),
     )
 
     def __init__(self, *args, roles=(), **kwargs):

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -133,9 +134,13 @@ def person_detail(request, pk):
                         actor=request.user, user=person, password=data["password1"]
                     )
                 elif action == "post":
-                    services.post_change(
-                        actor=request.user, user=person, store=store, role_keys=data["roles"]
-                    )
+                    if _change_post(request, person, store, data):
+                        messages.info(
+                            request,
+                            _(
+                                "The new roles wait for someone else's approval (two-person review)."
+                            ),
+                        )
                 elif action == "offboard":
                     services.account_offboard(
                         actor=request.user, user=person, successor=data["successor"]
@@ -175,6 +180,36 @@ def person_detail(request, pk):
     return render(
         request, "accounts/person_detail.html", context, status=400 if has_errors else 200
     )
+
+
+@transaction.atomic
+def _change_post(request, person, store, data) -> list:
+    """A change of post: roles given up end now; new roles are proposed, and take effect only
+    when someone else approves them (SEC-5). Returns the proposals made."""
+    from anxin.approvals.kinds import ROLE_GRANT
+    from anxin.approvals.services import change_propose
+
+    current = {r.key for r in person.roles_in(store)}
+    wanted = set(data["roles"])
+    added = sorted(wanted - current)
+    if added and not data.get("reason", "").strip():
+        raise ValidationError(_("Say why the new roles are needed; someone else approves them."))
+    if current - wanted:
+        services.post_change(
+            actor=request.user, user=person, store=store, role_keys=sorted(current & wanted)
+        )
+    return [
+        change_propose(
+            actor=request.user,
+            store=store,
+            kind=ROLE_GRANT,
+            target=person,
+            payload={"role": key},
+            reason=data["reason"],
+            request=request,
+        )
+        for key in added
+    ]
 
 
 def review(request):

@@ -25,8 +25,11 @@ def _role_keys(user, store) -> list[str]:
 
 
 def _in_store(*, target, store) -> bool:
-    """An account belongs to a store while it is active and holds a role there."""
-    return target.is_active and bool(_role_keys(target, store))
+    """An account belongs to a store while it is active and holds, or held, a role there
+    (a change of post may give up the old roles before the new one is approved)."""
+    from anxin.accounts.models import RoleAssignment
+
+    return target.is_active and RoleAssignment.objects.filter(user=target, store=store).exists()
 
 
 def _validate(*, actor, store, target, payload) -> dict:

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from anxin.accounts.permissions import (
+    APPROVE_CHANGES,
     MANAGE_ACCOUNTS,
     MANAGE_CATEGORIES,
     VIEW_ALERTS,
@@ -53,6 +54,8 @@ def home(request):
         links.append((reverse("org:post_list"), _("Organisation: departments and posts")))
     if MANAGE_CATEGORIES in perms:
         links.append((reverse("core:category_index"), _("Category code tables")))
+    if APPROVE_CHANGES in perms or MANAGE_ACCOUNTS in perms:
+        links.append((reverse("approvals:inbox"), _("Changes waiting for approval")))
     if MANAGE_ACCOUNTS in perms:
         links.append((reverse("accounts:people"), _("Accounts: onboarding, posts, leaving")))
         links.append((reverse("accounts:review"), _("Permission review")))

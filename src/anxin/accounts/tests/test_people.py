@@ -1,13 +1,14 @@
 """The account lifecycle pages: onboarding to leaving, permission review (SEC-6, SEC-8)."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from anxin.accounts.models import PermissionReview, RoleAssignment, User
 
 
 @pytest.mark.django_db
-@pytest.mark.req("SEC-6", "AUD-7")
-def test_onboarding_through_the_pages(client, login, admin_user, store):
+@pytest.mark.req("SEC-6", "AUD-7", "SEC-5")
+def test_onboarding_through_the_pages(client, login, admin_user, store, make_persona):
     login(client, admin_user)
     response = client.post(
         "/accounts/people/new/",
@@ -60,7 +61,21 @@ def test_onboarding_through_the_pages(client, login, admin_user, store):
     assert ok.status_code == 302
     person.refresh_from_db()
     assert person.is_active and person.check_password("long enough pass 1")
-    client.post(url, {"action": "post", "post-roles": ["store_manager"]})
+    # A new role is proposed, not granted: someone else must approve it (SEC-5).
+    no_reason = client.post(url, {"action": "post", "post-roles": ["store_manager"]})
+    assert no_reason.status_code == 400
+    assert {r.key for r in person.roles_in(store)} == {"front_desk"}
+    client.post(url, {"action": "post", "post-roles": ["store_manager"], "post-reason": "升任店长"})
+    assert {r.key for r in person.roles_in(store)} == set()  # front desk given up at once
+    from anxin.approvals.models import ChangeRequest
+    from anxin.approvals.services import change_approve
+
+    change = ChangeRequest.objects.get(state="pending")
+    with pytest.raises(PermissionDenied):
+        change_approve(actor=admin_user, change=change)  # not one's own proposal
+    assert {r.key for r in person.roles_in(store)} == set()
+    other_admin = make_persona("admin2", store, "system_admin")
+    change_approve(actor=other_admin, change=ChangeRequest.objects.get(pk=change.pk))
     assert {r.key for r in person.roles_in(store)} == {"store_manager"}
     wrong = client.post(url, {"action": "offboard", "offboard-confirm": "someone"})
     assert wrong.status_code == 400
