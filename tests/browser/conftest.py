@@ -224,6 +224,142 @@ def _newcomer_page(request):
     return f"/accounts/people/{person.pk}/"
 
 
+# -- clients, the audit logs, approvals, a leaver ---------------------------------------------
+
+CLIENT_PHONE = "13812345678"
+
+
+def _client(request, *, served=False):
+    """A client registered by the front desk; ``served``: the practitioner served them
+    yesterday, which puts them (and their health file) in the practitioner's scope."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from anxin.clients.models import ServiceRecord
+    from anxin.clients.services import client_create
+
+    store = request.getfixturevalue("store")
+    client = client_create(
+        actor=request.getfixturevalue("front_desk"),
+        store=store,
+        name="李四",
+        phone=CLIENT_PHONE,
+        id_number="110101199003071234",
+        allergies="花粉过敏",
+    )
+    if served:
+        ServiceRecord.objects.create(
+            store=store,
+            client=client,
+            practitioner=request.getfixturevalue("practitioner"),
+            served_at=timezone.now() - dt.timedelta(days=1),
+            item_name="肩颈理疗",
+            amount=Decimal("198.00"),
+        )
+    return client
+
+
+def _clients_page(request):
+    _client(request, served=True)
+    return "/clients/"
+
+
+def _client_page(request):
+    return f"/clients/{_client(request, served=True).code}/"
+
+
+def _reveal(purpose):
+    """Ask to see the phone number for ``purpose`` (other, with no words, is refused)."""
+
+    def reveal(page):
+        page.select_option("#id_purpose", purpose)
+        response = _submit(page, "main form[action$='/reveal/']")  # "Show phone" comes first
+        page.wait_for_selector("[role=status]" if purpose != "other" else "[role=alert]")
+        return response
+
+    return reveal
+
+
+def _revealed_url(path):
+    return f"{path}reveal/"
+
+
+def _audit_trail(request, reads=3):
+    """Reads of a client by the front desk and an export by the manager, which raises an
+    export alert once committed (the browser tests' database commits)."""
+    from anxin.audit.services import use_log
+
+    store = request.getfixturevalue("store")
+    client = _client(request)
+    front_desk = request.getfixturevalue("front_desk")
+    for _read in range(reads):
+        use_log(actor=front_desk, action="view", instance=client, store=store)
+    use_log(
+        actor=request.getfixturevalue("manager"),
+        action="export",
+        record_type="clients.client",
+        record_id="*",
+        store=store,
+    )
+
+
+def _long_audit_trail(request):
+    from anxin.audit.views import PAGE_SIZE
+
+    _audit_trail(request, reads=PAGE_SIZE + 5)
+
+
+def _alert_page(request):
+    from anxin.audit.models import Alert
+
+    _audit_trail(request)
+    return f"/audit/alerts/{Alert.objects.latest('pk').pk}/"
+
+
+def _role_grant(request, target, role, reason):
+    from anxin.approvals.kinds import ROLE_GRANT
+    from anxin.approvals.services import change_propose
+
+    return change_propose(
+        actor=request.getfixturevalue("admin_user"),
+        store=request.getfixturevalue("store"),
+        kind=ROLE_GRANT,
+        target=request.getfixturevalue(target),
+        payload={"role": role},
+        reason=reason,
+    )
+
+
+def _approvals(request):
+    """One grant waiting for the manager's decision, and one the manager has rejected."""
+    from anxin.approvals.services import change_reject
+
+    waiting = _role_grant(request, "front_desk", "finance", "兼任收银")
+    rejected = _role_grant(request, "practitioner", "marketing", "协助活动")
+    change_reject(actor=request.getfixturevalue("manager"), change=rejected, note="不需要")
+    return waiting
+
+
+def _approval_page(request):
+    return f"/approvals/{_approvals(request).pk}/"
+
+
+def _leaver_page(request):
+    """Someone who read a client's record and then left: the page shows the departure audit."""
+    from anxin.accounts.services import account_offboard, account_onboard
+    from anxin.audit.services import use_log
+
+    admin, store = request.getfixturevalue("admin_user"), request.getfixturevalue("store")
+    person = account_onboard(
+        actor=admin, username="leaver", full_name="离职同事", store=store, role_key="front_desk"
+    )
+    use_log(actor=person, action="view", instance=_client(request), store=store)
+    account_offboard(actor=admin, user=person)
+    return f"/accounts/people/{person.pk}/"
+
+
 APP_PAGES = {
     "login": AppPage("/accounts/login/", None),
     "login-error": AppPage("/accounts/login/", None, action=_submit_bad_login),
@@ -266,6 +402,46 @@ APP_PAGES = {
     "person-new-error": AppPage("/accounts/people/new/", action=_submit_empty_form, status=400),
     "person-waiting": AppPage(_newcomer_page),
     "permission-review": AppPage("/accounts/review/", setup=_second_store),
+    "person-left": AppPage(_leaver_page),
+    "clients-front-desk": AppPage(_clients_page, "front_desk"),
+    "clients-manager": AppPage(_clients_page, "manager"),
+    "clients-practitioner": AppPage(_clients_page, "practitioner"),
+    "client-new": AppPage("/clients/new/", "front_desk"),
+    "client-new-error": AppPage(
+        "/clients/new/", "front_desk", action=_submit_empty_form, status=400
+    ),
+    "client-front-desk": AppPage(_client_page, "front_desk"),
+    "client-manager": AppPage(_client_page, "manager"),
+    "client-revealed": AppPage(
+        _client_page, "manager", action=_reveal("booking"), url=_revealed_url
+    ),
+    "client-reveal-refused": AppPage(
+        _client_page, "manager", action=_reveal("other"), url=_revealed_url, status=400
+    ),
+    "client-practitioner": AppPage(_client_page, "practitioner"),
+    "client-export": AppPage("/clients/export/", "manager"),
+    "client-export-error": AppPage(
+        "/clients/export/", "manager", action=_submit_empty_form, status=400
+    ),
+    "alerts": AppPage("/audit/alerts/", "auditor", setup=_audit_trail),
+    "alert-detail": AppPage(_alert_page, "auditor"),
+    "use-log": AppPage("/audit/uses/", "auditor", setup=_audit_trail),
+    "use-log-filtered-page-2": AppPage(
+        "/audit/uses/?record_type=clients.client&page=2", "auditor", setup=_long_audit_trail
+    ),
+    "operation-log": AppPage("/audit/operations/", "auditor", setup=_audit_trail),
+    "operation-log-filter-error": AppPage(
+        "/audit/operations/?date_from=2026-02-01&date_to=2026-01-01",
+        "auditor",
+        setup=_audit_trail,
+        status=400,
+    ),
+    "approvals": AppPage("/approvals/", "manager", setup=_approvals),
+    "approval-detail": AppPage(_approval_page, "manager"),
+    "role-grant-new": AppPage("/approvals/role-grant/new/"),
+    "role-grant-new-error": AppPage(
+        "/approvals/role-grant/new/", action=_submit_empty_form, status=400
+    ),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }
@@ -283,6 +459,12 @@ def storeless_user(db):
     from anxin.accounts.services import user_create
 
     return user_create(username="storeless", password=PASSWORD)
+
+
+@pytest.fixture
+def served_client(request):
+    """A client of the store whom the practitioner served yesterday."""
+    return _client(request, served=True)
 
 
 class OpenablePage:
@@ -312,7 +494,8 @@ def open_app_page(page):
         if spec.action:
             response = spec.action(page)
         assert response.status == spec.status, f"{path}: HTTP {response.status}"
-        assert urlsplit(page.url).path == (spec.url or path.split("?")[0])
+        url = spec.url(path) if callable(spec.url) else spec.url
+        assert urlsplit(page.url).path == (url or path.split("?")[0])
         return page
 
     return go

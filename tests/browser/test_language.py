@@ -32,3 +32,15 @@ def test_language_switcher(page, set_language):
     assert page.locator("html").get_attribute("lang") == "zh-hant"
     chosen = page.locator("#language-select").input_value()
     assert chosen == "zh-hant"
+
+
+@pytest.mark.req("UX-2")
+def test_export_field_labels_follow_language(page, set_language, manager, browser_login):
+    browser_login(manager)
+    labels = {}
+    for code in ("en", "zh-hant"):
+        set_language(code)
+        page.goto("/clients/export/")
+        labels[code] = [t.strip() for t in page.locator("#id_fields label").all_inner_texts()]
+    assert labels["en"][:2] == ["code", "name"]
+    assert labels["zh-hant"][:2] == ["編碼", "名稱"]

@@ -3,6 +3,7 @@ import io
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from anxin.audit.services import diff, operation_log, sensitive_fields, use_log
@@ -57,13 +58,14 @@ def _client_create(*, actor, store, request=None, **data) -> Client:
     return client
 
 
+# Lazy: the labels (form choices, spreadsheet headings) follow the language of each request.
 EXPORTABLE = {
-    "code": (_("code"), None),
-    "name": (_("name"), None),
-    "gender": (_("gender"), None),
-    "birth_date": (_("birth date"), None),
-    "occupation": (_("occupation"), None),
-    "phone": (_("phone"), "view_contact"),
+    "code": (gettext_lazy("code"), None),
+    "name": (gettext_lazy("name"), None),
+    "gender": (gettext_lazy("gender"), None),
+    "birth_date": (gettext_lazy("birth date"), None),
+    "occupation": (gettext_lazy("occupation"), None),
+    "phone": (gettext_lazy("phone"), "view_contact"),
 }
 
 
