@@ -169,7 +169,9 @@ def person_detail(request, pk):
         "forms": forms,
         "departure": departure,
         "departure_days": DEPARTURE_DAYS,
-        "missing": services.activation_missing(person) if not person.is_active else [],
+        "missing": services.activation_missing(person)
+        if not person.is_active and not person.offboarded_at
+        else [],
         "agreements": person.agreements.all(),
         "trainings": person.trainings.all(),
         "assignments": RoleAssignment.objects.filter(

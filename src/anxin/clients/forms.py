@@ -7,19 +7,19 @@ from .services import EXPORTABLE
 
 class ClientForm(forms.ModelForm):
     medical_history = forms.CharField(
-        label=_("medical history"),
+        label=_("Medical history"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     allergies = forms.CharField(
-        label=_("allergies"),
+        label=_("Allergies"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     conditions = forms.CharField(
-        label=_("special conditions"),
+        label=_("Special conditions"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -84,6 +84,8 @@ def test_onboarding_through_the_pages(client, login, admin_user, store, make_per
     client.post(url, {"action": "offboard", "offboard-confirm": "xiaoli"})
     person.refresh_from_db()
     assert not person.is_active and person.offboarded_at
+    left = client.get(url).content.decode()
+    assert 'value="training"' not in left and 'value="activate"' not in left
 
 
 @pytest.mark.django_db
