@@ -179,13 +179,14 @@ def register(
 ) -> Kind:
     """Declare a kind of change that goes through two-person review."""
     from anxin.accounts.permissions import PERMISSIONS
+    from anxin.accounts.policy import is_known_grant
     from anxin.audit.services import sensitive_fields as audit_sensitive
 
     if kind in _KINDS:
         raise ImproperlyConfigured(f"approval kind {kind!r} is registered already")
     if len(kind) > 60:
         raise ImproperlyConfigured(f"approval kind {kind!r} is longer than 60 characters")
-    if propose_permission not in PERMISSIONS:
+    if propose_permission not in PERMISSIONS and not is_known_grant(propose_permission):
         raise ImproperlyConfigured(f"{kind}: unknown permission {propose_permission!r}")
     fields = tuple(fields)
     for name in fields:

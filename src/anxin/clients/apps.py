@@ -14,3 +14,7 @@ class ClientsConfig(AppConfig):
         from .models import Client
 
         codes.register("KH", Client, "clients:detail", selectors.can_open_by_code)
+
+        from . import approval_kinds
+
+        approval_kinds.register_all()
