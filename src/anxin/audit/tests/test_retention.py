@@ -188,7 +188,7 @@ def test_purge_refuses_a_cutoff_inside_six_months(settings, monkeypatch):
 
 
 @pytest.mark.django_db
-@pytest.mark.req("AUD-2", "PLT-2")
+@pytest.mark.req("AUD-2")
 def test_the_nightly_retention_run_purges(settings, history):
     from anxin.audit import tasks
 
