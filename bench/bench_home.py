@@ -48,7 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         argv,
         duration=dict(type=float, default=None, help="seconds per case (default 10, quick 3)"),
         connections=dict(type=int, default=16, help="concurrent keep-alive connections"),
-        user=dict(default="manager", help="demo account to log in as (default: manager)"),
+        user=dict(
+            default="frontdesk",
+            help="demo account to log in as (default: frontdesk, which needs no second factor)",
+        ),
     )
     duration = args.duration or (3.0 if args.quick else 10.0)
     warmup = 0.5 if args.quick else 1.5

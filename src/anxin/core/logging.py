@@ -8,7 +8,8 @@ request object and masks digit runs and Chinese characters in what remains.
 import logging
 import re
 
-_DIGITS = re.compile(r"\d{6,}[\dXx]?")
+# Six or more digits (phones, ID numbers), but not the decimals of a duration like 0.020333.
+_DIGITS = re.compile(r"(?<![\d.])\d{6,}[\dXx]?")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _QUERY = re.compile(r"\?.*$")
 

@@ -72,3 +72,10 @@ def test_redaction_masks_numbers_names_and_query_strings():
     assert redact("GET /search/?q=13812345678") == "GET /search/?…"
     assert redact("user 张三丰 failed") == "user *** failed"
     assert redact("GET /org/posts/JG0101/ 200") == "GET /org/posts/JG0101/ 200"
+
+
+@pytest.mark.req("SEC-10")
+def test_redaction_keeps_durations_readable():
+    from anxin.core.logging import redact
+
+    assert redact('"GET /" 200 34 0.020333s') == '"GET /" 200 34 0.020333s'
