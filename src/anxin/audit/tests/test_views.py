@@ -148,24 +148,6 @@ def test_the_supervising_roles_have_the_inbox(client, login, make_persona, store
     assert client.get("/audit/alerts/").status_code == 200
 
 
-@pytest.mark.django_db
-def test_the_migration_grants_the_permission_to_existing_roles():
-    from importlib import import_module
-
-    from django.apps import apps
-
-    from anxin.accounts.models import Role
-
-    migration = import_module("anxin.audit.migrations.0003_grant_view_alerts")
-    Role.objects.filter(key="auditor").update(permissions=["org.view"])
-    Role.objects.filter(key="front_desk").update(permissions=["org.view"])
-    migration.grant(apps, None)
-    assert Role.objects.get(key="auditor").permissions == ["org.view", "audit.view_alerts"]
-    assert Role.objects.get(key="front_desk").permissions == ["org.view"]
-    migration.grant(apps, None)  # idempotent
-    assert Role.objects.get(key="auditor").permissions == ["org.view", "audit.view_alerts"]
-
-
 @pytest.fixture
 def busy_log(store, practitioner, manager, other_store):
     for i in range(60):
