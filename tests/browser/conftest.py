@@ -346,6 +346,18 @@ def _approval_page(request):
     return f"/approvals/{_approvals(request).pk}/"
 
 
+def _inbox(request):
+    from anxin.notifications.services import notify
+
+    notify(
+        recipients=[request.getfixturevalue("front_desk")],
+        subject="健康档案有新信息",
+        body="技师补充了过敏史。",
+        url="/clients/",
+    )
+    notify(recipients=[request.getfixturevalue("front_desk")], subject="明日预约 3 个")
+
+
 def _leaver_page(request):
     """Someone who read a client's record and then left: the page shows the departure audit."""
     from anxin.accounts.services import account_offboard, account_onboard
@@ -442,6 +454,9 @@ APP_PAGES = {
     "role-grant-new-error": AppPage(
         "/approvals/role-grant/new/", action=_submit_empty_form, status=400
     ),
+    "inbox": AppPage("/inbox/", "front_desk", setup=_inbox),
+    "inbox-empty": AppPage("/inbox/", "front_desk"),
+    "inbox-all": AppPage("/inbox/?show=all", "front_desk", setup=_inbox),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }

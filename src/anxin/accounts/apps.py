@@ -6,3 +6,22 @@ class AccountsConfig(AppConfig):
     name = "anxin.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        from anxin.core import home
+
+        from .permissions import MANAGE_ACCOUNTS
+
+        for order, (url_name, label) in enumerate(
+            [
+                ("accounts:people", _("Accounts: onboarding, posts, leaving")),
+                ("accounts:review", _("Permission review")),
+            ],
+            start=80,
+        ):
+            home.register_link(
+                url_name,
+                label,
+                order=order,
+                visible=lambda perms, request: MANAGE_ACCOUNTS in perms,
+            )

@@ -8,6 +8,16 @@ class ApprovalsConfig(AppConfig):
     verbose_name = _("Approvals")
 
     def ready(self):
+        from anxin.accounts.permissions import APPROVE_CHANGES, MANAGE_ACCOUNTS
+        from anxin.core import home
+
+        home.register_link(
+            "approvals:inbox",
+            _("Changes waiting for approval"),
+            order=70,
+            visible=lambda perms, request: APPROVE_CHANGES in perms or MANAGE_ACCOUNTS in perms,
+        )
+
         from . import kinds
 
         kinds.register_all()

@@ -8,6 +8,15 @@ class ClientsConfig(AppConfig):
     verbose_name = _("Clients")
 
     def ready(self):
+        from anxin.core import home
+
+        home.register_link(
+            "clients:list",
+            _("Clients"),
+            order=10,
+            visible=lambda perms, request: home.has_grant(perms, "clients.client.view"),
+        )
+
         from anxin.core import codes
 
         from . import selectors

@@ -11,16 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from anxin.accounts.permissions import (
-    APPROVE_CHANGES,
-    MANAGE_ACCOUNTS,
-    MANAGE_CATEGORIES,
-    VIEW_ALERTS,
-    VIEW_ORG,
-)
+from anxin.accounts.permissions import MANAGE_CATEGORIES
 from anxin.audit.services import use_log
 
 from . import codes, services
+from . import home as home_registry
 from .forms import CategoryEditForm, CategoryForm, CodeSearchForm
 from .models import Category, CategoryKind
 
@@ -47,26 +42,14 @@ def home(request):
     store = request.store
     roles = list(request.user.roles_in(store)) if store else []
     perms = {p for role in roles for p in role.permissions}
-    links = []
-    if any(p.startswith("clients.client.view:") for p in perms):
-        links.append((reverse("clients:list"), _("Clients")))
-    if VIEW_ORG in perms:
-        links.append((reverse("org:post_list"), _("Organisation: departments and posts")))
-    if MANAGE_CATEGORIES in perms:
-        links.append((reverse("core:category_index"), _("Category code tables")))
-    if APPROVE_CHANGES in perms or MANAGE_ACCOUNTS in perms:
-        links.append((reverse("approvals:inbox"), _("Changes waiting for approval")))
-    if MANAGE_ACCOUNTS in perms:
-        links.append((reverse("accounts:people"), _("Accounts: onboarding, posts, leaving")))
-        links.append((reverse("accounts:review"), _("Permission review")))
-    if VIEW_ALERTS in perms:
-        links.append((reverse("audit:alert_list"), _("Alerts")))
-        links.append((reverse("audit:operation_list"), _("Operation log")))
-        links.append((reverse("audit:use_list"), _("Use log")))
+    links = [
+        (reverse(link.url_name), link.label) for link in home_registry.links_for(perms, request)
+    ]
+    panels = home_registry.panels_for(perms, request)
     return render(
         request,
         "core/home.html",
-        {"links": links, "roles": roles, "stores": request.stores},
+        {"links": links, "panels": panels, "roles": roles, "stores": request.stores},
     )
 
 

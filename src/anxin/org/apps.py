@@ -9,6 +9,15 @@ class OrgConfig(AppConfig):
 
     def ready(self):
         from anxin.accounts.permissions import VIEW_ORG
+        from anxin.core import home
+
+        home.register_link(
+            "org:post_list",
+            _("Organisation: departments and posts"),
+            order=60,
+            visible=lambda perms, request: VIEW_ORG in perms,
+        )
+
         from anxin.core import codes
 
         from .models import Post

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "anxin.approvals",
     "anxin.org",
     "anxin.clients",
+    "anxin.notifications",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -82,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "anxin.core.context_processors.shell",
+                "anxin.notifications.context_processors.inbox",
             ],
         },
     }
@@ -285,4 +287,27 @@ ANXIN_ALERT_RULES = {
     "denied": {"enabled": True},
     "repeated_reveals": {"reveals": 5, "minutes": 10},
     "export": {"enabled": True},
+}
+
+# Notifications: the in-app inbox always; outside channels by backend (anxin.notifications.backends).
+# ANXIN_NOTIFY_EMAIL / ANXIN_NOTIFY_SMS = console (default) | file (<data dir>/outbox/) | email
+_NOTIFY_BACKENDS = {
+    "console": "anxin.notifications.backends.ConsoleBackend",
+    "file": "anxin.notifications.backends.FileBackend",
+    "email": "anxin.notifications.backends.EmailBackend",
+}
+
+
+def notify_channel(variable: str) -> str:
+    value = os.environ.get(variable, "console")
+    if value not in _NOTIFY_BACKENDS:
+        raise ImproperlyConfigured(
+            f"{variable}: '{value}' is not one of {', '.join(sorted(_NOTIFY_BACKENDS))}"
+        )
+    return _NOTIFY_BACKENDS[value]
+
+
+ANXIN_NOTIFY_CHANNELS = {
+    "email": notify_channel("ANXIN_NOTIFY_EMAIL"),
+    "sms": notify_channel("ANXIN_NOTIFY_SMS"),
 }

@@ -1,0 +1,37 @@
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+
+
+def inbox(request):
+    show_all = request.GET.get("show") == "all"
+    qs = selectors.inbox(user=request.user)
+    if not show_all:
+        qs = qs.filter(read_at__isnull=True)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "notifications/inbox.html", {"page": page, "show_all": show_all})
+
+
+@require_POST
+def read(request, pk):
+    if not selectors.inbox(user=request.user).filter(pk=pk).exists():
+        raise Http404
+    services.mark_read(user=request.user, pk=pk)
+    note = selectors.inbox(user=request.user).get(pk=pk)
+    if (
+        request.POST.get("open")
+        and note.url
+        and url_has_allowed_host_and_scheme(note.url, allowed_hosts={request.get_host()})
+    ):
+        return redirect(note.url)
+    return redirect("notifications:inbox")
+
+
+@require_POST
+def read_all(request):
+    services.mark_read(user=request.user)
+    return redirect("notifications:inbox")
