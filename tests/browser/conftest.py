@@ -457,6 +457,8 @@ APP_PAGES = {
     "inbox": AppPage("/inbox/", "front_desk", setup=_inbox),
     "inbox-empty": AppPage("/inbox/", "front_desk"),
     "inbox-all": AppPage("/inbox/?show=all", "front_desk", setup=_inbox),
+    "api-tokens": AppPage("/api/tokens/", "manager"),
+    "api-tokens-error": AppPage("/api/tokens/", "manager", action=_submit_empty_form, status=400),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }

@@ -16,6 +16,8 @@ EXPORT_PERSONAL = "personal.export"
 VIEW_ALERTS = "audit.view_alerts"
 # Deciding changes someone else proposed: two-person review (approvals app, SEC-5).
 APPROVE_CHANGES = "approvals.approve"
+# Personal API tokens (api app): a token reads what its holder may read, as its holder.
+USE_API = "api.use"
 SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL}
 
 PERMISSIONS = {
@@ -27,13 +29,14 @@ PERMISSIONS = {
     EXPORT_PERSONAL: _("Export personal data"),
     VIEW_ALERTS: _("See and handle anomaly alerts; read the operation and use logs"),
     APPROVE_CHANGES: _("Approve or reject important changes proposed by someone else"),
+    USE_API: _("Hold personal API tokens for programs that read in one's name"),
 }
 
 # The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).
 DEFAULT_ROLES: dict[str, tuple] = {
     "front_desk": (_("Front desk"), [VIEW_ORG]),
     "practitioner": (_("Practitioner"), [VIEW_ORG]),
-    "store_manager": (_("Store manager"), [VIEW_ORG, MANAGE_ORG, APPROVE_CHANGES]),
+    "store_manager": (_("Store manager"), [VIEW_ORG, MANAGE_ORG, APPROVE_CHANGES, USE_API]),
     "hr": (_("Human resources"), [VIEW_ORG, MANAGE_ORG]),
     "attendance_clerk": (_("Attendance clerk"), [VIEW_ORG]),
     "finance": (_("Finance"), [VIEW_ORG]),
@@ -47,6 +50,14 @@ DEFAULT_ROLES: dict[str, tuple] = {
     "auditor": (_("Auditor / supervisor"), [VIEW_ORG, VIEW_ALERTS]),
     "system_admin": (
         _("System administrator"),
-        [VIEW_ORG, MANAGE_ORG, MANAGE_CATEGORIES, MANAGE_ACCOUNTS, VIEW_ALERTS, APPROVE_CHANGES],
+        [
+            VIEW_ORG,
+            MANAGE_ORG,
+            MANAGE_CATEGORIES,
+            MANAGE_ACCOUNTS,
+            VIEW_ALERTS,
+            APPROVE_CHANGES,
+            USE_API,
+        ],
     ),
 }

@@ -304,6 +304,7 @@ def account_offboard(*, actor: User | None, user: User, successor: User | None =
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
             session.delete()
             killed += 1
+    revoked = {name: revoke(user=user) for name, revoke in ACCESS_REVOKERS.items()}
     transferred = {}
     for name, handler in OPEN_WORK_HANDLERS.items():
         transferred[name] = handler(user=user, successor=successor)
@@ -313,6 +314,7 @@ def account_offboard(*, actor: User | None, user: User, successor: User | None =
         "roles": [],
         "second_factor_devices": 0,
         "sessions_ended": killed,
+        "access_revoked": revoked,
         "successor": successor.pk if successor is not None else None,
         "transferred": transferred,
     }
@@ -324,7 +326,12 @@ def account_offboard(*, actor: User | None, user: User, successor: User | None =
         sensitive=USER_SENSITIVE,
     )
     report = departure_report(user=user, actor=actor)
-    return {"sessions_ended": killed, "transferred": transferred, "departure_report": report}
+    return {
+        "sessions_ended": killed,
+        "access_revoked": revoked,
+        "transferred": transferred,
+        "departure_report": report,
+    }
 
 
 DEPARTURE_PURPOSE = "departure audit"  # stored as data, the same in every language
@@ -396,6 +403,10 @@ def departure_report(
 # Apps with open work a leaver may hold (clients, appointments, follow-ups) register a handler
 # ``handler(*, user, successor) -> int`` (how many items moved) here.
 OPEN_WORK_HANDLERS: dict = {}
+
+# Apps that give access other than a session (API tokens) register ``revoke(*, user) -> int``
+# (how many credentials ended) here; offboarding calls each in its transaction.
+ACCESS_REVOKERS: dict = {}
 
 
 def permission_review(*, store: Store | None = None) -> list[dict]:

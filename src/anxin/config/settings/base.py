@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "anxin.org",
     "anxin.clients",
     "anxin.notifications",
+    "anxin.api",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

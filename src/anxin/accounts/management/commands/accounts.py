@@ -46,6 +46,8 @@ class Command(BaseCommand):
                 f"{username}: access ended; {result['sessions_ended']} open session(s) closed."
             )
         )
+        for name, ended in result["access_revoked"].items():
+            self.stdout.write(f"  {name}: {ended} revoked")
         for name, moved in result["transferred"].items():
             self.stdout.write(f"  {name}: {moved} moved to {successor}")
         report = result.get("departure_report")

@@ -1,0 +1,10 @@
+from django.db import migrations
+
+from anxin.accounts.migration_ops import SyncDefaultRoles
+
+
+class Migration(migrations.Migration):
+    """Existing databases: store managers and administrators get ``api.use``."""
+
+    dependencies = [("api", "0001_initial"), ("accounts", "0004_policy_grants")]
+    operations = [SyncDefaultRoles()]
