@@ -7,6 +7,7 @@ Django's mail settings. A real SMS gateway is one more class with a ``send`` met
 """
 
 import sys
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 from django.conf import settings
@@ -20,12 +21,13 @@ DEFAULT_CHANNELS = {
 }
 
 
-class Backend:
+class Backend(ABC):
     def __init__(self, channel: str):
         self.channel = channel
 
+    @abstractmethod
     def send(self, *, address: str, subject: str, body: str) -> None:
-        raise NotImplementedError  # abstract: each backend says how it delivers
+        """Deliver one message to ``address`` (an e-mail address or a mobile number)."""
 
 
 def _line(channel: str, address: str, subject: str, body: str) -> str:
