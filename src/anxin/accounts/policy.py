@@ -34,7 +34,11 @@ ACTIONS = {
     "approve": _("approve a change"),
 }
 
-RECORD_TYPES = {"clients.client": _("client")}
+RECORD_TYPES = {
+    "clients.client": _("client"),
+    "scheduling.appointment": _("appointment"),
+    "scheduling.queue": _("rotation queue"),
+}
 
 S, V = Scope.STORE, Scope.SERVED
 
@@ -66,6 +70,18 @@ POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         },
         "finance": {"view": S, "view_spending": S},
         "marketing": {"view": S},
+    },
+    # Appointments: the front desk and the manager book and change; a practitioner sees their own.
+    "scheduling.appointment": {
+        "front_desk": {"view": S, "create": S, "change": S},
+        "practitioner": {"view": V},
+        "store_manager": {"view": S, "create": S, "change": S},
+    },
+    # The rotation queue is visible to the floor; only the manager adjusts it.
+    "scheduling.queue": {
+        "front_desk": {"view": S},
+        "practitioner": {"view": S},
+        "store_manager": {"view": S, "change": S},
     },
 }
 

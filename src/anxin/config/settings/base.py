@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "anxin.clients",
     "anxin.notifications",
     "anxin.api",
+    "anxin.scheduling",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -312,3 +313,6 @@ ANXIN_NOTIFY_CHANNELS = {
     "email": notify_channel("ANXIN_NOTIFY_EMAIL"),
     "sms": notify_channel("ANXIN_NOTIFY_SMS"),
 }
+
+# Appointments: minutes a practitioner rests between two bookings.
+ANXIN_REST_GAP_MINUTES = env_int("ANXIN_REST_GAP_MINUTES", 10)
