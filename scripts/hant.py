@@ -24,6 +24,7 @@ TERMS = {
     "用戶": "使用者",
     "收件箱": "收件匣",
     "令牌": "權杖",
+    "鍾": "鐘",  # 钟 as in 上钟/轮钟: a session, not the surname
 }
 
 

@@ -48,6 +48,8 @@ def main(argv: list[str]) -> int:
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
             entry.previous_msgid = None
+            entry.previous_msgid_plural = None
+            entry.previous_msgctxt = None
     po.save()
     # zh_Hant: drop its fuzzy guesses for these msgids so hant.py converts the new text.
     hant_path = LOCALE / "zh_Hant" / "LC_MESSAGES" / "django.po"

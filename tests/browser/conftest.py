@@ -7,6 +7,7 @@ static files through the staticfiles finders), so the browser sees the real CSS.
 import os
 from urllib.parse import urlsplit
 
+import pages_scheduling
 import pytest
 
 # Playwright's sync API runs an asyncio loop in this thread; Django's ORM refuses to run
@@ -459,6 +460,18 @@ APP_PAGES = {
     "inbox-all": AppPage("/inbox/?show=all", "front_desk", setup=_inbox),
     "api-tokens": AppPage("/api/tokens/", "manager"),
     "api-tokens-error": AppPage("/api/tokens/", "manager", action=_submit_empty_form, status=400),
+    # -- scheduling --
+    "appointments-day": AppPage(pages_scheduling.day_page, "front_desk"),
+    "appointments-day-practitioner": AppPage(pages_scheduling.day_page, "practitioner"),
+    "appointments-empty": AppPage("/appointments/", "front_desk"),
+    "appointment-new": AppPage("/appointments/new/", "front_desk"),
+    "appointment-new-error": AppPage(
+        "/appointments/new/", "front_desk", action=_submit_empty_form, status=400
+    ),
+    "appointment-detail": AppPage(pages_scheduling.detail_page, "front_desk"),
+    "free-slots": AppPage(pages_scheduling.free_page, "front_desk"),
+    "queue-manager": AppPage("/appointments/queue/", "manager", setup=pages_scheduling.queue),
+    "queue-front-desk": AppPage("/appointments/queue/", "front_desk", setup=pages_scheduling.queue),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }

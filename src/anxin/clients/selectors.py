@@ -35,8 +35,16 @@ def scoped_clients(*, actor, store, action: str = "view") -> QuerySet[Client]:
         served = ServiceRecord.objects.filter(
             client=OuterRef("pk"), practitioner=actor, served_at__gte=since
         )
-        qs = qs.filter(Exists(served))
+        links = Exists(served)
+        for link in SERVED_LINKS.values():
+            links |= link(actor=actor, since=since)
+        qs = qs.filter(links)
     return qs
+
+
+# Other ways a practitioner is linked to a client (a booking, a home-service job) extend the
+# "served" scope: ``link(*, actor, since) -> Exists`` over rows with ``client=OuterRef("pk")``.
+SERVED_LINKS: dict = {}
 
 
 def require(*, actor, store, action: str, request=None, record_id: str = "") -> None:

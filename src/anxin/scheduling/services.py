@@ -446,3 +446,22 @@ def queue_adjust(*, actor, entry: QueueEntry, action: str, reason: str, request=
             },
         )
     return current
+
+
+def appointment_book_rotation(*, actor, store, start: dt.datetime, request=None, **booking):
+    """轮钟 booking: the head of today's queue gets it, or — if the booking cannot be made —
+    nobody's turn is used up (one transaction)."""
+    _require(actor, store, RECORD, "create", request)
+    with transaction.atomic():
+        head = rotation_next(
+            actor=actor, store=store, day=timezone.localdate(start), request=request
+        )
+        return appointment_book(
+            actor=actor,
+            store=store,
+            practitioner=head.practitioner,
+            start=start,
+            clock_type=ClockType.ROTATION,
+            request=request,
+            **booking,
+        )

@@ -276,3 +276,21 @@ def test_whatever_is_attempted_no_two_bookings_of_a_practitioner_overlap(
         held = list(Appointment.objects.filter(practitioner=person).order_by("start"))
         for a, b in itertools.pairwise(held):
             assert a.end + gap <= b.start
+
+
+@pytest.mark.django_db
+@pytest.mark.req("SEC-3")
+def test_a_practitioner_sees_a_client_booked_with_them_until_the_booking_is_cancelled(
+    store, front_desk, practitioner, practitioner_b, clients
+):
+    from anxin.clients.selectors import scoped_clients
+
+    def visible(person):
+        return set(scoped_clients(actor=person, store=store).values_list("pk", flat=True))
+
+    assert clients[0].pk not in visible(practitioner)
+    booking = book(front_desk, store, clients[0], practitioner, at(1, 10))
+    assert clients[0].pk in visible(practitioner)
+    assert clients[0].pk not in visible(practitioner_b)
+    services.appointment_cancel(actor=front_desk, appointment=booking, reason="改约")
+    assert clients[0].pk not in visible(practitioner)

@@ -1,0 +1,89 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Room
+from .services import QUEUE_ACTIONS
+
+ROTATION = "rotation"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        if hasattr(value, "strftime"):
+            if timezone.is_aware(value):
+                value = timezone.localtime(value)
+            return value.strftime("%Y-%m-%dT%H:%M")
+        return value
+
+
+class DayForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=DateInput)
+
+
+class BookingForm(forms.Form):
+    client_code = forms.CharField(
+        label=_("Client code"), max_length=20, help_text=_("The client's KH code, e.g. KH23050123.")
+    )
+    practitioner = forms.ChoiceField(label=_("Practitioner"))
+    item_name = forms.CharField(label=_("Service item"), max_length=60)
+    minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1, max_value=720)
+    start = forms.DateTimeField(label=_("Start"), widget=DateTimeInput)
+    room = forms.ModelChoiceField(
+        label=_("Room or bed"), queryset=Room.objects.none(), required=False
+    )
+
+    def __init__(self, *args, store, practitioners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].choices = [
+            (ROTATION, _("Whoever is next in the rotation queue (轮钟)")),
+            *[(str(p.pk), p.get_full_name() or p.get_username()) for p in practitioners],
+        ]
+        self.fields["room"].queryset = Room.objects.filter(store=store, active=True)
+        self.fields["room"].empty_label = _("No room needed")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class RescheduleForm(ReasonForm):
+    start = forms.DateTimeField(label=_("New start"), widget=DateTimeInput)
+    field_order = ["start", "reason"]
+
+
+class FreeSlotForm(forms.Form):
+    day = forms.DateField(label=_("Day"), widget=DateInput)
+    minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1, max_value=720)
+
+
+class QueueOpenForm(forms.Form):
+    practitioners = forms.MultipleChoiceField(
+        label=_("On duty today, in queue order"), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, practitioners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioners"].choices = [
+            (str(p.pk), p.get_full_name() or p.get_username()) for p in practitioners
+        ]
+
+
+class QueueAdjustForm(ReasonForm):
+    action = forms.ChoiceField(
+        label=_("Change"),
+        choices=list(
+            zip(
+                QUEUE_ACTIONS,
+                [_("Move to the head"), _("Move to the tail"), _("Suspend"), _("Resume")],
+                strict=True,
+            )
+        ),
+    )
+    field_order = ["action", "reason"]

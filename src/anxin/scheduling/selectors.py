@@ -1,0 +1,161 @@
+"""Reads of appointments and the queue, scoped by the policy; each list is use-logged."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from anxin.accounts.models import User
+from anxin.accounts.policy import Scope, scope_for
+from anxin.audit.services import use_log
+
+from . import services
+from .models import HOLDING, Appointment, Room, Status
+
+RECORD = services.RECORD
+
+
+def scoped_appointments(*, actor, store, action: str = "view") -> QuerySet[Appointment]:
+    scope = scope_for(actor, store, RECORD, action)
+    if scope is None:
+        return Appointment.objects.none()
+    qs = Appointment.objects.filter(store=store)
+    if scope == Scope.SERVED:
+        qs = qs.filter(practitioner=actor)  # a practitioner: their own bookings only
+    return qs.select_related("client", "practitioner", "room")
+
+
+def booked_with(*, actor, since):
+    """For the clients' scope: a practitioner also sees the clients booked with them (from the
+    start of the served window on, upcoming bookings included), cancelled ones excepted."""
+    return Exists(
+        Appointment.objects.filter(
+            client=OuterRef("pk"),
+            practitioner=actor,
+            status__in=[Status.BOOKED, Status.IN_SERVICE, Status.DONE],
+            start__gte=since,
+        )
+    )
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return start, start + dt.timedelta(days=1)
+
+
+def day_view(*, actor, store, day: dt.date, request=None) -> dict:
+    """The day's bookings per practitioner and per room, in time order."""
+    if scope_for(actor, store, RECORD, "view") is None:
+        use_log(
+            actor=actor,
+            action="view",
+            record_type=RECORD,
+            record_id=day.isoformat(),
+            outcome="denied",
+            request=request,
+            store=store,
+        )
+        raise Http404
+    start, end = day_bounds(day)
+    rows = list(
+        scoped_appointments(actor=actor, store=store)
+        .filter(start__gte=start, start__lt=end)
+        .order_by("start", "code")
+    )
+    use_log(
+        actor=actor,
+        action="search",
+        record_type=RECORD,
+        record_id=day.isoformat(),
+        count=len(rows),
+        purpose="day view",
+        request=request,
+        store=store,
+    )
+    by_practitioner: dict[User, list[Appointment]] = {}
+    by_room: dict[Room, list[Appointment]] = {}
+    for a in rows:
+        by_practitioner.setdefault(a.practitioner, []).append(a)
+        if a.room is not None:
+            by_room.setdefault(a.room, []).append(a)
+    return {"appointments": rows, "by_practitioner": by_practitioner, "by_room": by_room}
+
+
+def appointment_get(*, actor, store, code: str, action: str = "view", request=None) -> Appointment:
+    appointment = (
+        scoped_appointments(actor=actor, store=store, action=action).filter(code=code).first()
+    )
+    use_log(
+        actor=actor,
+        action=action,
+        record_type=RECORD,
+        record_id=code,
+        outcome="allowed" if appointment else "denied",
+        request=request,
+        store=store,
+    )
+    if appointment is None:
+        raise Http404
+    return appointment
+
+
+def practitioners(store) -> QuerySet[User]:
+    return (
+        User.objects.filter(
+            is_active=True,
+            role_assignments__store=store,
+            role_assignments__active=True,
+            role_assignments__role__key=services.PRACTITIONER_ROLE,
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def opening_hours() -> tuple[dt.time, dt.time]:
+    text = getattr(settings, "ANXIN_OPENING_HOURS", "10:00-22:00")
+    first, _sep, last = text.partition("-")
+    return dt.time.fromisoformat(first.strip()), dt.time.fromisoformat(last.strip())
+
+
+def free_slots(
+    *, store, day: dt.date, minutes: int, step: int = 15, now: dt.datetime | None = None
+) -> list[tuple[User, list[dt.datetime]]]:
+    """For every practitioner of the store, the start times on ``day`` where a booking of
+    ``minutes`` fits: within opening hours, not in the past, clear of their bookings and rest
+    gaps, and passing the availability checks (working hours, leave)."""
+    opens, closes = opening_hours()
+    first = timezone.make_aware(dt.datetime.combine(day, opens))
+    last = timezone.make_aware(dt.datetime.combine(day, closes))
+    length, gap = dt.timedelta(minutes=minutes), services.rest_gap()
+    now = now or timezone.now()
+    people = list(practitioners(store))
+    held: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {p.pk: [] for p in people}
+    for pid, start, busy_until in Appointment.objects.filter(
+        practitioner__in=people,
+        status__in=HOLDING,
+        start__lt=last + gap,
+        busy_until__gt=first,
+    ).values_list("practitioner_id", "start", "busy_until"):
+        held[pid].append((start, busy_until))
+    result = []
+    for person in people:
+        slots = []
+        t = first
+        while t + length <= last:
+            if t >= now and all(not (s < t + length + gap and t < b) for s, b in held[person.pk]):
+                slots.append(t)
+            t += dt.timedelta(minutes=step)
+        if slots and services.AVAILABILITY_CHECKS:
+            slots = [
+                s
+                for s in slots
+                if not any(
+                    check(practitioner=person, store=store, start=s, end=s + length)
+                    for check in services.AVAILABILITY_CHECKS.values()
+                )
+            ]
+        result.append((person, slots))
+    return result

@@ -1,0 +1,204 @@
+"""The appointment pages: booking (named and rotation), the day view, changes, free slots, queue."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from anxin.audit.models import UseLog
+from anxin.clients.services import client_create
+from anxin.scheduling import services
+from anxin.scheduling.models import Appointment, QueueEntry, Room, Status
+
+
+def local(day_offset, hour, minute=0):
+    base = timezone.localdate() + dt.timedelta(days=day_offset)
+    return timezone.make_aware(dt.datetime.combine(base, dt.time(hour, minute)))
+
+
+@pytest.fixture
+def customer(store, front_desk):
+    return client_create(actor=front_desk, store=store, name="李雷", phone="13912345678")
+
+
+def booking(customer, who, start, **extra):
+    return {
+        "client_code": customer.code,
+        "practitioner": str(who) if not isinstance(who, str) else who,
+        "item_name": "全身推拿",
+        "minutes": "60",
+        "start": timezone.localtime(start).strftime("%Y-%m-%dT%H:%M"),
+        "room": "",
+        **extra,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.req("BIZ-3")
+def test_the_front_desk_books_by_name_and_a_conflict_is_shown_on_the_field(
+    client, login, store, front_desk, practitioner, customer
+):
+    login(client, front_desk)
+    response = client.post("/appointments/new/", booking(customer, practitioner.pk, local(1, 10)))
+    appointment = Appointment.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/{appointment.code}/")
+    again = client.post(
+        "/appointments/new/",
+        booking(customer, practitioner.pk, local(1, 10, 30)),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert again.status_code == 400
+    assert appointment.code in again.content.decode()
+    assert Appointment.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.req("BIZ-3")
+def test_a_rotation_booking_goes_to_the_head_and_a_failed_one_uses_no_turn(
+    client, login, store, front_desk, manager, practitioner, practitioner_b, customer
+):
+    services.queue_open(
+        actor=manager,
+        store=store,
+        day=timezone.localdate(),
+        practitioners=[practitioner, practitioner_b],
+    )
+    login(client, front_desk)
+    soon = timezone.now() + dt.timedelta(minutes=30)
+    assert client.post("/appointments/new/", booking(customer, "rotation", soon)).status_code == 302
+    first = Appointment.objects.get()
+    assert (first.practitioner, first.clock_type) == (practitioner, "rotation")
+    # A rotation booking in the past fails: practitioner_b keeps their turn.
+    past = timezone.now() - dt.timedelta(hours=2)
+    assert client.post("/appointments/new/", booking(customer, "rotation", past)).status_code == 400
+    assert QueueEntry.objects.get(practitioner=practitioner_b).rotation_count == 0
+    assert services.queue_order(store=store, day=timezone.localdate())[0].practitioner == (
+        practitioner_b
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.req("BIZ-3", "SEC-3")
+def test_a_practitioner_sees_only_their_own_bookings(
+    client, login, store, front_desk, practitioner, practitioner_b, customer
+):
+    mine = services.appointment_book(
+        actor=front_desk,
+        store=store,
+        client=customer,
+        practitioner=practitioner,
+        start=local(1, 10),
+        minutes=60,
+        item_name="足疗",
+    )
+    theirs = services.appointment_book(
+        actor=front_desk,
+        store=store,
+        client=customer,
+        practitioner=practitioner_b,
+        start=local(1, 10),
+        minutes=60,
+        item_name="足疗",
+    )
+    login(client, practitioner)
+    day = client.get(f"/appointments/?day={timezone.localdate() + dt.timedelta(days=1)}")
+    page = day.content.decode()
+    assert mine.code in page and theirs.code not in page
+    assert client.get(f"/appointments/{theirs.code}/").status_code == 404
+    denied = UseLog.objects.order_by("-seq").first()
+    assert (denied.record_id, denied.outcome) == (theirs.code, "denied")
+    # and cannot book or change
+    assert client.get("/appointments/new/").status_code == 403
+    response = client.post(f"/appointments/{mine.code}/cancel/", {"cancel-reason": "x"})
+    assert response.status_code == 404
+    mine.refresh_from_db()
+    assert mine.status == Status.BOOKED
+
+
+@pytest.mark.django_db
+@pytest.mark.req("BIZ-3")
+def test_cancel_needs_a_reason_and_frees_the_slot(
+    client, login, store, front_desk, practitioner, customer
+):
+    appointment = services.appointment_book(
+        actor=front_desk,
+        store=store,
+        client=customer,
+        practitioner=practitioner,
+        start=local(1, 10),
+        minutes=60,
+        item_name="足疗",
+    )
+    login(client, front_desk)
+    url = f"/appointments/{appointment.code}/cancel/"
+    assert client.post(url, {"cancel-reason": ""}).status_code == 400
+    appointment.refresh_from_db()
+    assert appointment.status == Status.BOOKED
+    assert client.post(url, {"cancel-reason": "客户有事"}).status_code == 302
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.reason) == (Status.CANCELLED, "客户有事")
+
+
+@pytest.mark.django_db
+@pytest.mark.req("BIZ-3")
+def test_free_slots_leave_out_bookings_and_their_rest_gap(
+    client, login, store, front_desk, practitioner, customer, settings
+):
+    settings.ANXIN_OPENING_HOURS = "10:00-14:00"
+    services.appointment_book(
+        actor=front_desk,
+        store=store,
+        client=customer,
+        practitioner=practitioner,
+        start=local(1, 11),
+        minutes=60,
+        item_name="足疗",
+    )
+    login(client, front_desk)
+    day = timezone.localdate() + dt.timedelta(days=1)
+    page = client.get(f"/appointments/free/?day={day}&minutes=60").content.decode()
+    # 10:00 would end 11:00 + 10 min rest > 11:00 start: not free; 12:15 is the first after
+    assert ">12:15<" in page and ">11:00<" not in page and ">10:00<" not in page
+    assert client.get("/appointments/free/?day=bad&minutes=0").status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.req("BIZ-3")
+def test_the_queue_page_lets_only_the_manager_adjust(
+    client, login, store, manager, front_desk, practitioner, practitioner_b
+):
+    login(client, manager)
+    response = client.post(
+        "/appointments/queue/",
+        {"do": "open", "practitioners": [str(practitioner.pk), str(practitioner_b.pk)]},
+    )
+    assert response.status_code == 302
+    entry = QueueEntry.objects.get(practitioner=practitioner_b)
+    bad = client.post("/appointments/queue/", {"do": "adjust", "entry": entry.pk, "action": "head"})
+    assert bad.status_code == 400
+    client.post(
+        "/appointments/queue/",
+        {"do": "adjust", "entry": entry.pk, "action": "head", "reason": "补钟"},
+    )
+    assert services.queue_order(store=store, day=timezone.localdate())[0].practitioner == (
+        practitioner_b
+    )
+    login(client, front_desk)
+    page = client.get("/appointments/queue/").content.decode()
+    assert "queue-entry" not in page  # no adjusting controls
+    before = list(QueueEntry.objects.values_list("pk", "position", "state"))
+    response = client.post(
+        "/appointments/queue/",
+        {"do": "adjust", "entry": entry.pk, "action": "tail", "reason": "想插队"},
+    )
+    assert response.status_code == 403
+    assert list(QueueEntry.objects.values_list("pk", "position", "state")) == before
+
+
+@pytest.mark.django_db
+def test_rooms_of_the_store_are_offered(client, login, store, other_store, front_desk):
+    Room.objects.create(store=store, name="贵宾房")
+    Room.objects.create(store=other_store, name="外店房")
+    login(client, front_desk)
+    page = client.get("/appointments/new/").content.decode()
+    assert "贵宾房" in page and "外店房" not in page

@@ -1,0 +1,256 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from anxin.accounts.policy import scope_for
+from anxin.clients import selectors as client_selectors
+
+from . import selectors, services
+from .forms import (
+    ROTATION,
+    BookingForm,
+    DayForm,
+    FreeSlotForm,
+    QueueAdjustForm,
+    QueueOpenForm,
+    ReasonForm,
+    RescheduleForm,
+)
+from .models import QueueEntry, QueueState, Status
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def _can(request, record, action) -> bool:
+    return scope_for(request.user, request.store, record, action) is not None
+
+
+def day(request):
+    form = DayForm(request.GET or {"day": timezone.localdate()})
+    chosen = form.cleaned_data["day"] if form.is_valid() else timezone.localdate()
+    view = selectors.day_view(actor=request.user, store=request.store, day=chosen, request=request)
+    return render(
+        request,
+        "scheduling/day.html",
+        {
+            "form": form,
+            "day": chosen,
+            "can_book": _can(request, services.RECORD, "create"),
+            **view,
+        },
+        status=200 if form.is_valid() or not request.GET else 400,
+    )
+
+
+def new(request):
+    if not _can(request, services.RECORD, "create"):
+        raise PermissionDenied
+    store = request.store
+    people = list(selectors.practitioners(store))
+    initial = {"client_code": request.GET.get("client", ""), "minutes": 60}
+    form = BookingForm(request.POST or None, store=store, practitioners=people, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            client = client_selectors.client_get(
+                actor=request.user,
+                store=store,
+                code=data["client_code"].strip().upper(),
+                request=request,
+            )
+        except Http404:
+            form.add_error("client_code", _("No client with this code in this store."))
+        else:
+            booking = {
+                "client": client,
+                "minutes": data["minutes"],
+                "item_name": data["item_name"],
+                "room": data["room"],
+                "request": request,
+            }
+            try:
+                if data["practitioner"] == ROTATION:
+                    appointment = services.appointment_book_rotation(
+                        actor=request.user, store=store, start=data["start"], **booking
+                    )
+                else:
+                    chosen = next(p for p in people if str(p.pk) == data["practitioner"])
+                    appointment = services.appointment_book(
+                        actor=request.user,
+                        store=store,
+                        practitioner=chosen,
+                        start=data["start"],
+                        **booking,
+                    )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Booked: %(code)s with %(name)s.")
+                    % {
+                        "code": appointment.code,
+                        "name": appointment.practitioner.get_full_name()
+                        or appointment.practitioner.get_username(),
+                    },
+                )
+                return redirect("scheduling:detail", code=appointment.code)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "scheduling/new.html", {"form": form}, status=status)
+
+
+def detail(request, code):
+    appointment = selectors.appointment_get(
+        actor=request.user, store=request.store, code=code, request=request
+    )
+    can_change = _can(request, services.RECORD, "change") and appointment.status == Status.BOOKED
+    return render(
+        request,
+        "scheduling/detail.html",
+        {
+            "appointment": appointment,
+            "can_change": can_change,
+            "cancel_form": ReasonForm(prefix="cancel"),
+            "no_show_form": ReasonForm(prefix="noshow"),
+            "move_form": RescheduleForm(prefix="move", initial={"start": appointment.start}),
+        },
+    )
+
+
+@require_POST
+def change(request, code, what):
+    appointment = selectors.appointment_get(
+        actor=request.user, store=request.store, code=code, action="change", request=request
+    )
+    forms = {
+        "cancel": ReasonForm(request.POST, prefix="cancel"),
+        "noshow": ReasonForm(request.POST, prefix="noshow"),
+        "move": RescheduleForm(request.POST, prefix="move"),
+    }
+    if what not in forms:
+        raise Http404
+    form = forms[what]
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if what == "cancel":
+                services.appointment_cancel(
+                    actor=request.user,
+                    appointment=appointment,
+                    reason=data["reason"],
+                    request=request,
+                )
+            elif what == "noshow":
+                services.appointment_no_show(
+                    actor=request.user,
+                    appointment=appointment,
+                    reason=data["reason"],
+                    request=request,
+                )
+            else:
+                services.appointment_reschedule(
+                    actor=request.user,
+                    appointment=appointment,
+                    start=data["start"],
+                    reason=data["reason"],
+                    request=request,
+                )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("scheduling:detail", code=code)
+    context = {
+        "appointment": appointment,
+        "can_change": True,
+        "cancel_form": ReasonForm(prefix="cancel"),
+        "no_show_form": ReasonForm(prefix="noshow"),
+        "move_form": RescheduleForm(prefix="move", initial={"start": appointment.start}),
+        {"cancel": "cancel_form", "noshow": "no_show_form", "move": "move_form"}[what]: form,
+    }
+    return render(request, "scheduling/detail.html", context, status=400)
+
+
+def free(request):
+    if not _can(request, services.RECORD, "create"):
+        raise PermissionDenied
+    form = FreeSlotForm(request.GET or None, initial={"day": timezone.localdate(), "minutes": 60})
+    slots = None
+    if request.GET and form.is_valid():
+        slots = selectors.free_slots(
+            store=request.store, day=form.cleaned_data["day"], minutes=form.cleaned_data["minutes"]
+        )
+    status = 400 if request.GET and not form.is_valid() else 200
+    return render(request, "scheduling/free.html", {"form": form, "slots": slots}, status=status)
+
+
+def queue(request):
+    if not _can(request, services.QUEUE, "view"):
+        raise PermissionDenied
+    store, today = request.store, timezone.localdate()
+    can_adjust = _can(request, services.QUEUE, "change")
+    people = list(selectors.practitioners(store))
+    open_form = QueueOpenForm(
+        request.POST if request.POST.get("do") == "open" else None, practitioners=people
+    )
+    adjust_form = QueueAdjustForm(request.POST if request.POST.get("do") == "adjust" else None)
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("do") == "open" and open_form.is_valid():
+                chosen = [p for p in people if str(p.pk) in open_form.cleaned_data["practitioners"]]
+                services.queue_open(
+                    actor=request.user,
+                    store=store,
+                    day=today,
+                    practitioners=chosen,
+                    request=request,
+                )
+                return redirect("scheduling:queue")
+            if request.POST.get("do") == "adjust" and adjust_form.is_valid():
+                entry = QueueEntry.objects.filter(
+                    store=store, day=today, pk=request.POST.get("entry")
+                ).first()
+                if entry is None:
+                    raise Http404
+                services.queue_adjust(
+                    actor=request.user,
+                    entry=entry,
+                    action=adjust_form.cleaned_data["action"],
+                    reason=adjust_form.cleaned_data["reason"],
+                    request=request,
+                )
+                return redirect("scheduling:queue")
+        except ValidationError as exc:
+            _apply_errors(adjust_form if request.POST.get("do") == "adjust" else open_form, exc)
+        status = 400
+    order = services.queue_order(store=store, day=today)
+    suspended = QueueEntry.objects.filter(
+        store=store, day=today, state=QueueState.SUSPENDED
+    ).select_related("practitioner")
+    return render(
+        request,
+        "scheduling/queue.html",
+        {
+            "order": order,
+            "suspended": suspended,
+            "today": today,
+            "can_adjust": can_adjust,
+            "open_form": open_form,
+            "adjust_form": adjust_form,
+            "entries": [*order, *suspended],
+        },
+        status=status,
+    )

@@ -1,0 +1,69 @@
+"""Set-up for the appointment and rotation-queue pages in APP_PAGES."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+
+def _tomorrow(hour, minute=0):
+    day = timezone.localdate() + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def bookings(request):
+    """Two bookings tomorrow, one in a room; returns the first."""
+    from anxin.clients.services import client_create
+    from anxin.scheduling.models import Room
+    from anxin.scheduling.services import appointment_book
+
+    store, desk = request.getfixturevalue("store"), request.getfixturevalue("front_desk")
+    room = Room.objects.create(store=store, name="一号床")
+    customer = client_create(actor=desk, store=store, name="韩梅梅", phone="13900001234")
+    first = appointment_book(
+        actor=desk,
+        store=store,
+        client=customer,
+        practitioner=request.getfixturevalue("practitioner"),
+        start=_tomorrow(10),
+        minutes=60,
+        item_name="全身推拿",
+        room=room,
+    )
+    appointment_book(
+        actor=desk,
+        store=store,
+        client=customer,
+        practitioner=request.getfixturevalue("practitioner_b"),
+        start=_tomorrow(14),
+        minutes=90,
+        item_name="足疗",
+    )
+    return first
+
+
+def day_page(request):
+    bookings(request)
+    return f"/appointments/?day={timezone.localdate() + dt.timedelta(days=1)}"
+
+
+def detail_page(request):
+    return f"/appointments/{bookings(request).code}/"
+
+
+def free_page(request):
+    bookings(request)
+    return f"/appointments/free/?day={timezone.localdate() + dt.timedelta(days=1)}&minutes=60"
+
+
+def queue(request):
+    from anxin.scheduling.services import queue_open
+
+    queue_open(
+        actor=request.getfixturevalue("manager"),
+        store=request.getfixturevalue("store"),
+        day=timezone.localdate(),
+        practitioners=[
+            request.getfixturevalue("practitioner"),
+            request.getfixturevalue("practitioner_b"),
+        ],
+    )
