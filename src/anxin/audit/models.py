@@ -115,6 +115,7 @@ class UseAction(models.TextChoices):
     SEARCH = "search", _("search")
     PRINT = "print", _("print")
     SHARE = "share", _("share")
+    NOTIFY = "notify", _("notify (e.g. a reminder)")
     DENIED = "denied", _("denied attempt")
 
 

@@ -84,6 +84,7 @@ class Appointment(CodedModel):
         _("status"), max_length=12, choices=Status.choices, default=Status.BOOKED, db_index=True
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["start", "code"]

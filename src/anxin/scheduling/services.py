@@ -184,6 +184,7 @@ def appointment_book(
             created_by=actor,
             updated_by=actor,
         )
+        _tell_practitioner(appointment, _("New booking %(when)s: %(item)s (%(code)s)"))
         operation_log(
             actor=actor,
             action="create",
@@ -197,6 +198,67 @@ def appointment_book(
             },
         )
     return appointment
+
+
+def _tell_practitioner(appointment, template) -> None:
+    """In-app, to the practitioner: when and what, with the code; no client details."""
+    from anxin.notifications.services import notify
+
+    notify(
+        recipients=[appointment.practitioner],
+        store=appointment.store,
+        kind="scheduling.appointment",
+        subject=template
+        % {
+            "when": _local(appointment.start),
+            "item": appointment.item_name,
+            "code": appointment.code,
+        },
+        url=f"/appointments/{appointment.code}/",
+    )
+
+
+def reminders_send(*, now: dt.datetime | None = None) -> int:
+    """Remind clients (SMS) and practitioners (inbox) of bookings starting within
+    ``ANXIN_REMINDER_HOURS``; each booking once. Reading the client's number is logged."""
+    from anxin.notifications.services import send_external
+
+    now = now or timezone.now()
+    horizon = now + dt.timedelta(hours=getattr(settings, "ANXIN_REMINDER_HOURS", 24))
+    sent = 0
+    due = Appointment.objects.filter(
+        status=Status.BOOKED, reminded_at__isnull=True, start__gt=now, start__lte=horizon
+    ).select_related("client", "practitioner", "store")
+    for appointment in due.iterator():
+        with transaction.atomic():
+            claimed = Appointment.objects.filter(
+                pk=appointment.pk, reminded_at__isnull=True
+            ).update(reminded_at=now)
+            if not claimed:
+                continue  # another worker got it
+            client = appointment.client
+            if client.phone:
+                send_external(
+                    channel="sms",
+                    address=client.phone,
+                    subject=_("%(store)s: your appointment %(when)s, %(item)s (%(code)s)")
+                    % {
+                        "store": appointment.store.name,
+                        "when": _local(appointment.start),
+                        "item": appointment.item_name,
+                        "code": appointment.code,
+                    },
+                )
+                use_log(
+                    actor=None,
+                    action="notify",
+                    instance=client,
+                    purpose="appointment reminder",
+                    store=appointment.store,
+                )
+            _tell_practitioner(appointment, _("Reminder %(when)s: %(item)s (%(code)s)"))
+            sent += 1
+    return sent
 
 
 def _change_status(*, actor, appointment, status, reason, request, allowed_from) -> Appointment:

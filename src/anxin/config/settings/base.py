@@ -317,3 +317,5 @@ ANXIN_NOTIFY_CHANNELS = {
 # Appointments: minutes a practitioner rests between two bookings.
 ANXIN_REST_GAP_MINUTES = env_int("ANXIN_REST_GAP_MINUTES", 10)
 ANXIN_OPENING_HOURS = os.environ.get("ANXIN_OPENING_HOURS", "10:00-22:00")
+# Clients and practitioners are reminded this many hours before a booking (SMS / inbox).
+ANXIN_REMINDER_HOURS = env_int("ANXIN_REMINDER_HOURS", 24)

@@ -294,3 +294,32 @@ def test_a_practitioner_sees_a_client_booked_with_them_until_the_booking_is_canc
     assert clients[0].pk not in visible(practitioner_b)
     services.appointment_cancel(actor=front_desk, appointment=booking, reason="改约")
     assert clients[0].pk not in visible(practitioner)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.req("BIZ-3")
+def test_reminders_reach_client_and_practitioner_once(
+    store, front_desk, practitioner, clients, settings, tmp_path
+):
+    from anxin.notifications.models import Notification
+
+    settings.ANXIN_DATA_DIR = tmp_path
+    settings.ANXIN_NOTIFY_CHANNELS = {"sms": "anxin.notifications.backends.FileBackend"}
+    soon = book(front_desk, store, clients[0], practitioner, timezone.now() + dt.timedelta(hours=3))
+    later = book(front_desk, store, clients[1], practitioner, at(3, 10))
+    # the booking itself told the practitioner
+    assert (
+        Notification.objects.filter(recipient=practitioner, subject__contains=soon.code).count()
+        == 1
+    )
+    assert services.reminders_send() == 1
+    assert services.reminders_send() == 0  # once only
+    sms = (tmp_path / "outbox" / "sms.log").read_text(encoding="utf-8")
+    assert clients[0].phone in sms and soon.code in sms
+    assert later.code not in sms and "客户0" not in sms  # no name in the text message
+    assert (
+        Notification.objects.filter(recipient=practitioner, subject__contains=soon.code).count()
+        == 2
+    )
+    used = UseLog.objects.get(action="notify")
+    assert (used.record_code, used.user) == (clients[0].code, None)
