@@ -472,6 +472,18 @@ APP_PAGES = {
     "free-slots": AppPage(pages_scheduling.free_page, "front_desk"),
     "queue-manager": AppPage("/appointments/queue/", "manager", setup=pages_scheduling.queue),
     "queue-front-desk": AppPage("/appointments/queue/", "front_desk", setup=pages_scheduling.queue),
+    "jobs": AppPage("/jobs/", "front_desk", setup=pages_scheduling.job),
+    "jobs-worker": AppPage("/jobs/", "practitioner", setup=pages_scheduling.job),
+    "job-new": AppPage("/jobs/new/", "front_desk"),
+    "job-new-error": AppPage("/jobs/new/", "front_desk", action=_submit_empty_form, status=400),
+    "job-worker": AppPage(pages_scheduling.job_page, "practitioner"),
+    "job-address": AppPage(
+        pages_scheduling.job_page,
+        "practitioner",
+        action=pages_scheduling.reveal_address,
+        url=pages_scheduling.address_url,
+    ),
+    "job-done-front-desk": AppPage(pages_scheduling.done_job_page, "front_desk"),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }

@@ -67,3 +67,49 @@ def queue(request):
             request.getfixturevalue("practitioner_b"),
         ],
     )
+
+
+def job(request, *, done=False):
+    """An on-site job starting in 20 minutes (so its travel window is open now)."""
+    from anxin.clients.services import client_create
+    from anxin.dispatch.services import job_advance, job_create
+
+    store, desk = request.getfixturevalue("store"), request.getfixturevalue("front_desk")
+    worker = request.getfixturevalue("practitioner")
+    customer = client_create(
+        actor=desk, store=store, name="王阿姨", phone="13900005678", address="北京市朝阳区建国路1号"
+    )
+    made = job_create(
+        actor=desk,
+        store=store,
+        client=customer,
+        workers=[worker],
+        item_name="上门推拿",
+        start=timezone.now() + dt.timedelta(minutes=20),
+        minutes=60,
+        travel_minutes=30,
+    )
+    if done:
+        for notes in ("", "", "已完成"):
+            job_advance(actor=worker, job=made, notes=notes)
+    return made
+
+
+def job_page(request):
+    return f"/jobs/{job(request).pk}/"
+
+
+def done_job_page(request):
+    return f"/jobs/{job(request, done=True).pk}/"
+
+
+def reveal_address(page):
+    """The assigned worker asks for the address (the job's window is open)."""
+    with page.expect_navigation() as nav:
+        page.locator("main form[action$='/address/'] button[type=submit]").click()
+    page.wait_for_selector("[role=status]")
+    return nav.value
+
+
+def address_url(path):
+    return f"{path}address/"

@@ -38,6 +38,7 @@ RECORD_TYPES = {
     "clients.client": _("client"),
     "scheduling.appointment": _("appointment"),
     "scheduling.queue": _("rotation queue"),
+    "dispatch.job": _("on-site job"),
 }
 
 S, V = Scope.STORE, Scope.SERVED
@@ -82,6 +83,12 @@ POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "front_desk": {"view": S},
         "practitioner": {"view": S},
         "store_manager": {"view": S, "change": S},
+    },
+    # On-site jobs: dispatched by the front desk or manager; a worker sees the jobs they are on.
+    "dispatch.job": {
+        "front_desk": {"view": S, "create": S, "change": S},
+        "practitioner": {"view": V},
+        "store_manager": {"view": S, "create": S, "change": S},
     },
 }
 

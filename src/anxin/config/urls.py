@@ -13,6 +13,7 @@ urlpatterns = [
     path("inbox/", include("anxin.notifications.urls")),
     path("api/", include("anxin.api.urls")),
     path("appointments/", include("anxin.scheduling.urls")),
+    path("jobs/", include("anxin.dispatch.urls")),
     # The language can be chosen before logging in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "anxin.notifications",
     "anxin.api",
     "anxin.scheduling",
+    "anxin.dispatch",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
