@@ -16,6 +16,11 @@ EXPORT_PERSONAL = "personal.export"
 VIEW_ALERTS = "audit.view_alerts"
 # Deciding changes someone else proposed: two-person review (approvals app, SEC-5).
 APPROVE_CHANGES = "approvals.approve"
+# The catalogue (BIZ-1, BIZ-2) and service delivery (CLI-4, CLI-5).
+MANAGE_ITEMS = "catalogue.manage_items"
+MANAGE_PROMOTIONS = "catalogue.manage_promotions"
+CORRECT_SERVICES = "delivery.correct_services"
+MANAGE_FOLLOW_UPS = "delivery.manage_follow_ups"
 SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL}
 
 PERMISSIONS = {
@@ -27,17 +32,32 @@ PERMISSIONS = {
     EXPORT_PERSONAL: _("Export personal data"),
     VIEW_ALERTS: _("See and handle anomaly alerts; read the operation and use logs"),
     APPROVE_CHANGES: _("Approve or reject important changes proposed by someone else"),
+    MANAGE_ITEMS: _("Maintain the service items (price changes need approval)"),
+    MANAGE_PROMOTIONS: _("Record promotions and read their effect"),
+    CORRECT_SERVICES: _("Propose a correction to a saved service record"),
+    MANAGE_FOLLOW_UPS: _("Assign follow-up tasks and forward suggestions to departments"),
 }
 
 # The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).
 DEFAULT_ROLES: dict[str, tuple] = {
-    "front_desk": (_("Front desk"), [VIEW_ORG]),
-    "practitioner": (_("Practitioner"), [VIEW_ORG]),
-    "store_manager": (_("Store manager"), [VIEW_ORG, MANAGE_ORG, APPROVE_CHANGES]),
+    "front_desk": (_("Front desk"), [VIEW_ORG, CORRECT_SERVICES, MANAGE_FOLLOW_UPS]),
+    "practitioner": (_("Practitioner"), [VIEW_ORG, CORRECT_SERVICES]),
+    "store_manager": (
+        _("Store manager"),
+        [
+            VIEW_ORG,
+            MANAGE_ORG,
+            APPROVE_CHANGES,
+            MANAGE_ITEMS,
+            MANAGE_PROMOTIONS,
+            CORRECT_SERVICES,
+            MANAGE_FOLLOW_UPS,
+        ],
+    ),
     "hr": (_("Human resources"), [VIEW_ORG, MANAGE_ORG]),
     "attendance_clerk": (_("Attendance clerk"), [VIEW_ORG]),
     "finance": (_("Finance"), [VIEW_ORG]),
-    "marketing": (_("Marketing"), [VIEW_ORG]),
+    "marketing": (_("Marketing"), [VIEW_ORG, MANAGE_PROMOTIONS]),
     "equipment_manager": (_("Equipment manager"), [VIEW_ORG]),
     "purchasing": (_("Purchasing"), [VIEW_ORG]),
     "information_officer": (

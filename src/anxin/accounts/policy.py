@@ -34,7 +34,7 @@ ACTIONS = {
     "approve": _("approve a change"),
 }
 
-RECORD_TYPES = {"clients.client": _("client")}
+RECORD_TYPES = {"clients.client": _("client"), "delivery.service": _("service record")}
 
 S, V = Scope.STORE, Scope.SERVED
 
@@ -66,6 +66,14 @@ POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         },
         "finance": {"view": S, "view_spending": S},
         "marketing": {"view": S},
+    },
+    # Service records (CLI-4): a practitioner records and reads the services they gave to the
+    # clients in their scope; the front desk and the manager for the whole store.
+    "delivery.service": {
+        "front_desk": {"view": S, "create": S, "change": S},
+        "practitioner": {"view": V, "create": V, "change": V},
+        "store_manager": {"view": S, "create": S, "change": S, "approve": S},
+        "finance": {"view": S},
     },
 }
 
