@@ -157,7 +157,7 @@ def item_price_propose(
         store=store,
         kind=ITEM_PRICE,
         target=item,
-        payload={"price": str(Decimal(price).quantize(Decimal("0.01")))},
+        payload={"price": str(price)},  # the kind's validate checks and normalises it
         reason=reason,
         request=request,
     )

@@ -99,9 +99,9 @@ class ServiceRecordForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("client") and not (data.get("client_code") or "").strip():
-            if "client" not in self.errors:
-                self.add_error("client", _("Choose the client, or give the client's code."))
+        missing = not data.get("client") and not (data.get("client_code") or "").strip()
+        if missing and "client" not in self.errors:
+            self.add_error("client", _("Choose the client, or give the client's code."))
         return data
 
 
