@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.accounts.models import User
@@ -161,6 +162,11 @@ def service_correct(request, pk):
         data = dict(form.cleaned_data)
         reason = data.pop("reason")
         payload = {k: v for k, v in data.items() if v != initial[k]}
+        minute = "%Y-%m-%dT%H:%M"  # the form shows minutes: the same minute is no change
+        if "served_at" in payload and timezone.localtime(payload["served_at"]).strftime(
+            minute
+        ) == timezone.localtime(record.served_at).strftime(minute):
+            del payload["served_at"]
         if "amount" in payload:
             payload["amount"] = str(payload["amount"])
         if "served_at" in payload:
