@@ -29,16 +29,13 @@ class ItemChoiceField(forms.ModelChoiceField):
 
 
 class ServiceRecordForm(forms.Form):
-    """Ordered for speed by keyboard: client, item, amount (Enter there saves), the rest."""
+    """Ordered for speed by keyboard: client, item, amount (Enter there saves), the rest.
+
+    A practitioner: arrow to the client (most recent first), Tab, arrow to the item, Tab,
+    Enter — the amount defaults to the item's price after any promotion, the time to now."""
 
     client = ClientChoiceField(
         label=_("Client"), queryset=None, required=False, empty_label=_("— choose —")
-    )
-    client_code = forms.CharField(
-        label=_("Or the client's code"),
-        required=False,
-        max_length=20,
-        help_text=_("For a client not in the list, e.g. KH23050123."),
     )
     item = ItemChoiceField(label=_("Service item"), queryset=None, empty_label=_("— choose —"))
     amount = forms.DecimalField(
@@ -53,6 +50,12 @@ class ServiceRecordForm(forms.Form):
     )
     clock_type = forms.ChoiceField(
         label=_("Clock type"), required=False, choices=[("", _("not given")), *ClockType.choices]
+    )
+    client_code = forms.CharField(
+        label=_("Or the client's code"),
+        required=False,
+        max_length=20,
+        help_text=_("For a client not in the list, e.g. KH23050123."),
     )
     products_sold = forms.CharField(label=_("Products sold"), required=False, max_length=200)
     notes = forms.CharField(
