@@ -87,7 +87,7 @@ def test_practitioner_records_a_service_by_keyboard(
     assert announced == "Full-body massage, 128.00 yuan, 60 minutes (XM01001)"
 
     keys.press("Tab")
-    amount = focused_name(page, "textbox", "Amount (yuan)")
+    amount = focused_name(page, "spinbutton", "Amount (yuan)")
     # The help text is announced with the field.
     assert amount.get_attribute("aria-describedby")
     snapshot = page.locator("main form").aria_snapshot()
