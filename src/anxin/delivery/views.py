@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.models import User
 from anxin.accounts.policy import scope_for
+from anxin.audit.services import use_log
 from anxin.catalogue.models import ServiceItem
 from anxin.clients.models import Client
 
@@ -44,6 +45,16 @@ def service_list(request):
     page = Paginator(
         selectors.service_list(actor=request.user, store=request.store), PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    use_log(
+        actor=request.user,
+        action="search",
+        record_type=RECORD,
+        record_id="*",
+        count=len(page.object_list),
+        purpose="list",
+        request=request,
+        store=request.store,
+    )
     return render(
         request,
         "delivery/service_list.html",

@@ -246,3 +246,21 @@ def test_effect_report_compares_the_promotion_with_the_same_time_before(
     assert UseLog.objects.filter(user=marketing, action="report").exists()
     login(client, practitioner)
     assert client.get(f"/catalogue/promotions/{promotion.code}/effect/").status_code == 404
+
+
+@pytest.mark.req("COD-XM", "COD-CX")
+def test_items_and_promotions_are_found_by_code(client, login, front_desk, manager, store, item):
+    promotion = promotion_create(
+        actor=manager,
+        store=store,
+        name="周年庆",
+        starts_on=dt.date(2026, 5, 1),
+        ends_on=dt.date(2026, 5, 3),
+        discount_kind="percent",
+        discount_value=Decimal("15"),
+    )
+    login(client, front_desk)
+    response = client.get(f"/search/?q={item.code.lower()}")
+    assert response.status_code == 302 and response.url == f"/catalogue/items/{item.code}/"
+    response = client.get(f"/search/?q={promotion.code}")
+    assert response.url == f"/catalogue/promotions/{promotion.code}/"
