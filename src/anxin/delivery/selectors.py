@@ -24,6 +24,8 @@ from anxin.clients.selectors import scoped_clients
 from .models import FollowUpTask, Suggestion, TaskState
 
 RECORD = "delivery.service"
+# A list shows the client's code and name: never load (and decrypt) their sensitive fields.
+CLIENT_SENSITIVE = ("client__phone", "client__id_number", "client__address")
 RECENT_DAYS = 14  # the practitioner's picker offers clients served in the last two weeks
 PICKER_SIZE = 40
 
@@ -55,7 +57,8 @@ def scoped_services(*, actor, store, action: str = "view") -> QuerySet[ServiceRe
 def service_list(*, actor, store) -> QuerySet[ServiceRecord]:
     return (
         scoped_services(actor=actor, store=store)
-        .select_related("client", "practitioner", "item", "promotion")
+        .select_related("client", "practitioner", "item", "promotion", "feedback")
+        .defer(*CLIENT_SENSITIVE)
         .order_by("-served_at", "-pk")
     )
 

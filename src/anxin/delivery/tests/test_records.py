@@ -284,3 +284,18 @@ def test_a_10_mb_post_is_refused_by_the_server_and_nothing_saved(
     response = client.post("/services/new/", {"client": regular.pk, "item": item.pk, "notes": BIG})
     assert response.status_code == 400
     assert records() == before
+
+
+def test_the_service_list_reads_in_a_bounded_number_of_queries(
+    client, login, front_desk, practitioner, store, regular, item, django_assert_max_num_queries
+):
+    from anxin.delivery.services import feedback_record
+
+    for _ in range(30):
+        record = service_record(actor=practitioner, store=store, client=regular, item=item)
+        feedback_record(actor=front_desk, store=store, record=record, score=5)
+    login(client, front_desk)
+    with django_assert_max_num_queries(20):
+        response = client.get("/services/")
+    assert response.status_code == 200
+    assert response.content.decode().count("5/5") == 30
