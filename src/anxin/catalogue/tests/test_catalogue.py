@@ -264,3 +264,19 @@ def test_items_and_promotions_are_found_by_code(client, login, front_desk, manag
     assert response.status_code == 302 and response.url == f"/catalogue/items/{item.code}/"
     response = client.get(f"/search/?q={promotion.code}")
     assert response.url == f"/catalogue/promotions/{promotion.code}/"
+
+
+@pytest.mark.req("BIZ-1")
+def test_the_approval_page_shows_the_old_and_new_price(
+    client, login, manager, second_manager, store, item
+):
+    change = item_price_propose(
+        actor=manager, store=store, item=item, price=Decimal("150.5"), reason="调价"
+    )
+    login(client, second_manager)
+    page = client.get(f"/approvals/{change.pk}/").content.decode()
+    assert "128.00" in page and "150.50" in page
+    response = client.post(f"/approvals/{change.pk}/", {"action": "approve", "note": "同意"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.price == Decimal("150.50")
