@@ -75,7 +75,9 @@ class ServiceRecordForm(forms.Form):
         super().__init__(*args, **kwargs)
         from anxin.clients.models import Client
 
-        self.fields["client"].queryset = Client.objects.filter(pk__in=[c.pk for c in clients])
+        self.fields["client"].queryset = Client.objects.filter(
+            pk__in=[c.pk for c in clients]
+        ).defer("phone", "id_number", "address")
         self.fields["client"].choices = [("", _("— choose —"))] + [
             (c.pk, f"{c.name} {c.code}") for c in clients
         ]

@@ -25,7 +25,8 @@ from .models import FollowUpTask, Suggestion, TaskState
 
 RECORD = "delivery.service"
 # A list shows the client's code and name: never load (and decrypt) their sensitive fields.
-CLIENT_SENSITIVE = ("client__phone", "client__id_number", "client__address")
+SENSITIVE = ("phone", "id_number", "address")
+CLIENT_SENSITIVE = tuple(f"client__{name}" for name in SENSITIVE)
 RECENT_DAYS = 14  # the practitioner's picker offers clients served in the last two weeks
 PICKER_SIZE = 40
 
@@ -119,7 +120,7 @@ def recordable_clients(*, actor, store) -> list[Client]:
     if scope is None:
         return []
     since = timezone.now() - dt.timedelta(days=RECENT_DAYS)
-    clients = scoped_clients(actor=actor, store=store)
+    clients = scoped_clients(actor=actor, store=store).defer(*SENSITIVE)
     if scope == Scope.SERVED:
         recent = ServiceRecord.objects.filter(store=store, practitioner=actor, served_at__gte=since)
     else:
@@ -146,6 +147,7 @@ def client_for_record(*, actor, store, client_id=None, code: str = "") -> Client
     qs = scoped_clients(actor=actor, store=store)
     if scope == Scope.STORE:
         qs = Client.objects.filter(store=store)
+    qs = qs.defer(*SENSITIVE)  # recording needs the code and name, never the sensitive fields
     if client_id:
         return qs.filter(pk=client_id).first()
     if code:

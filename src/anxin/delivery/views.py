@@ -69,7 +69,17 @@ def service_new(request):
     user, store = request.user, request.store
     if scope_for(user, store, RECORD, "create") is None:
         raise PermissionDenied
-    clients = selectors.recordable_clients(actor=user, store=store)
+    if request.method == "POST":
+        # Only the posted client needs checking (in scope or not): no need to build the picker.
+        posted = request.POST.get("client", "")
+        chosen = (
+            selectors.client_for_record(actor=user, store=store, client_id=posted)
+            if posted.isdigit()
+            else None
+        )
+        clients = [chosen] if chosen else []
+    else:
+        clients = selectors.recordable_clients(actor=user, store=store)
     items = ServiceItem.objects.filter(store=store, active=True).order_by("code")
     practitioners = (
         None if services._is_practitioner(user, store) else services.practitioners_of(store)
