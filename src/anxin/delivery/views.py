@@ -70,14 +70,13 @@ def service_new(request):
     if scope_for(user, store, RECORD, "create") is None:
         raise PermissionDenied
     if request.method == "POST":
-        # Only the posted client needs checking (in scope or not): no need to build the picker.
+        # Only the posted client is a choice; ``service_record`` checks it is in scope (once).
         posted = request.POST.get("client", "")
-        chosen = (
-            selectors.client_for_record(actor=user, store=store, client_id=posted)
+        clients = (
+            list(Client.objects.filter(store=store, pk=posted).defer(*selectors.SENSITIVE))
             if posted.isdigit()
-            else None
+            else []
         )
-        clients = [chosen] if chosen else []
     else:
         clients = selectors.recordable_clients(actor=user, store=store)
     items = ServiceItem.objects.filter(store=store, active=True).order_by("code")
@@ -344,6 +343,3 @@ def suggestion_detail(request, pk):
         {"suggestion": suggestion, "form": form},
         status=_status(form),
     )
-
-
-__all__ = ["Client"]

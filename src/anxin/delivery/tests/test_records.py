@@ -79,6 +79,9 @@ def test_practitioner_only_for_own_clients_and_nothing_saved_otherwise(
     assert regular.code in page and stranger.code not in page
     response = client.post("/services/new/", {"client_code": stranger.code, "item": item.pk})
     assert response.status_code == 400 and records() == before
+    response = client.post("/services/new/", {"client": stranger.pk, "item": item.pk})
+    assert response.status_code == 400 and records() == before
+    assert "client" in response.context["form"].errors
 
 
 def test_front_desk_records_for_any_client_naming_the_practitioner(
