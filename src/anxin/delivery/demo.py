@@ -12,7 +12,6 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
-from anxin.accounts.services import role_assign, user_create
 from anxin.catalogue.rules import Purchase, discounted, eligible
 from anxin.clients.models import Client, ClockType, ServiceRecord
 from anxin.core.models import Category, CategoryKind
@@ -20,7 +19,6 @@ from anxin.core.models import Category, CategoryKind
 from .models import Feedback, FollowUpTask, Suggestion, TaskKind, TaskState
 
 RECORD_COUNTS = {"small": 2_000, "store": 300_000, "chain": 2_000}
-EXTRA_PRACTITIONERS = {"small": 3, "store": 11, "chain": 3}
 BATCH = 5_000
 DAYS = 730
 FEEDBACK_SHARE = 0.3
@@ -33,15 +31,9 @@ def demo_services(*, rnd, store, items, promotions, scale: str) -> int:
     from anxin.catalogue.demo import holder
 
     practitioner, front_desk = holder(store, "practitioner"), holder(store, "front_desk")
+    # One account per role in the demo (each printed with its password): the demo
+    # practitioner gave every service.
     practitioners = [practitioner]
-    for i in range(EXTRA_PRACTITIONERS[scale]):
-        extra = user_create(
-            username=f"practitioner{i + 2}", password=None, full_name=rnd.person_name()
-        )
-        extra.is_active = True
-        extra.save(update_fields=["is_active"])
-        role_assign(user=extra, store=store, role_key="practitioner")
-        practitioners.append(extra)
     client_ids = list(Client.objects.filter(store=store).values_list("pk", flat=True))
     items = [i for i in items if i.active]
     if not client_ids or not items:
