@@ -4,17 +4,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from . import selectors, services
-from .forms import ItemEditForm, ItemForm, PriceProposalForm, PromotionForm
+from .forms import (
+    ItemEditForm,
+    ItemForm,
+    PriceProposalForm,
+    PromotionForm,
+    add_errors,
+)
 from .models import ItemPrice
 
-
-def _errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
+_errors = add_errors
 
 
 def _page(request, template, context, form=None):

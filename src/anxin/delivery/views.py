@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from anxin.accounts.models import User
 from anxin.accounts.policy import scope_for
 from anxin.audit.services import use_log
+from anxin.catalogue.forms import add_errors
 from anxin.catalogue.models import ServiceItem
 from anxin.clients.models import Client
 
@@ -26,13 +27,7 @@ from .selectors import RECORD
 PAGE_SIZE = 50
 
 
-def _errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
+_errors = add_errors
 
 
 def _status(*forms):
