@@ -8,6 +8,7 @@ import os
 from urllib.parse import urlsplit
 
 import pages_scheduling
+import pages_catalogue as pc  # this directory is on sys.path (rootdir conftest import)
 import pytest
 
 # Playwright's sync API runs an asyncio loop in this thread; Django's ORM refuses to run
@@ -484,6 +485,40 @@ APP_PAGES = {
         url=pages_scheduling.address_url,
     ),
     "job-done-front-desk": AppPage(pages_scheduling.done_job_page, "front_desk"),
+    # -- catalogue and delivery --
+    "items": AppPage(pc.items_page, "manager"),
+    "items-practitioner": AppPage(pc.items_page, "practitioner"),
+    "item-detail": AppPage(pc.item_page, "manager"),
+    "item-new": AppPage("/catalogue/items/new/", "manager"),
+    "item-new-error": AppPage(
+        "/catalogue/items/new/", "manager", action=_submit_empty_form, status=400
+    ),
+    "item-edit": AppPage(pc.item_edit_page, "manager"),
+    "promotions": AppPage(pc.promotions_page, "manager"),
+    "promotion-detail": AppPage(pc.promotion_page, "manager"),
+    "promotion-new": AppPage("/catalogue/promotions/new/", "manager"),
+    "promotion-new-error": AppPage(
+        "/catalogue/promotions/new/", "manager", action=_submit_empty_form, status=400
+    ),
+    "promotion-edit": AppPage(pc.promotion_edit_page, "manager"),
+    "promotion-effect": AppPage(pc.promotion_effect_page, "manager"),
+    "services": AppPage(pc.services_page, "practitioner"),
+    "service-new": AppPage("/services/new/", "practitioner", setup=pc.service_new_setup),
+    "service-new-error": AppPage(
+        "/services/new/",
+        "practitioner",
+        setup=pc.service_new_setup,
+        action=_submit_empty_form,
+        status=400,
+    ),
+    "service-new-front-desk": AppPage("/services/new/", "front_desk", setup=pc.service_new_setup),
+    "service-detail": AppPage(pc.service_page, "front_desk"),
+    "service-correct": AppPage(pc.service_correct_page, "practitioner"),
+    "follow-up-new": AppPage(pc.task_new_page, "front_desk"),
+    "tasks": AppPage(pc.tasks_page, "practitioner"),
+    "task-detail": AppPage(pc.task_page, "practitioner"),
+    "suggestions": AppPage(pc.suggestions_page, "front_desk"),
+    "suggestion-detail": AppPage(pc.suggestion_page, "front_desk"),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }

@@ -18,6 +18,11 @@ VIEW_ALERTS = "audit.view_alerts"
 APPROVE_CHANGES = "approvals.approve"
 # Personal API tokens (api app): a token reads what its holder may read, as its holder.
 USE_API = "api.use"
+# The catalogue (BIZ-1, BIZ-2) and service delivery (CLI-4, CLI-5).
+MANAGE_ITEMS = "catalogue.manage_items"
+MANAGE_PROMOTIONS = "catalogue.manage_promotions"
+CORRECT_SERVICES = "delivery.correct_services"
+MANAGE_FOLLOW_UPS = "delivery.manage_follow_ups"
 SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL}
 
 PERMISSIONS = {
@@ -30,17 +35,33 @@ PERMISSIONS = {
     VIEW_ALERTS: _("See and handle anomaly alerts; read the operation and use logs"),
     APPROVE_CHANGES: _("Approve or reject important changes proposed by someone else"),
     USE_API: _("Hold personal API tokens for programs that read in one's name"),
+    MANAGE_ITEMS: _("Maintain the service items (price changes need approval)"),
+    MANAGE_PROMOTIONS: _("Record promotions and read their effect"),
+    CORRECT_SERVICES: _("Propose a correction to a saved service record"),
+    MANAGE_FOLLOW_UPS: _("Assign follow-up tasks and forward suggestions to departments"),
 }
 
 # The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).
 DEFAULT_ROLES: dict[str, tuple] = {
-    "front_desk": (_("Front desk"), [VIEW_ORG]),
-    "practitioner": (_("Practitioner"), [VIEW_ORG]),
-    "store_manager": (_("Store manager"), [VIEW_ORG, MANAGE_ORG, APPROVE_CHANGES, USE_API]),
+    "front_desk": (_("Front desk"), [VIEW_ORG, CORRECT_SERVICES, MANAGE_FOLLOW_UPS]),
+    "practitioner": (_("Practitioner"), [VIEW_ORG, CORRECT_SERVICES]),
+    "store_manager": (
+        _("Store manager"),
+        [
+            VIEW_ORG,
+            MANAGE_ORG,
+            APPROVE_CHANGES,
+            MANAGE_ITEMS,
+            MANAGE_PROMOTIONS,
+            CORRECT_SERVICES,
+            MANAGE_FOLLOW_UPS,
+            USE_API,
+        ],
+    ),
     "hr": (_("Human resources"), [VIEW_ORG, MANAGE_ORG]),
     "attendance_clerk": (_("Attendance clerk"), [VIEW_ORG]),
     "finance": (_("Finance"), [VIEW_ORG]),
-    "marketing": (_("Marketing"), [VIEW_ORG]),
+    "marketing": (_("Marketing"), [VIEW_ORG, MANAGE_PROMOTIONS]),
     "equipment_manager": (_("Equipment manager"), [VIEW_ORG]),
     "purchasing": (_("Purchasing"), [VIEW_ORG]),
     "information_officer": (

@@ -39,6 +39,7 @@ RECORD_TYPES = {
     "scheduling.appointment": _("appointment"),
     "scheduling.queue": _("rotation queue"),
     "dispatch.job": _("on-site job"),
+    "delivery.service": _("service record"),
 }
 
 S, V = Scope.STORE, Scope.SERVED
@@ -89,6 +90,14 @@ POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "front_desk": {"view": S, "create": S, "change": S},
         "practitioner": {"view": V},
         "store_manager": {"view": S, "create": S, "change": S},
+    },
+    # Service records (CLI-4): a practitioner records and reads the services they gave to the
+    # clients in their scope; the front desk and the manager for the whole store.
+    "delivery.service": {
+        "front_desk": {"view": S, "create": S, "change": S},
+        "practitioner": {"view": V, "create": V, "change": V},
+        "store_manager": {"view": S, "create": S, "change": S, "approve": S},
+        "finance": {"view": S},
     },
 }
 

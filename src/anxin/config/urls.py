@@ -8,6 +8,8 @@ urlpatterns = [
     path("accounts/", include("anxin.accounts.urls")),
     path("org/", include("anxin.org.urls")),
     path("clients/", include("anxin.clients.urls")),
+    path("catalogue/", include("anxin.catalogue.urls")),
+    path("services/", include("anxin.delivery.urls")),
     path("audit/", include("anxin.audit.urls")),
     path("approvals/", include("anxin.approvals.urls")),
     path("inbox/", include("anxin.notifications.urls")),

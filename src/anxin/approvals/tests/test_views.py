@@ -84,9 +84,10 @@ def test_the_proposer_sees_their_change_as_waiting_and_cannot_approve_it(
 
 
 def test_someone_without_the_permission_is_refused_and_logged(
-    client, login, practitioner, grant, front_desk, store
+    client, login, finance, grant, front_desk, store
 ):
-    login(client, practitioner)
+    # Finance proposes no kind of change (practitioners may propose service corrections).
+    login(client, finance)
     assert client.get("/approvals/").status_code == 403
     assert client.get(f"/approvals/{grant.pk}/").status_code == 403
     before = snapshot(grant)
@@ -94,7 +95,7 @@ def test_someone_without_the_permission_is_refused_and_logged(
     assert response.status_code == 403
     assert snapshot(grant) == before
     assert roles(front_desk, store) == ["front_desk"]
-    assert UseLog.objects.filter(user=practitioner, outcome=UseOutcome.DENIED).count() == 3
+    assert UseLog.objects.filter(user=finance, outcome=UseOutcome.DENIED).count() == 3
     assert not OperationLog.objects.filter(action="approve").exists()
 
 

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "anxin.approvals",
     "anxin.org",
     "anxin.clients",
+    "anxin.catalogue",
+    "anxin.delivery",
     "anxin.notifications",
     "anxin.api",
     "anxin.scheduling",

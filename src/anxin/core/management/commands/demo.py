@@ -84,6 +84,11 @@ def load_demo(*, scale: str, seed: int) -> list[tuple[str, str, str]]:
         practitioner=practitioner,
         count=DEMO_CLIENTS[scale],
     )
+    from anxin.catalogue.demo import demo_catalogue
+    from anxin.delivery.demo import demo_services
+
+    items, promotions = demo_catalogue(rnd=rnd, store=stores[0], scale=scale)
+    demo_services(rnd=rnd, store=stores[0], items=items, promotions=promotions, scale=scale)
     return accounts
 
 

@@ -1,0 +1,142 @@
+"""Reads of the catalogue: items anyone in the store may see; promotions and their effect."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Count, QuerySet, Sum
+from django.http import Http404
+
+from anxin.accounts.models import RoleAssignment
+from anxin.accounts.permissions import MANAGE_ITEMS, MANAGE_PROMOTIONS
+from anxin.audit.services import use_log
+
+from .models import Promotion, ServiceItem
+from .rules import Purchase, discounted, eligible
+
+
+def works_in(user, store) -> bool:
+    """Everyone who holds a role in the store may see its items."""
+    if store is None or not user.is_authenticated or not user.is_active:
+        return False
+    return RoleAssignment.objects.filter(user=user, store=store, active=True).exists()
+
+
+def can_manage_items(user, store) -> bool:
+    return user.has_store_perm(MANAGE_ITEMS, store)
+
+
+def can_manage_promotions(user, store) -> bool:
+    return user.has_store_perm(MANAGE_PROMOTIONS, store)
+
+
+def item_list(*, actor, store, active_only: bool = False) -> QuerySet[ServiceItem]:
+    if not works_in(actor, store):
+        return ServiceItem.objects.none()
+    qs = ServiceItem.objects.filter(store=store).select_related("category")
+    return qs.filter(active=True) if active_only else qs
+
+
+def item_get(*, actor, store, code: str) -> ServiceItem:
+    item = item_list(actor=actor, store=store).filter(code=code).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+def can_open_item(user, item, store) -> bool:
+    return item.store_id == store.pk and works_in(user, store)
+
+
+def promotion_list(*, actor, store) -> QuerySet[Promotion]:
+    if not works_in(actor, store):
+        return Promotion.objects.none()
+    return Promotion.objects.filter(store=store)
+
+
+def promotion_get(*, actor, store, code: str) -> Promotion:
+    promotion = promotion_list(actor=actor, store=store).filter(code=code).first()
+    if promotion is None:
+        raise Http404
+    return promotion
+
+
+def can_open_promotion(user, promotion, store) -> bool:
+    return promotion.store_id == store.pk and works_in(user, store)
+
+
+def promotions_running(*, store, on: dt.date) -> list[Promotion]:
+    return list(Promotion.objects.filter(store=store, starts_on__lte=on, ends_on__gte=on))
+
+
+def best_offer(
+    *, store, item: ServiceItem, on: dt.date, is_new_client: bool, member_level=None
+) -> tuple[Decimal, Promotion | None]:
+    """The lowest price any running promotion gives this client for this item."""
+    best, chosen = item.price, None
+    purchase = Purchase(
+        item_code=item.code,
+        price=item.price,
+        is_new_client=is_new_client,
+        member_level=member_level,
+    )
+    for promotion in promotions_running(store=store, on=on):
+        if eligible(promotion.rules, purchase):
+            price = discounted(item.price, promotion.discount_kind, promotion.discount_value)
+            if price < best:
+                best, chosen = price, promotion
+    return best, chosen
+
+
+def promotion_effect(*, actor, store, promotion: Promotion, request=None) -> dict:
+    """Participants, revenue and visits during the promotion vs. as long just before it (BIZ-2)."""
+    from anxin.clients.models import ServiceRecord
+
+    if not can_manage_promotions(actor, store) or promotion.store_id != store.pk:
+        raise Http404
+    days = (promotion.ends_on - promotion.starts_on).days + 1
+    before_start = promotion.starts_on - dt.timedelta(days=days)
+
+    def window(start: dt.date, end: dt.date) -> dict:
+        qs = ServiceRecord.objects.filter(
+            store=store, served_at__date__gte=start, served_at__date__lte=end
+        )
+        totals = qs.aggregate(
+            visits=Count("pk"), revenue=Sum("amount"), clients=Count("client", distinct=True)
+        )
+        return {
+            "start": start,
+            "end": end,
+            "visits": totals["visits"] or 0,
+            "revenue": totals["revenue"] or Decimal("0.00"),
+            "clients": totals["clients"] or 0,
+        }
+
+    during = window(promotion.starts_on, promotion.ends_on)
+    before = window(before_start, promotion.starts_on - dt.timedelta(days=1))
+    used = ServiceRecord.objects.filter(promotion=promotion).aggregate(
+        n=Count("pk"), participants=Count("client", distinct=True), revenue=Sum("amount")
+    )
+    during["participants"] = used["participants"] or 0
+    during["promotion_visits"] = used["n"] or 0
+    during["promotion_revenue"] = used["revenue"] or Decimal("0.00")
+
+    def change(a, b):
+        return None if not b else round((a - b) * 100 / b, 1)
+
+    use_log(
+        actor=actor,
+        action="report",
+        instance=promotion,
+        purpose="promotion effect",
+        request=request,
+        store=store,
+    )
+    return {
+        "days": days,
+        "during": during,
+        "before": before,
+        "revenue_change": change(during["revenue"], before["revenue"]),
+        "visits_change": change(during["visits"], before["visits"]),
+    }

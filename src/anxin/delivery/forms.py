@@ -1,0 +1,203 @@
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from anxin.catalogue.models import ServiceItem
+from anxin.clients.models import MAX_AMOUNT, ClockType
+from anxin.core.models import Category, CategoryKind
+
+from .models import SuggestionState, TaskKind
+
+TEXT_LIMIT = 2000
+
+
+class ClientChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} {obj.code}"
+
+
+class ItemChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return _("%(name)s, %(price)s yuan, %(minutes)s minutes (%(code)s)") % {
+            "name": obj.name,
+            "price": obj.price,
+            "minutes": obj.duration,
+            "code": obj.code,
+        }
+
+
+class ServiceRecordForm(forms.Form):
+    """Ordered for speed by keyboard: client, item, amount (Enter there saves), the rest.
+
+    A practitioner: arrow to the client (most recent first), Tab, arrow to the item, Tab,
+    Enter — the amount defaults to the item's price after any promotion, the time to now."""
+
+    client = ClientChoiceField(
+        label=_("Client"), queryset=None, required=False, empty_label=_("— choose —")
+    )
+    item = ItemChoiceField(label=_("Service item"), queryset=None, empty_label=_("— choose —"))
+    amount = forms.DecimalField(
+        label=_("Amount (yuan)"),
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Leave empty for the item's price after any promotion."),
+    )
+    practitioner = forms.ModelChoiceField(
+        label=_("Practitioner"), queryset=None, required=False, empty_label=_("— choose —")
+    )
+    clock_type = forms.ChoiceField(
+        label=_("Clock type"), required=False, choices=[("", _("not given")), *ClockType.choices]
+    )
+    client_code = forms.CharField(
+        label=_("Or the client's code"),
+        required=False,
+        max_length=20,
+        help_text=_("For a client not in the list, e.g. KH23050123."),
+    )
+    products_sold = forms.CharField(label=_("Products sold"), required=False, max_length=200)
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    served_at = forms.DateTimeField(
+        label=_("Time of the service"),
+        required=False,
+        help_text=_("Leave empty for now."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args, clients, items, practitioners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from anxin.clients.models import Client
+
+        self.fields["client"].queryset = Client.objects.filter(
+            pk__in=[c.pk for c in clients]
+        ).defer("phone", "id_number", "address")
+        self.fields["client"].choices = [("", _("— choose —"))] + [
+            (c.pk, f"{c.name} {c.code}") for c in clients
+        ]
+        self.fields["client"].widget.attrs["autofocus"] = True
+        self.fields["item"].queryset = items
+        if practitioners is None:
+            del self.fields["practitioner"]
+        else:
+            self.fields["practitioner"].queryset = practitioners
+        if not clients:
+            self.fields["client"].help_text = _("No recent clients: give the client's code.")
+
+    def clean_amount(self):
+        amount = self.cleaned_data.get("amount")
+        if amount is not None:
+            if amount < 0:
+                raise forms.ValidationError(_("An amount cannot be negative."))
+            if amount > MAX_AMOUNT:
+                raise forms.ValidationError(
+                    _("An amount above %(max)s yuan for one service is not plausible.")
+                    % {"max": MAX_AMOUNT}
+                )
+        return amount
+
+    def clean(self):
+        data = super().clean()
+        missing = not data.get("client") and not (data.get("client_code") or "").strip()
+        if missing and "client" not in self.errors:
+            self.add_error("client", _("Choose the client, or give the client's code."))
+        return data
+
+
+class CorrectionForm(forms.Form):
+    served_at = forms.DateTimeField(
+        label=_("Time of the service"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    amount = forms.DecimalField(label=_("Amount (yuan)"), max_digits=12, decimal_places=2)
+    clock_type = forms.ChoiceField(
+        label=_("Clock type"), required=False, choices=[("", _("not given")), *ClockType.choices]
+    )
+    products_sold = forms.CharField(label=_("Products sold"), required=False, max_length=200)
+    notes = forms.CharField(
+        label=_("Notes"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    reason = forms.CharField(label=_("Reason for the correction"), max_length=500)
+
+
+class FeedbackForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("Satisfaction"),
+        coerce=int,
+        choices=[
+            (5, _("5 — very satisfied")),
+            (4, _("4 — satisfied")),
+            (3, _("3 — neutral")),
+            (2, _("2 — unsatisfied")),
+            (1, _("1 — very unsatisfied")),
+        ],
+    )
+    comments = forms.CharField(
+        label=_("Comments"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class FollowUpForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=TaskKind.choices)
+    assignee = forms.ModelChoiceField(label=_("Assigned to"), queryset=None)
+    due_on = forms.DateField(label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}))
+    instructions = forms.CharField(
+        label=_("Instructions"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = people
+        if not self.is_bound:
+            self.initial.setdefault("due_on", timezone.localdate() + dt.timedelta(days=3))
+
+
+class TaskDoneForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("Outcome"), max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    score = forms.TypedChoiceField(
+        label=_("Satisfaction given (if asked)"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[("", _("not asked"))] + [(n, str(n)) for n in range(5, 0, -1)],
+    )
+
+
+class SuggestionForm(forms.Form):
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Category.objects.filter(kind=CategoryKind.DEPARTMENT, active=True),
+    )
+    text = forms.CharField(
+        label=_("Suggestion"), max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SuggestionUpdateForm(forms.Form):
+    state = forms.ChoiceField(label=_("State"), choices=SuggestionState.choices)
+    resolution = forms.CharField(
+        label=_("What was done"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+__all__ = ["ServiceItem"]

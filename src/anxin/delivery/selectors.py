@@ -1,0 +1,218 @@
+"""Every read of service records, feedback and follow-up tasks, with the acting user.
+
+Scope (``accounts.policy``, record type ``delivery.service``): a practitioner sees the services
+they gave; the front desk, the manager and finance those of the whole store. Out of scope reads
+as "not found" (404) and is logged as a denied use; opening a record or a client's history is
+logged as a use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Max, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from anxin.accounts.permissions import MANAGE_FOLLOW_UPS
+from anxin.accounts.policy import Scope, scope_for
+from anxin.audit.services import use_log
+from anxin.clients.models import Client, ServiceRecord
+from anxin.clients.selectors import scoped_clients
+
+from .models import FollowUpTask, Suggestion, TaskState
+
+RECORD = "delivery.service"
+# A list shows the client's code and name: never load (and decrypt) their sensitive fields.
+SENSITIVE = ("phone", "id_number", "address")
+CLIENT_SENSITIVE = tuple(f"client__{name}" for name in SENSITIVE)
+RECENT_DAYS = 14  # the practitioner's picker offers clients served in the last two weeks
+PICKER_SIZE = 40
+
+
+def deny(*, actor, store, action: str, record_id: str = "*", request=None) -> None:
+    """Log a refused attempt (outside any transaction) and refuse it."""
+    use_log(
+        actor=actor,
+        action=action,
+        record_type=RECORD,
+        record_id=str(record_id),
+        outcome="denied",
+        request=request,
+        store=store,
+    )
+    raise PermissionDenied
+
+
+def scoped_services(*, actor, store, action: str = "view") -> QuerySet[ServiceRecord]:
+    scope = scope_for(actor, store, RECORD, action)
+    if scope is None:
+        return ServiceRecord.objects.none()
+    qs = ServiceRecord.objects.filter(store=store)
+    if scope == Scope.SERVED:
+        qs = qs.filter(practitioner=actor)
+    return qs
+
+
+def service_list(*, actor, store) -> QuerySet[ServiceRecord]:
+    return (
+        scoped_services(actor=actor, store=store)
+        .select_related("client", "practitioner", "item", "promotion", "feedback")
+        .defer(*CLIENT_SENSITIVE)
+        .order_by("-served_at", "-pk")
+    )
+
+
+def service_get(*, actor, store, pk, action: str = "view", request=None) -> ServiceRecord:
+    record = (
+        scoped_services(actor=actor, store=store, action=action)
+        .select_related("client", "practitioner", "item", "promotion")
+        .filter(pk=pk)
+        .first()
+    )
+    if record is None:
+        use_log(
+            actor=actor,
+            action=action,
+            record_type=RECORD,
+            record_id=str(pk),
+            outcome="denied",
+            request=request,
+            store=store,
+        )
+        raise Http404
+    use_log(actor=actor, action=action, instance=record, request=request, store=store)
+    return record
+
+
+def service_history(*, actor, store, client: Client, request=None) -> list[ServiceRecord]:
+    """The services this person may see for one client, newest first, with their feedback.
+
+    For the client file (``delivery/_client_services.html``); the read is logged.
+    """
+    rows = list(
+        scoped_services(actor=actor, store=store)
+        .filter(client=client)
+        .select_related("practitioner", "item", "promotion", "feedback")
+        .order_by("-served_at", "-pk")[:50]
+    )
+    use_log(
+        actor=actor,
+        action="view",
+        record_type=RECORD,
+        record_id=str(client.pk),
+        purpose="service history",
+        count=len(rows),
+        request=request,
+        store=store,
+    )
+    return rows
+
+
+def recordable_clients(*, actor, store) -> list[Client]:
+    """Whom this person may record a service for, for a quick picker, most recent first.
+
+    A practitioner: the clients in their scope they served in the last two weeks. The front
+    desk: the clients served or registered in the store lately (others by their code).
+    """
+    scope = scope_for(actor, store, RECORD, "create")
+    if scope is None:
+        return []
+    since = timezone.now() - dt.timedelta(days=RECENT_DAYS)
+    clients = scoped_clients(actor=actor, store=store).defer(*SENSITIVE)
+    if scope == Scope.SERVED:
+        recent = ServiceRecord.objects.filter(store=store, practitioner=actor, served_at__gte=since)
+    else:
+        recent = ServiceRecord.objects.filter(store=store, served_at__gte=since)
+    last = {
+        row["client"]: row["last"]
+        for row in recent.values("client").annotate(last=Max("served_at"))
+    }
+    chosen = list(clients.filter(pk__in=list(last)))
+    chosen.sort(key=lambda c: last[c.pk], reverse=True)
+    if scope == Scope.STORE and len(chosen) < PICKER_SIZE:
+        newest = clients.exclude(pk__in=list(last)).order_by("-created_at")[
+            : PICKER_SIZE - len(chosen)
+        ]
+        chosen.extend(newest)
+    return chosen[:PICKER_SIZE]
+
+
+def client_for_record(*, actor, store, client_id=None, code: str = "") -> Client | None:
+    """The client a new record is for, if this person may record for them; else None."""
+    scope = scope_for(actor, store, RECORD, "create")
+    if scope is None:
+        return None
+    qs = scoped_clients(actor=actor, store=store)
+    if scope == Scope.STORE:
+        qs = Client.objects.filter(store=store)
+    qs = qs.defer(*SENSITIVE)  # recording needs the code and name, never the sensitive fields
+    if client_id:
+        return qs.filter(pk=client_id).first()
+    if code:
+        return qs.filter(code=code.strip().upper()).first()
+    return None
+
+
+# -- follow-up -------------------------------------------------------------------------------
+
+
+def can_manage_follow_ups(user, store) -> bool:
+    return user.has_store_perm(MANAGE_FOLLOW_UPS, store)
+
+
+def my_tasks(*, actor, store) -> QuerySet[FollowUpTask]:
+    return (
+        FollowUpTask.objects.filter(store=store, assignee=actor, state=TaskState.OPEN)
+        .select_related("client", "service")
+        .order_by("due_on", "pk")
+    )
+
+
+def overdue_tasks(*, actor, store, today: dt.date | None = None) -> QuerySet[FollowUpTask]:
+    """Open tasks past their due date: the whole store for whoever manages follow-up, else own."""
+    today = today or timezone.localdate()
+    qs = FollowUpTask.objects.filter(store=store, state=TaskState.OPEN, due_on__lt=today)
+    if not can_manage_follow_ups(actor, store):
+        qs = qs.filter(assignee=actor)
+    return qs.select_related("client", "assignee").order_by("due_on", "pk")
+
+
+def task_get(*, actor, store, pk, request=None) -> FollowUpTask:
+    qs = FollowUpTask.objects.filter(store=store).select_related("client", "assignee", "service")
+    if not can_manage_follow_ups(actor, store):
+        qs = qs.filter(assignee=actor)
+    task = qs.filter(pk=pk).first()
+    if task is None:
+        use_log(
+            actor=actor,
+            action="view",
+            record_type="delivery.followuptask",
+            record_id=str(pk),
+            outcome="denied",
+            request=request,
+            store=store,
+        )
+        raise Http404
+    use_log(actor=actor, action="view", instance=task, request=request, store=store)
+    return task
+
+
+def suggestion_list(*, actor, store) -> QuerySet[Suggestion]:
+    if not can_manage_follow_ups(actor, store):
+        return Suggestion.objects.none()
+    return Suggestion.objects.filter(store=store).select_related("department")
+
+
+def suggestion_get(*, actor, store, pk) -> Suggestion:
+    suggestion = suggestion_list(actor=actor, store=store).filter(pk=pk).first()
+    if suggestion is None:
+        raise Http404
+    return suggestion
+
+
+def works_in_store(user, store) -> bool:
+    from anxin.catalogue.selectors import works_in
+
+    return works_in(user, store)

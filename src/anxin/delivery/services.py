@@ -1,0 +1,450 @@
+"""Every write of service delivery: recording a service (CLI-4), its correction (two-person
+review), feedback, follow-up tasks and suggestions (CLI-5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anxin.accounts.models import RoleAssignment
+from anxin.accounts.permissions import CORRECT_SERVICES, MANAGE_FOLLOW_UPS
+from anxin.accounts.policy import scope_for
+from anxin.approvals.services import change_propose
+from anxin.audit.services import diff, operation_log
+from anxin.catalogue.models import ServiceItem
+from anxin.catalogue.selectors import best_offer
+from anxin.clients.models import MAX_AMOUNT, Client, ServiceRecord
+from anxin.core.models import Category, CategoryKind
+from anxin.notifications.services import notify
+
+from .approval_kinds import SERVICE_CORRECTION
+from .models import (
+    Feedback,
+    FollowUpTask,
+    Suggestion,
+    SuggestionState,
+    TaskKind,
+    TaskState,
+)
+from .selectors import RECORD, client_for_record, deny
+
+RELATED = ["store", "client", "practitioner", "item", "promotion", "created_by", "updated_by"]
+FUTURE_TOLERANCE = dt.timedelta(minutes=10)  # clocks differ; a later time is a mistake
+RECORD_FIELDS = [
+    "served_at",
+    "item_name",
+    "amount",
+    "products_sold",
+    "notes",
+    "clock_type",
+    "started_at",
+    "ended_at",
+]
+
+
+def check_amount(value) -> Decimal:
+    """An amount in yuan between 0 and the maximum, to the fen; else a translated error."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"amount": _("Enter the amount in yuan, e.g. 128.00.")}) from None
+    if not amount.is_finite():
+        raise ValidationError({"amount": _("Enter the amount in yuan, e.g. 128.00.")})
+    if amount < 0:
+        raise ValidationError({"amount": _("An amount cannot be negative.")})
+    if amount > MAX_AMOUNT:
+        raise ValidationError(
+            {
+                "amount": _("An amount above %(max)s yuan for one service is not plausible.")
+                % {"max": MAX_AMOUNT}
+            }
+        )
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError({"amount": _("An amount has at most two decimal places (fen).")})
+    return amount.quantize(Decimal("0.01"))
+
+
+def check_time(value: dt.datetime, *, field: str = "served_at") -> dt.datetime:
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if value > timezone.now() + FUTURE_TOLERANCE:
+        raise ValidationError({field: _("A service cannot be recorded in the future.")})
+    return value
+
+
+def service_record(
+    *,
+    actor,
+    store,
+    client: Client,
+    item: ServiceItem,
+    served_at: dt.datetime | None = None,
+    amount=None,
+    products_sold: str = "",
+    notes: str = "",
+    clock_type: str = "",
+    started_at: dt.datetime | None = None,
+    ended_at: dt.datetime | None = None,
+    practitioner=None,
+    request=None,
+) -> ServiceRecord:
+    """Record a service just given (CLI-4). The amount defaults to the item's price after the
+    best promotion the client is eligible for; the time to now. A practitioner records their
+    own services; the front desk names the practitioner who gave it."""
+    if scope_for(actor, store, RECORD, "create") is None:
+        deny(actor=actor, store=store, action="create", request=request)
+    if _is_practitioner(actor, store):
+        practitioner = actor
+    elif practitioner is None or not _is_practitioner(practitioner, store):
+        raise ValidationError({"practitioner": _("Choose the practitioner who gave the service.")})
+    if client is None or client_for_record(actor=actor, store=store, client_id=client.pk) is None:
+        raise ValidationError({"client": _("Choose one of your clients in this store.")})
+    if item is None or item.store_id != store.pk:
+        raise ValidationError({"item": _("Choose a service item of this store.")})
+    if not item.active:
+        raise ValidationError({"item": _("This service item is no longer offered.")})
+    served_at = check_time(served_at or timezone.now())
+    for name, value in (("started_at", started_at), ("ended_at", ended_at)):
+        if value is not None:
+            check_time(value, field=name)
+    if started_at and ended_at and ended_at < started_at:
+        raise ValidationError({"ended_at": _("A service cannot end before it starts.")})
+    with transaction.atomic():
+        is_new = not ServiceRecord.objects.filter(store=store, client=client).exists()
+        offer, promotion = best_offer(
+            store=store, item=item, on=timezone.localtime(served_at).date(), is_new_client=is_new
+        )
+        if amount in (None, ""):
+            amount = offer
+        amount = check_amount(amount)
+        if promotion is not None and amount != offer:
+            promotion = None  # a different amount was agreed: not the promotion's price
+        record = ServiceRecord(
+            store=store,
+            client=client,
+            practitioner=practitioner,
+            served_at=served_at,
+            started_at=started_at,
+            ended_at=ended_at,
+            item=item,
+            item_name=item.name[:60],
+            promotion=promotion,
+            amount=amount,
+            products_sold=products_sold or "",
+            notes=notes or "",
+            clock_type=clock_type or "",
+            created_by=actor,
+            updated_by=actor,
+        )
+        # The related records were checked above (scope, store): no query per foreign key.
+        record.full_clean(exclude=RELATED, validate_constraints=False)
+        record.save()
+        operation_log(
+            actor=actor,
+            action="create",
+            instance=record,
+            changes=diff(
+                {},
+                {
+                    **{k: getattr(record, k) for k in RECORD_FIELDS},
+                    "client": client.code,
+                    "item": item.code,
+                    "promotion": promotion.code if promotion else None,
+                },
+            ),
+            request=request,
+            store=store,
+        )
+        return record
+
+
+def _is_practitioner(actor, store) -> bool:
+    return RoleAssignment.objects.filter(
+        user=actor, store=store, active=True, role__key="practitioner", user__is_active=True
+    ).exists()
+
+
+def practitioners_of(store):
+    from anxin.accounts.models import User
+
+    return User.objects.filter(
+        is_active=True,
+        role_assignments__store=store,
+        role_assignments__active=True,
+        role_assignments__role__key="practitioner",
+    ).distinct()
+
+
+def service_correction_propose(
+    *, actor, store, record: ServiceRecord, payload: dict, reason: str, request=None
+):
+    """A correction after saving: proposed here, applied when someone else approves (CLI-4)."""
+    from .selectors import service_get
+
+    record = service_get(actor=actor, store=store, pk=record.pk, action="change", request=request)
+    if not actor.has_store_perm(CORRECT_SERVICES, store):
+        deny(actor=actor, store=store, action="change", record_id=record.pk, request=request)
+    return change_propose(
+        actor=actor,
+        store=store,
+        kind=SERVICE_CORRECTION,
+        target=record,
+        payload=payload,
+        reason=reason,
+        request=request,
+    )
+
+
+# -- feedback ----------------------------------------------------------------------------------
+
+
+def feedback_record(
+    *, actor, store, record: ServiceRecord, score: int, comments: str = "", request=None
+) -> Feedback:
+    """The client's satisfaction with a service (1–5) and comments; a second survey replaces it."""
+    from .selectors import scoped_services
+
+    allowed = actor.has_store_perm(MANAGE_FOLLOW_UPS, store) or (
+        scoped_services(actor=actor, store=store).filter(pk=record.pk).exists()
+    )
+    if not allowed or record.store_id != store.pk:
+        deny(actor=actor, store=store, action="change", record_id=record.pk, request=request)
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise ValidationError({"score": _("Give a score from 1 to 5.")})
+    with transaction.atomic():
+        feedback = Feedback.objects.select_for_update().filter(service=record).first()
+        before = {"score": feedback.score, "comments": feedback.comments} if feedback else {}
+        if feedback is None:
+            feedback = Feedback(service=record, created_by=actor)
+        feedback.score, feedback.comments, feedback.updated_by = score, comments or "", actor
+        feedback.full_clean()
+        feedback.save()
+        operation_log(
+            actor=actor,
+            action="update" if before else "create",
+            instance=feedback,
+            changes=diff(before, {"score": score, "comments": feedback.comments}),
+            request=request,
+            store=store,
+        )
+        return feedback
+
+
+# -- follow-up tasks -----------------------------------------------------------------------
+
+
+def _works_in(user, store) -> bool:
+    return RoleAssignment.objects.filter(
+        user=user, store=store, active=True, user__is_active=True
+    ).exists()
+
+
+def follow_up_create(
+    *,
+    actor,
+    store,
+    client: Client,
+    kind: str,
+    assignee,
+    due_on: dt.date,
+    service: ServiceRecord | None = None,
+    instructions: str = "",
+    request=None,
+) -> FollowUpTask:
+    """Assign a survey or phone follow-up to a designated person; they are notified."""
+    if not actor.has_store_perm(MANAGE_FOLLOW_UPS, store):
+        deny(actor=actor, store=store, action="create", request=request)
+    if client is None or client.store_id != store.pk:
+        raise ValidationError({"client": _("Choose a client of this store.")})
+    if service is not None and (service.store_id != store.pk or service.client_id != client.pk):
+        raise ValidationError({"service": _("That service is not this client's.")})
+    if assignee is None or not _works_in(assignee, store):
+        raise ValidationError({"assignee": _("Choose someone who works in this store.")})
+    if kind not in TaskKind.values:
+        raise ValidationError({"kind": _("Choose a survey or a phone follow-up.")})
+    if due_on < timezone.localdate():
+        raise ValidationError({"due_on": _("The due date cannot be in the past.")})
+    with transaction.atomic():
+        task = FollowUpTask(
+            store=store,
+            client=client,
+            service=service,
+            kind=kind,
+            assignee=assignee,
+            due_on=due_on,
+            instructions=instructions or "",
+            created_by=actor,
+            updated_by=actor,
+        )
+        task.full_clean()
+        task.save()
+        operation_log(
+            actor=actor,
+            action="create",
+            instance=task,
+            changes=diff(
+                {},
+                {
+                    "client": client.code,
+                    "kind": kind,
+                    "assignee": assignee.pk,
+                    "due_on": due_on,
+                },
+            ),
+            request=request,
+            store=store,
+        )
+        notify(
+            recipients=[assignee],
+            subject=_("Follow-up task: %(kind)s for %(code)s by %(date)s")
+            % {"kind": task.get_kind_display(), "code": client.code, "date": due_on},
+            url=reverse("delivery:task_detail", args=[task.pk]),
+            kind="delivery.follow_up",
+            store=store,
+            exclude=actor,
+        )
+        return task
+
+
+def follow_up_complete(
+    *, actor, store, task: FollowUpTask, outcome: str, score: int | None = None, request=None
+) -> FollowUpTask:
+    """The assignee (or whoever manages follow-up) records what came of it."""
+    if task.store_id != store.pk or not (
+        task.assignee_id == actor.pk or actor.has_store_perm(MANAGE_FOLLOW_UPS, store)
+    ):
+        deny(actor=actor, store=store, action="change", record_id=task.pk, request=request)
+    if not (outcome or "").strip():
+        raise ValidationError({"outcome": _("Say what came of the follow-up.")})
+    with transaction.atomic():
+        task = FollowUpTask.objects.select_for_update().get(pk=task.pk)
+        if task.state != TaskState.OPEN:
+            raise ValidationError(_("This task is closed already."))
+        task.state, task.outcome, task.done_at = TaskState.DONE, outcome, timezone.now()
+        task.updated_by = actor
+        task.full_clean()
+        task.save()
+        operation_log(
+            actor=actor,
+            action="update",
+            instance=task,
+            changes=diff({"state": TaskState.OPEN}, {"state": task.state, "outcome": outcome}),
+            request=request,
+            store=store,
+        )
+        if score is not None and task.service_id:
+            feedback_record(
+                actor=actor,
+                store=store,
+                record=task.service,
+                score=score,
+                comments=outcome,
+                request=request,
+            )
+        return task
+
+
+def follow_ups_reassign(*, user, successor) -> int:
+    """Offboarding (``accounts.services.OPEN_WORK_HANDLERS``): open tasks go to the successor."""
+    if successor is None:
+        return 0
+    open_tasks = FollowUpTask.objects.filter(assignee=user, state=TaskState.OPEN)
+    moved = 0
+    for task in open_tasks.select_related("client"):
+        task.assignee = successor
+        task.save(update_fields=["assignee", "updated_at"])
+        operation_log(
+            actor=None,
+            action="reassign",
+            instance=task,
+            changes=diff({"assignee": user.pk}, {"assignee": successor.pk}),
+            store=task.store,
+        )
+        notify(
+            recipients=[successor],
+            subject=_("Follow-up task handed over to you: %(code)s by %(date)s")
+            % {"code": task.client.code, "date": task.due_on},
+            url=reverse("delivery:task_detail", args=[task.pk]),
+            kind="delivery.follow_up",
+            store=task.store,
+        )
+        moved += 1
+    return moved
+
+
+# -- suggestions --------------------------------------------------------------------------
+
+
+def suggestion_forward(
+    *,
+    actor,
+    store,
+    department: Category,
+    text: str,
+    service: ServiceRecord | None = None,
+    request=None,
+) -> Suggestion:
+    """Forward a client's suggestion to the department responsible (CLI-5)."""
+    if not actor.has_store_perm(MANAGE_FOLLOW_UPS, store):
+        deny(actor=actor, store=store, action="create", request=request)
+    if department is None or department.kind != CategoryKind.DEPARTMENT:
+        raise ValidationError({"department": _("Choose a department.")})
+    if not (text or "").strip():
+        raise ValidationError({"text": _("Write the suggestion.")})
+    if service is not None and service.store_id != store.pk:
+        raise ValidationError({"service": _("No such record was found in this store.")})
+    with transaction.atomic():
+        suggestion = Suggestion(
+            store=store,
+            department=department,
+            text=text,
+            service=service,
+            created_by=actor,
+            updated_by=actor,
+        )
+        suggestion.full_clean()
+        suggestion.save()
+        operation_log(
+            actor=actor,
+            action="create",
+            instance=suggestion,
+            changes=diff({}, {"department": department.name, "text": text}),
+            request=request,
+            store=store,
+        )
+        return suggestion
+
+
+def suggestion_update(
+    *, actor, store, suggestion: Suggestion, state: str, resolution: str = "", request=None
+) -> Suggestion:
+    """Track what the department did; closing needs a word on what was done."""
+    if not actor.has_store_perm(MANAGE_FOLLOW_UPS, store) or suggestion.store_id != store.pk:
+        deny(actor=actor, store=store, action="change", record_id=suggestion.pk, request=request)
+    if state not in SuggestionState.values:
+        raise ValidationError({"state": _("Choose a state.")})
+    if state == SuggestionState.CLOSED and not (resolution or "").strip():
+        raise ValidationError({"resolution": _("Say what was done before closing it.")})
+    with transaction.atomic():
+        suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+        before = {"state": suggestion.state, "resolution": suggestion.resolution}
+        suggestion.state, suggestion.resolution = state, resolution or ""
+        suggestion.closed_at = timezone.now() if state == SuggestionState.CLOSED else None
+        suggestion.updated_by = actor
+        suggestion.full_clean()
+        suggestion.save()
+        operation_log(
+            actor=actor,
+            action="update",
+            instance=suggestion,
+            changes=diff(before, {"state": state, "resolution": suggestion.resolution}),
+            request=request,
+            store=store,
+        )
+        return suggestion

@@ -1,0 +1,187 @@
+"""Feedback and follow-up (CLI-5): scores, tasks with notification, suggestions to closure."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from anxin.accounts.services import account_offboard
+from anxin.core.models import Category
+from anxin.core.seeding import categories_ensure_defaults
+from anxin.delivery.models import Feedback, FollowUpTask, Suggestion, TaskState
+from anxin.delivery.selectors import my_tasks, overdue_tasks
+from anxin.delivery.services import (
+    feedback_record,
+    follow_up_complete,
+    follow_up_create,
+    service_record,
+    suggestion_forward,
+    suggestion_update,
+)
+from anxin.notifications.models import Notification
+
+pytestmark = pytest.mark.req("CLI-5")
+
+
+@pytest.fixture
+def record(practitioner, store, regular, item):
+    return service_record(actor=practitioner, store=store, client=regular, item=item)
+
+
+def test_feedback_score_and_comments(client, login, front_desk, record):
+    login(client, front_desk)
+    response = client.post(
+        f"/services/{record.pk}/feedback/", {"score": "4", "comments": "力度合适"}
+    )
+    assert response.status_code == 302
+    assert (record.feedback.score, record.feedback.comments) == (4, "力度合适")
+    for bad in ("0", "6", "x"):
+        response = client.post(f"/services/{record.pk}/feedback/", {"score": bad})
+        assert response.status_code == 400
+    record.feedback.refresh_from_db()
+    assert record.feedback.score == 4
+    with pytest.raises(ValidationError):
+        feedback_record(actor=front_desk, store=record.store, record=record, score=9)
+
+
+def test_feedback_by_someone_out_of_scope_changes_nothing(practitioner_b, record):
+    with pytest.raises(PermissionDenied):
+        feedback_record(actor=practitioner_b, store=record.store, record=record, score=1)
+    assert not Feedback.objects.exists()
+
+
+def test_a_follow_up_task_notifies_its_assignee_and_is_listed(
+    client, login, front_desk, practitioner, store, record
+):
+    login(client, front_desk)
+    due = timezone.localdate() + dt.timedelta(days=2)
+    response = client.post(
+        f"/services/{record.pk}/follow-up/",
+        {"kind": "phone", "assignee": practitioner.pk, "due_on": due.isoformat()},
+    )
+    assert response.status_code == 302
+    task = FollowUpTask.objects.get()
+    assert (task.assignee, task.client, task.service) == (practitioner, record.client, record)
+    note = Notification.objects.get(recipient=practitioner)
+    assert record.client.code in note.subject and note.url == f"/services/tasks/{task.pk}/"
+    assert list(my_tasks(actor=practitioner, store=store)) == [task]
+    login(client, practitioner)
+    assert client.get("/services/tasks/").status_code == 200
+    response = client.post(f"/services/tasks/{task.pk}/", {"outcome": "很满意", "score": "5"})
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.state == TaskState.DONE and record.feedback.score == 5
+    assert list(my_tasks(actor=practitioner, store=store)) == []
+
+
+def test_overdue_tasks(front_desk, practitioner, practitioner_b, store, record):
+    task = follow_up_create(
+        actor=front_desk,
+        store=store,
+        client=record.client,
+        kind="survey",
+        assignee=practitioner,
+        due_on=timezone.localdate(),
+    )
+    later = timezone.localdate() + dt.timedelta(days=3)
+    assert list(overdue_tasks(actor=front_desk, store=store)) == []
+    assert list(overdue_tasks(actor=front_desk, store=store, today=later)) == [task]
+    assert list(overdue_tasks(actor=practitioner, store=store, today=later)) == [task]
+    assert list(overdue_tasks(actor=practitioner_b, store=store, today=later)) == []
+
+
+def test_only_the_designated_roles_assign_and_others_cannot_touch_a_task(
+    client, login, front_desk, practitioner, practitioner_b, store, record
+):
+    with pytest.raises(PermissionDenied):
+        follow_up_create(
+            actor=practitioner,
+            store=store,
+            client=record.client,
+            kind="survey",
+            assignee=practitioner,
+            due_on=timezone.localdate(),
+        )
+    assert not FollowUpTask.objects.exists()
+    task = follow_up_create(
+        actor=front_desk,
+        store=store,
+        client=record.client,
+        kind="survey",
+        assignee=practitioner,
+        due_on=timezone.localdate(),
+    )
+    login(client, practitioner_b)
+    assert client.get(f"/services/tasks/{task.pk}/").status_code == 404
+    assert client.post(f"/services/tasks/{task.pk}/", {"outcome": "x"}).status_code == 404
+    task.refresh_from_db()
+    assert task.state == TaskState.OPEN
+    with pytest.raises(PermissionDenied):
+        follow_up_complete(actor=practitioner_b, store=store, task=task, outcome="x")
+
+
+def test_bad_follow_up_input(front_desk, other_manager, store, record):
+    base = dict(actor=front_desk, store=store, client=record.client, kind="phone")
+    past = timezone.localdate() - dt.timedelta(days=1)
+    for extra in (
+        {"assignee": front_desk, "due_on": past},
+        {"assignee": other_manager, "due_on": timezone.localdate()},
+        {"assignee": front_desk, "due_on": timezone.localdate(), "kind": "visit"},
+    ):
+        with pytest.raises(ValidationError):
+            follow_up_create(**{**base, **extra})
+    assert not FollowUpTask.objects.exists()
+
+
+def test_offboarding_hands_open_tasks_to_the_successor(
+    front_desk, practitioner, practitioner_b, admin_user, store, record
+):
+    task = follow_up_create(
+        actor=front_desk,
+        store=store,
+        client=record.client,
+        kind="phone",
+        assignee=practitioner,
+        due_on=timezone.localdate(),
+    )
+    result = account_offboard(actor=admin_user, user=practitioner, successor=practitioner_b)
+    assert result["transferred"]["delivery.follow_up_tasks"] == 1
+    task.refresh_from_db()
+    assert task.assignee == practitioner_b
+    assert Notification.objects.filter(recipient=practitioner_b).exists()
+
+
+def test_suggestions_are_forwarded_and_tracked_to_closure(
+    client, login, front_desk, practitioner, store, record
+):
+    categories_ensure_defaults()
+    department = Category.objects.get(kind="department", name="按摩部")
+    login(client, practitioner)
+    assert client.get("/services/suggestions/").status_code == 403
+    assert (
+        client.post(
+            "/services/suggestions/", {"department": department.pk, "text": "x"}
+        ).status_code
+        == 403
+    )
+    assert not Suggestion.objects.exists()
+    login(client, front_desk)
+    response = client.post(
+        "/services/suggestions/", {"department": department.pk, "text": "希望延长营业时间"}
+    )
+    assert response.status_code == 302
+    suggestion = Suggestion.objects.get()
+    assert suggestion.state == "open"
+    with pytest.raises(ValidationError):
+        suggestion_update(actor=front_desk, store=store, suggestion=suggestion, state="closed")
+    response = client.post(
+        f"/services/suggestions/{suggestion.pk}/",
+        {"state": "closed", "resolution": "周末延长到22点"},
+    )
+    assert response.status_code == 302
+    suggestion.refresh_from_db()
+    assert suggestion.state == "closed" and suggestion.closed_at is not None
+    not_a_department = Category.objects.get(kind="item", number=1)
+    with pytest.raises(ValidationError):
+        suggestion_forward(actor=front_desk, store=store, department=not_a_department, text="x")

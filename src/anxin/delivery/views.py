@@ -1,0 +1,340 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anxin.accounts.models import User
+from anxin.accounts.policy import scope_for
+from anxin.audit.services import use_log
+from anxin.catalogue.forms import add_errors
+from anxin.catalogue.models import ServiceItem
+from anxin.clients.models import Client
+
+from . import selectors, services
+from .forms import (
+    CorrectionForm,
+    FeedbackForm,
+    FollowUpForm,
+    ServiceRecordForm,
+    SuggestionForm,
+    SuggestionUpdateForm,
+    TaskDoneForm,
+)
+from .selectors import RECORD
+
+PAGE_SIZE = 50
+
+
+_errors = add_errors
+
+
+def _status(*forms):
+    return 400 if any(f.errors for f in forms) else 200
+
+
+def service_list(request):
+    if scope_for(request.user, request.store, RECORD, "view") is None:
+        raise PermissionDenied
+    page = Paginator(
+        selectors.service_list(actor=request.user, store=request.store), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    use_log(
+        actor=request.user,
+        action="search",
+        record_type=RECORD,
+        record_id="*",
+        count=len(page.object_list),
+        purpose="list",
+        request=request,
+        store=request.store,
+    )
+    return render(
+        request,
+        "delivery/service_list.html",
+        {
+            "page_obj": page,
+            "can_create": scope_for(request.user, request.store, RECORD, "create") is not None,
+        },
+    )
+
+
+def service_new(request):
+    user, store = request.user, request.store
+    if scope_for(user, store, RECORD, "create") is None:
+        raise PermissionDenied
+    if request.method == "POST":
+        # Only the posted client is a choice; ``service_record`` checks it is in scope (once).
+        posted = request.POST.get("client", "")
+        clients = (
+            list(Client.objects.filter(store=store, pk=posted).defer(*selectors.SENSITIVE))
+            if posted.isdigit()
+            else []
+        )
+    else:
+        clients = selectors.recordable_clients(actor=user, store=store)
+    items = ServiceItem.objects.filter(store=store, active=True).order_by("code")
+    practitioners = (
+        None if services._is_practitioner(user, store) else services.practitioners_of(store)
+    )
+    form = ServiceRecordForm(
+        request.POST or None, clients=clients, items=items, practitioners=practitioners
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        client = data["client"] or selectors.client_for_record(
+            actor=user, store=store, code=data["client_code"]
+        )
+        if client is None:
+            form.add_error("client_code", _("No client with this code among yours."))
+        else:
+            try:
+                record = services.service_record(
+                    actor=user,
+                    store=store,
+                    client=client,
+                    item=data["item"],
+                    served_at=data["served_at"],
+                    amount=data["amount"],
+                    products_sold=data["products_sold"],
+                    notes=data["notes"],
+                    clock_type=data["clock_type"],
+                    practitioner=data.get("practitioner"),
+                    request=request,
+                )
+            except ValidationError as exc:
+                _errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Saved: %(item)s for %(client)s, %(amount)s yuan.")
+                    % {"item": record.item_name, "client": client.name, "amount": record.amount},
+                )
+                return redirect("delivery:service_detail", pk=record.pk)
+    return render(request, "delivery/service_new.html", {"form": form}, status=_status(form))
+
+
+def service_detail(request, pk):
+    record = selectors.service_get(actor=request.user, store=request.store, pk=pk, request=request)
+    feedback = getattr(record, "feedback", None)
+    return render(
+        request,
+        "delivery/service_detail.html",
+        {
+            "record": record,
+            "feedback": feedback,
+            "feedback_form": FeedbackForm(
+                initial={"score": feedback.score, "comments": feedback.comments}
+                if feedback
+                else None
+            ),
+            "can_correct": scope_for(request.user, request.store, RECORD, "change") is not None,
+            "can_follow_up": selectors.can_manage_follow_ups(request.user, request.store),
+        },
+    )
+
+
+def service_feedback(request, pk):
+    record = selectors.service_get(actor=request.user, store=request.store, pk=pk, request=request)
+    form = FeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.feedback_record(
+                actor=request.user,
+                store=request.store,
+                record=record,
+                score=form.cleaned_data["score"],
+                comments=form.cleaned_data["comments"],
+                request=request,
+            )
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("Feedback saved."))
+            return redirect("delivery:service_detail", pk=record.pk)
+    return render(
+        request,
+        "delivery/service_detail.html",
+        {"record": record, "feedback": None, "feedback_form": form, "can_correct": False},
+        status=_status(form),
+    )
+
+
+def service_correct(request, pk):
+    record = selectors.service_get(
+        actor=request.user, store=request.store, pk=pk, action="change", request=request
+    )
+    initial = {
+        "served_at": record.served_at,
+        "amount": record.amount,
+        "clock_type": record.clock_type,
+        "products_sold": record.products_sold,
+        "notes": record.notes,
+    }
+    form = CorrectionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason")
+        payload = {k: v for k, v in data.items() if v != initial[k]}
+        minute = "%Y-%m-%dT%H:%M"  # the form shows minutes: the same minute is no change
+        if "served_at" in payload and timezone.localtime(payload["served_at"]).strftime(
+            minute
+        ) == timezone.localtime(record.served_at).strftime(minute):
+            del payload["served_at"]
+        if "amount" in payload:
+            payload["amount"] = str(payload["amount"])
+        if "served_at" in payload:
+            payload["served_at"] = payload["served_at"].isoformat()
+        try:
+            change = services.service_correction_propose(
+                actor=request.user,
+                store=request.store,
+                record=record,
+                payload=payload,
+                reason=reason,
+                request=request,
+            )
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The correction is proposed (no. %(number)s); it applies once approved.")
+                % {"number": change.pk},
+            )
+            return redirect("delivery:service_detail", pk=record.pk)
+    return render(
+        request,
+        "delivery/service_correct.html",
+        {"record": record, "form": form},
+        status=_status(form),
+    )
+
+
+# -- follow-up --------------------------------------------------------------------------------
+
+
+def _store_people(store):
+    return (
+        User.objects.filter(
+            is_active=True, role_assignments__store=store, role_assignments__active=True
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+def task_list(request):
+    user, store = request.user, request.store
+    if not selectors.works_in_store(user, store):
+        raise PermissionDenied
+    return render(
+        request,
+        "delivery/task_list.html",
+        {
+            "mine": selectors.my_tasks(actor=user, store=store),
+            "overdue": selectors.overdue_tasks(actor=user, store=store),
+            "can_manage": selectors.can_manage_follow_ups(user, store),
+        },
+    )
+
+
+def task_new(request, pk):
+    """A follow-up task for one service (survey or phone 回访)."""
+    user, store = request.user, request.store
+    if not selectors.can_manage_follow_ups(user, store):
+        raise PermissionDenied
+    record = selectors.service_get(actor=user, store=store, pk=pk, request=request)
+    form = FollowUpForm(request.POST or None, people=_store_people(store))
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.follow_up_create(
+                actor=user,
+                store=store,
+                client=record.client,
+                service=record,
+                request=request,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("Follow-up task assigned."))
+            return redirect("delivery:task_detail", pk=task.pk)
+    return render(
+        request, "delivery/task_new.html", {"form": form, "record": record}, status=_status(form)
+    )
+
+
+def task_detail(request, pk):
+    task = selectors.task_get(actor=request.user, store=request.store, pk=pk, request=request)
+    form = TaskDoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.follow_up_complete(
+                actor=request.user,
+                store=request.store,
+                task=task,
+                outcome=form.cleaned_data["outcome"],
+                score=form.cleaned_data["score"],
+                request=request,
+            )
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("Follow-up recorded."))
+            return redirect("delivery:task_list")
+    return render(
+        request, "delivery/task_detail.html", {"task": task, "form": form}, status=_status(form)
+    )
+
+
+def suggestion_list(request):
+    user, store = request.user, request.store
+    if not selectors.can_manage_follow_ups(user, store):
+        raise PermissionDenied
+    form = SuggestionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.suggestion_forward(
+                actor=user, store=store, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("Suggestion forwarded."))
+            return redirect("delivery:suggestion_list")
+    return render(
+        request,
+        "delivery/suggestion_list.html",
+        {"suggestions": selectors.suggestion_list(actor=user, store=store), "form": form},
+        status=_status(form),
+    )
+
+
+def suggestion_detail(request, pk):
+    user, store = request.user, request.store
+    if not selectors.can_manage_follow_ups(user, store):
+        raise PermissionDenied
+    suggestion = selectors.suggestion_get(actor=user, store=store, pk=pk)
+    form = SuggestionUpdateForm(
+        request.POST or None,
+        initial={"state": suggestion.state, "resolution": suggestion.resolution},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.suggestion_update(
+                actor=user, store=store, suggestion=suggestion, request=request, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("Suggestion updated."))
+            return redirect("delivery:suggestion_list")
+    return render(
+        request,
+        "delivery/suggestion_detail.html",
+        {"suggestion": suggestion, "form": form},
+        status=_status(form),
+    )
