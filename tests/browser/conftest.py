@@ -7,8 +7,8 @@ static files through the staticfiles finders), so the browser sees the real CSS.
 import os
 from urllib.parse import urlsplit
 
-import pages_scheduling
 import pages_catalogue as pc  # this directory is on sys.path (rootdir conftest import)
+import pages_scheduling
 import pytest
 
 # Playwright's sync API runs an asyncio loop in this thread; Django's ORM refuses to run

@@ -10,8 +10,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import Store
-from anxin.clients.models import Client
+from anxin.clients.models import Client, ClockType
 from anxin.core.models import CodedModel, TrackedModel
+
+__all__ = ["Appointment", "ClockType", "QueueEntry", "Room", "Status"]
 
 
 class Room(TrackedModel):
@@ -31,12 +33,6 @@ class Room(TrackedModel):
 
     def __str__(self):
         return self.name
-
-
-class ClockType(models.TextChoices):
-    ROTATION = "rotation", _("rotation (轮钟)")
-    NAMED = "named", _("named practitioner (点钟)")
-    EXTENSION = "extension", _("extension (加钟)")
 
 
 class Status(models.TextChoices):
