@@ -2,6 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anxin.catalogue.models import ServiceItem
+
 from .models import Room
 from .services import QUEUE_ACTIONS
 
@@ -32,8 +34,14 @@ class BookingForm(forms.Form):
         label=_("Client code"), max_length=20, help_text=_("The client's KH code, e.g. KH23050123.")
     )
     practitioner = forms.ChoiceField(label=_("Practitioner"))
-    item_name = forms.CharField(label=_("Service item"), max_length=60)
-    minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1, max_value=720)
+    item = forms.ModelChoiceField(label=_("Service item"), queryset=ServiceItem.objects.none())
+    minutes = forms.IntegerField(
+        label=_("Duration (minutes)"),
+        min_value=1,
+        max_value=720,
+        required=False,
+        help_text=_("Leave empty for the item's usual duration."),
+    )
     start = forms.DateTimeField(label=_("Start"), widget=DateTimeInput)
     room = forms.ModelChoiceField(
         label=_("Room or bed"), queryset=Room.objects.none(), required=False
@@ -46,6 +54,11 @@ class BookingForm(forms.Form):
             *[(str(p.pk), p.get_full_name() or p.get_username()) for p in practitioners],
         ]
         self.fields["room"].queryset = Room.objects.filter(store=store, active=True)
+        self.fields["item"].queryset = ServiceItem.objects.filter(store=store, active=True)
+        self.fields["item"].label_from_instance = lambda item: (
+            _("%(name)s, %(minutes)s minutes (%(code)s)")
+            % {"name": item.name, "minutes": item.duration, "code": item.code}
+        )
         self.fields["room"].empty_label = _("No room needed")
 
 

@@ -68,6 +68,14 @@ class Appointment(CodedModel):
         related_name="appointments",
         verbose_name=_("room or bed"),
     )
+    item = models.ForeignKey(
+        "catalogue.ServiceItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service item"),
+    )
     item_name = models.CharField(_("service item"), max_length=60)
     start = models.DateTimeField(_("start"), db_index=True)
     end = models.DateTimeField(_("end"))
@@ -81,6 +89,17 @@ class Appointment(CodedModel):
     )
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True, editable=False)
+    # 上钟 / 下钟: when the service really started and ended, and the record it produced.
+    started_at = models.DateTimeField(_("service started"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("service ended"), null=True, blank=True)
+    service_record = models.OneToOneField(
+        "clients.ServiceRecord",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointment",
+        verbose_name=_("service record"),
+    )
 
     class Meta:
         ordering = ["start", "code"]

@@ -141,15 +141,22 @@ def appointment_book(
     client,
     practitioner,
     start: dt.datetime,
-    minutes: int,
-    item_name: str,
+    minutes: int | None = None,
+    item_name: str = "",
+    item=None,
     room: Room | None = None,
     clock_type: str = ClockType.NAMED,
     request=None,
     now: dt.datetime | None = None,
 ) -> Appointment:
-    """Book; refuse with a clear message if the practitioner or the room is taken."""
+    """Book; refuse with a clear message if the practitioner or the room is taken. With a
+    service ``item``, its name and duration are the defaults."""
     _require(actor, store, RECORD, "create", request)
+    if item is not None:
+        if item.store_id != store.pk or not item.active:
+            raise ValidationError({"item": _("Choose a service item of this store.")})
+        item_name = item_name or item.name
+        minutes = minutes or item.duration
     if clock_type not in ClockType.values:
         raise ValidationError({"clock_type": _("Choose how the practitioner was chosen.")})
     end = start + dt.timedelta(minutes=minutes) if start is not None and minutes else start
@@ -176,6 +183,7 @@ def appointment_book(
             client=client,
             practitioner=practitioner,
             room=room,
+            item=item,
             item_name=(item_name or "")[:60],
             start=start,
             end=end,
@@ -527,3 +535,90 @@ def appointment_book_rotation(*, actor, store, start: dt.datetime, request=None,
             request=request,
             **booking,
         )
+
+
+# -- 上钟 / 下钟: the service itself ----------------------------------------------------------
+
+
+def _may_serve(actor, appointment, request) -> None:
+    """The appointment's own practitioner, or someone who may change appointments."""
+    if actor.pk == appointment.practitioner_id:
+        return
+    _require(actor, appointment.store, RECORD, "change", request)
+
+
+def service_start(*, actor, appointment, request=None, now=None) -> Appointment:
+    """上钟: the service begins now."""
+    _may_serve(actor, appointment, request)
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if current.status != Status.BOOKED:
+            raise ValidationError(
+                _("This appointment is %(status)s; that cannot be done now.")
+                % {"status": current.get_status_display()}
+            )
+        busy = Appointment.objects.filter(
+            practitioner_id=current.practitioner_id, status=Status.IN_SERVICE
+        ).exclude(pk=current.pk)
+        if busy.exists():
+            raise ValidationError(_("This practitioner is still in another service."))
+        current.status, current.started_at, current.updated_by = Status.IN_SERVICE, now, actor
+        current.save(update_fields=["status", "started_at", "updated_by", "updated_at"])
+        operation_log(
+            actor=actor,
+            action="service_start",
+            instance=current,
+            request=request,
+            changes={"status": {"before": Status.BOOKED, "after": Status.IN_SERVICE}},
+        )
+    return current
+
+
+def service_end(*, actor, appointment, amount=None, request=None, now=None) -> Appointment:
+    """下钟: the service ends now; its service record is written with the clock type, the real
+    start and end, and the item's price (after any promotion) unless an amount is given."""
+    from anxin.delivery.services import service_record
+
+    _may_serve(actor, appointment, request)
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if current.status != Status.IN_SERVICE:
+            raise ValidationError(_("Only a service in progress can end."))
+        if current.item is None:
+            raise ValidationError({"item": _("Choose a service item of this store.")})
+        record = service_record(
+            actor=actor,
+            store=current.store,
+            client=current.client,
+            item=current.item,
+            served_at=now,
+            started_at=current.started_at,
+            ended_at=now,
+            amount=amount,
+            clock_type=current.clock_type,
+            practitioner=current.practitioner,
+            request=request,
+        )
+        current.status, current.ended_at, current.service_record = Status.DONE, now, record
+        current.updated_by = actor
+        current.save(
+            update_fields=["status", "ended_at", "service_record", "updated_by", "updated_at"]
+        )
+        QueueEntry.objects.filter(
+            store=current.store,
+            day=timezone.localdate(now),
+            practitioner_id=current.practitioner_id,
+        ).update(last_end=now)
+        operation_log(
+            actor=actor,
+            action="service_end",
+            instance=current,
+            request=request,
+            changes={
+                "status": {"before": Status.IN_SERVICE, "after": Status.DONE},
+                "service_record": {"before": None, "after": record.pk},
+            },
+        )
+    return current

@@ -9,5 +9,6 @@ urlpatterns = [
     path("free/", views.free, name="free"),
     path("queue/", views.queue, name="queue"),
     path("<str:code>/", views.detail, name="detail"),
+    path("<str:code>/serve/<str:what>/", views.serve, name="serve"),
     path("<str:code>/<str:what>/", views.change, name="change"),
 ]

@@ -59,7 +59,7 @@ def new(request):
         raise PermissionDenied
     store = request.store
     people = list(selectors.practitioners(store))
-    initial = {"client_code": request.GET.get("client", ""), "minutes": 60}
+    initial = {"client_code": request.GET.get("client", "")}
     form = BookingForm(request.POST or None, store=store, practitioners=people, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -76,7 +76,7 @@ def new(request):
             booking = {
                 "client": client,
                 "minutes": data["minutes"],
-                "item_name": data["item_name"],
+                "item": data["item"],
                 "room": data["room"],
                 "request": request,
             }
@@ -237,6 +237,12 @@ def queue(request):
             _apply_errors(adjust_form if request.POST.get("do") == "adjust" else open_form, exc)
         status = 400
     order = services.queue_order(store=store, day=today)
+    start, end = selectors.day_bounds(today)
+    floor = (
+        selectors.scoped_appointments(actor=request.user, store=store)
+        .filter(start__gte=start, start__lt=end, status__in=[Status.BOOKED, Status.IN_SERVICE])
+        .order_by("start", "code")
+    )
     suspended = QueueEntry.objects.filter(
         store=store, day=today, state=QueueState.SUSPENDED
     ).select_related("practitioner")
@@ -251,6 +257,34 @@ def queue(request):
             "open_form": open_form,
             "adjust_form": adjust_form,
             "entries": [*order, *suspended],
+            "floor": floor,
         },
         status=status,
     )
+
+
+@require_POST
+def serve(request, code, what):
+    """上钟 / 下钟 from the queue page: the practitioner themselves or the front desk."""
+    appointment = selectors.appointment_get(
+        actor=request.user, store=request.store, code=code, request=request
+    )
+    try:
+        if what == "start":
+            services.service_start(actor=request.user, appointment=appointment, request=request)
+            messages.success(
+                request, _("Service started (上钟): %(code)s.") % {"code": appointment.code}
+            )
+        elif what == "end":
+            services.service_end(actor=request.user, appointment=appointment, request=request)
+            messages.success(
+                request,
+                _("Service ended (下钟): %(code)s; the service record is saved.")
+                % {"code": appointment.code},
+            )
+        else:
+            raise Http404
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("scheduling:queue")

@@ -323,3 +323,59 @@ def test_reminders_reach_client_and_practitioner_once(
     )
     used = UseLog.objects.get(action="notify")
     assert (used.record_code, used.user) == (clients[0].code, None)
+
+
+@pytest.mark.django_db
+@pytest.mark.req("BIZ-3", "CLI-4")
+def test_start_and_end_of_service_stamp_the_times_and_write_the_service_record(
+    store, front_desk, manager, practitioner, clients, item
+):
+    from anxin.clients.models import ServiceRecord
+    from anxin.scheduling.models import QueueEntry
+
+    services.queue_open(
+        actor=manager, store=store, day=timezone.localdate(), practitioners=[practitioner]
+    )
+    now = timezone.now()
+    booking = services.appointment_book(
+        actor=front_desk,
+        store=store,
+        client=clients[0],
+        practitioner=practitioner,
+        start=now,
+        item=item,
+    )
+    assert (booking.item_name, booking.end - booking.start) == ("全身推拿", dt.timedelta(hours=1))
+    with pytest.raises(ValidationError):  # not started yet
+        services.service_end(actor=practitioner, appointment=booking)
+    started = services.service_start(actor=practitioner, appointment=booking)
+    assert started.status == Status.IN_SERVICE and started.started_at is not None
+    ended = services.service_end(actor=practitioner, appointment=booking)
+    record = ServiceRecord.objects.get()
+    assert ended.status == Status.DONE and ended.service_record == record
+    assert (record.practitioner, record.client, record.item) == (practitioner, clients[0], item)
+    assert record.clock_type == "named" and record.amount == item.price
+    assert (record.started_at, record.ended_at) == (started.started_at, ended.ended_at)
+    assert QueueEntry.objects.get(practitioner=practitioner).last_end == ended.ended_at
+
+
+@pytest.mark.django_db
+@pytest.mark.req("BIZ-3")
+def test_only_the_practitioner_or_the_desk_starts_a_service_and_a_refusal_changes_nothing(
+    store, front_desk, practitioner, practitioner_b, clients, item
+):
+    booking = services.appointment_book(
+        actor=front_desk,
+        store=store,
+        client=clients[0],
+        practitioner=practitioner,
+        start=timezone.now(),
+        item=item,
+    )
+    with pytest.raises(PermissionDenied):
+        services.service_start(actor=practitioner_b, appointment=booking)
+    booking.refresh_from_db()
+    assert (booking.status, booking.started_at) == (Status.BOOKED, None)
+    services.service_start(actor=front_desk, appointment=booking)
+    booking.refresh_from_db()
+    assert booking.status == Status.IN_SERVICE

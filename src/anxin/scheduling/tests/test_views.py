@@ -21,12 +21,12 @@ def customer(store, front_desk):
     return client_create(actor=front_desk, store=store, name="李雷", phone="13912345678")
 
 
-def booking(customer, who, start, **extra):
+def booking(item, customer, who, start, **extra):
     return {
         "client_code": customer.code,
         "practitioner": str(who) if not isinstance(who, str) else who,
-        "item_name": "全身推拿",
-        "minutes": "60",
+        "item": str(item.pk),
+        "minutes": "",
         "start": timezone.localtime(start).strftime("%Y-%m-%dT%H:%M"),
         "room": "",
         **extra,
@@ -36,15 +36,17 @@ def booking(customer, who, start, **extra):
 @pytest.mark.django_db
 @pytest.mark.req("BIZ-3")
 def test_the_front_desk_books_by_name_and_a_conflict_is_shown_on_the_field(
-    client, login, store, front_desk, practitioner, customer
+    item, client, login, store, front_desk, practitioner, customer
 ):
     login(client, front_desk)
-    response = client.post("/appointments/new/", booking(customer, practitioner.pk, local(1, 10)))
+    response = client.post(
+        "/appointments/new/", booking(item, customer, practitioner.pk, local(1, 10))
+    )
     appointment = Appointment.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/{appointment.code}/")
     again = client.post(
         "/appointments/new/",
-        booking(customer, practitioner.pk, local(1, 10, 30)),
+        booking(item, customer, practitioner.pk, local(1, 10, 30)),
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert again.status_code == 400
@@ -55,7 +57,7 @@ def test_the_front_desk_books_by_name_and_a_conflict_is_shown_on_the_field(
 @pytest.mark.django_db
 @pytest.mark.req("BIZ-3")
 def test_a_rotation_booking_goes_to_the_head_and_a_failed_one_uses_no_turn(
-    client, login, store, front_desk, manager, practitioner, practitioner_b, customer
+    item, client, login, store, front_desk, manager, practitioner, practitioner_b, customer
 ):
     services.queue_open(
         actor=manager,
@@ -65,12 +67,18 @@ def test_a_rotation_booking_goes_to_the_head_and_a_failed_one_uses_no_turn(
     )
     login(client, front_desk)
     soon = timezone.now() + dt.timedelta(minutes=30)
-    assert client.post("/appointments/new/", booking(customer, "rotation", soon)).status_code == 302
+    assert (
+        client.post("/appointments/new/", booking(item, customer, "rotation", soon)).status_code
+        == 302
+    )
     first = Appointment.objects.get()
     assert (first.practitioner, first.clock_type) == (practitioner, "rotation")
     # A rotation booking in the past fails: practitioner_b keeps their turn.
     past = timezone.now() - dt.timedelta(hours=2)
-    assert client.post("/appointments/new/", booking(customer, "rotation", past)).status_code == 400
+    assert (
+        client.post("/appointments/new/", booking(item, customer, "rotation", past)).status_code
+        == 400
+    )
     assert QueueEntry.objects.get(practitioner=practitioner_b).rotation_count == 0
     assert services.queue_order(store=store, day=timezone.localdate())[0].practitioner == (
         practitioner_b
