@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "anxin.org",
     "anxin.clients",
     "anxin.notifications",
+    "anxin.staff",
+    "anxin.attendance",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -311,3 +313,7 @@ ANXIN_NOTIFY_CHANNELS = {
     "email": notify_channel("ANXIN_NOTIFY_EMAIL"),
     "sms": notify_channel("ANXIN_NOTIFY_SMS"),
 }
+
+# -- staff and attendance ---------------------------------------------------------------------
+# Minutes of grace before a clock-in counts as late (or a clock-out as early).
+ANXIN_ATTENDANCE_GRACE_MINUTES = int(os.environ.get("ANXIN_ATTENDANCE_GRACE_MINUTES", "5"))
