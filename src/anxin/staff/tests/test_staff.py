@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import timezone
 
 from anxin.accounts.models import Agreement, TrainingRecord
 from anxin.approvals.models import ChangeRequest, ChangeState
@@ -215,7 +216,7 @@ def test_bad_skill_proposals_are_refused(hr, store, practitioner):
     with pytest.raises(ValidationError):
         services.training_propose(
             actor=practitioner, store=store, pk=member.pk, course="未来课程",
-            date=dt.date.today() + dt.timedelta(days=30), result="passed", reason="r",
+            date=timezone.localdate() + dt.timedelta(days=30), result="passed", reason="r",
         )  # fmt: skip
     assert not ChangeRequest.objects.exists()
 
