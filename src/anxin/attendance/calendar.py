@@ -5,6 +5,7 @@ not know yet (``NotImplementedError``), a day is a workday Monday to Friday and 
 """
 
 import datetime as dt
+import functools
 from enum import StrEnum
 
 import chinese_calendar
@@ -17,7 +18,10 @@ class DayKind(StrEnum):
     MAKEUP = "makeup"  # a weekend day worked to make up for a holiday (调休上班)
 
 
+@functools.lru_cache(maxsize=8192)
 def day_kind(day: dt.date) -> DayKind:
+    """What kind of day this is in mainland China. Cached: the package is slow (~0.1 ms a
+    call) and a day's kind never changes once the year's arrangements are published."""
     weekend = day.weekday() >= 5
     try:
         workday = chinese_calendar.is_workday(day)

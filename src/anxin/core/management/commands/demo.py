@@ -84,6 +84,9 @@ def load_demo(*, scale: str, seed: int) -> list[tuple[str, str, str]]:
         practitioner=practitioner,
         count=DEMO_CLIENTS[scale],
     )
+    from anxin.attendance.demo import demo_staff_and_attendance
+
+    demo_staff_and_attendance(rnd=rnd, store=stores[0], scale=scale)
     return accounts
 
 
