@@ -384,6 +384,11 @@ def summarise(*, store, year: int, month: int, members=None) -> list[dict]:
                 "absent": absent,
                 "leave": {kind: leave_days.get(kind, Decimal(0)) for kind in LeaveKind.values},
                 "leave_total": sum(leave_days.values(), Decimal(0)),
+                "leave_taken": [
+                    (label, leave_days[kind])
+                    for kind, label in LeaveKind.choices
+                    if leave_days.get(kind)
+                ],
                 "overtime": overtime.get(member.pk, Decimal("0")).quantize(Decimal("0.01")),
                 "holiday_hours": _hours(holiday_work),
             }

@@ -10,7 +10,7 @@ from anxin.accounts.policy import scope_for
 
 from . import selectors, services
 from .forms import ClockEntryForm, DecideForm, LeaveForm, MonthForm, OvertimeForm, PatternForm
-from .models import LeaveKind, LeaveState, WorkPattern
+from .models import LeaveState, WorkPattern
 from .selectors import RECORD
 
 
@@ -243,7 +243,6 @@ def summary(request):
         "rows": rows,
         "year": year,
         "month": month,
-        "leave_kinds": LeaveKind.choices,
         "can_export": can_export,
     }
     return render(request, "attendance/summary.html", context, status=400 if form.errors else 200)

@@ -1,12 +1,19 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from anxin.staff.tests.factories import hr_persona, staff_file
 
 OFFICE = {str(d): ["09:00", "18:00"] for d in range(5)}
 EVERY_DAY = {str(d): ["10:00", "22:00"] for d in range(7)}
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Service messages are read in English here (the pages are tested in their languages)."""
+    with translation.override("en"):
+        yield
 
 
 def at(day: dt.date, hh: int, mm: int = 0) -> dt.datetime:
