@@ -490,6 +490,10 @@ APP_PAGES = {
     "leave-detail-own": AppPage(pages_staff.leave_detail, "practitioner"),
     "attendance-person": AppPage(pages_staff.attendance_person, "clerk_user"),
     "attendance-summary": AppPage(pages_staff.attendance_summary, "clerk_user"),
+    "approval-staff-skill": AppPage(pages_staff.skill_proposal_page, "manager"),
+    "approvals-practitioner": AppPage(
+        "/approvals/", "practitioner", setup=pages_staff.skill_proposal
+    ),
     "attendance-summary-error": AppPage(
         "/attendance/summary/?month=2024-13", "clerk_user", status=400
     ),

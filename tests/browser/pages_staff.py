@@ -115,3 +115,18 @@ def submit_empty(page):
         page.locator("main form[method=post] button[type=submit]").first.click()
     page.wait_for_selector("#form-errors")
     return nav.value
+
+
+def skill_proposal(request):
+    """Practitioner A reports a new skill; it waits for the manager."""
+    from anxin.staff.services import skill_propose
+
+    member = practitioner_file(request)
+    return skill_propose(
+        actor=request.getfixturevalue("practitioner"), store=request.getfixturevalue("store"),
+        pk=member.pk, technique="拔罐", body_areas="背部", level="qualified", reason="进修结业",
+    )  # fmt: skip
+
+
+def skill_proposal_page(request):
+    return f"/approvals/{skill_proposal(request).pk}/"
