@@ -34,9 +34,11 @@ def _pattern(rnd, member) -> WorkPattern:
 
 
 def _at(day, text, minutes=0):
-    t = dt.time.fromisoformat(text)
-    naive = dt.datetime.combine(day, t) + dt.timedelta(minutes=minutes)
-    return timezone.make_aware(naive)
+    """An aware time in the current zone (Asia/Shanghai has no daylight saving: adding minutes
+    after attaching the zone is exact)."""
+    zone = timezone.get_current_timezone()
+    aware = dt.datetime.combine(day, dt.time.fromisoformat(text), tzinfo=zone)
+    return aware + dt.timedelta(minutes=minutes)
 
 
 def demo_attendance(*, rnd, store, members, scale: str) -> dict:
