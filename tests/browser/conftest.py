@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 
 import pages_catalogue as pc  # this directory is on sys.path (rootdir conftest import)
 import pages_scheduling
+import pages_staff
 import pytest
+from pages_staff import clerk_user, hr_user  # noqa: F401 - fixtures for the staff pages
 
 # Playwright's sync API runs an asyncio loop in this thread; Django's ORM refuses to run
 # inside one unless told it is safe (it is: the loop never runs our code concurrently).
@@ -519,6 +521,44 @@ APP_PAGES = {
     "task-detail": AppPage(pc.task_page, "practitioner"),
     "suggestions": AppPage(pc.suggestions_page, "front_desk"),
     "suggestion-detail": AppPage(pc.suggestion_page, "front_desk"),
+    # -- staff --
+    "staff-list": AppPage(pages_staff.staff_list, "hr_user"),
+    "staff-list-own": AppPage(pages_staff.staff_list, "practitioner"),
+    "staff-new": AppPage("/staff/new/", "hr_user"),
+    "staff-new-error": AppPage(
+        "/staff/new/", "hr_user", action=pages_staff.submit_empty, status=400
+    ),
+    "staff-detail-hr": AppPage(pages_staff.staff_detail, "hr_user"),
+    "staff-detail-own": AppPage(pages_staff.staff_detail, "practitioner"),
+    "staff-detail-manager": AppPage(pages_staff.staff_detail, "manager"),
+    "staff-edit": AppPage(pages_staff.staff_edit, "hr_user"),
+    "attendance-mine": AppPage(pages_staff.attendance_mine, "practitioner"),
+    "attendance-clocked-in": AppPage(
+        pages_staff.attendance_mine, "practitioner", action=pages_staff.clock_in_by_button
+    ),
+    "attendance-no-file": AppPage("/attendance/", "front_desk"),
+    "leave-new-form": AppPage(
+        "/attendance/leave/new/", "practitioner", setup=pages_staff.practitioner_file
+    ),
+    "leave-new-error": AppPage(
+        "/attendance/leave/new/",
+        "practitioner",
+        setup=pages_staff.practitioner_file,
+        action=pages_staff.submit_empty,
+        status=400,
+    ),
+    "leave-list": AppPage(pages_staff.leave_list, "manager"),
+    "leave-detail-manager": AppPage(pages_staff.leave_detail, "manager"),
+    "leave-detail-own": AppPage(pages_staff.leave_detail, "practitioner"),
+    "attendance-person": AppPage(pages_staff.attendance_person, "clerk_user"),
+    "attendance-summary": AppPage(pages_staff.attendance_summary, "clerk_user"),
+    "approval-staff-skill": AppPage(pages_staff.skill_proposal_page, "manager"),
+    "approvals-practitioner": AppPage(
+        "/approvals/", "practitioner", setup=pages_staff.skill_proposal
+    ),
+    "attendance-summary-error": AppPage(
+        "/attendance/summary/?month=2024-13", "clerk_user", status=400
+    ),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }

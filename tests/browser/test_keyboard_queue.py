@@ -16,9 +16,7 @@ def skip_to_main(page, counter):
     """As a screen-reader user does on each new page: the skip link first."""
     page.keyboard.press("Tab")
     counter.append("Tab")
-    assert page.evaluate("document.activeElement.textContent.trim()") in {
-        "Skip to main content"
-    }
+    assert page.evaluate("document.activeElement.textContent.trim()") in {"Skip to main content"}
     page.keyboard.press("Enter")
     counter.append("Enter")
 

@@ -15,10 +15,11 @@ from django.utils.translation import gettext_lazy as _
 class Scope(StrEnum):
     STORE = "store"  # every record of the acting store
     SERVED = "served"  # clients the practitioner served lately or is booked with
+    OWN = "own"  # the person's own record only (their staff file, their attendance)
 
 
 # Narrow to wide: with several roles, the widest grant wins.
-SCOPE_ORDER = [Scope.SERVED, Scope.STORE]
+SCOPE_ORDER = [Scope.OWN, Scope.SERVED, Scope.STORE]
 
 ACTIONS = {
     "view": _("see the record (basic information)"),
@@ -32,6 +33,8 @@ ACTIONS = {
     "delete": _("delete"),
     "export": _("export"),
     "approve": _("approve a change"),
+    "view_pay": _("see pay and benefits"),
+    "propose": _("propose a change for approval"),
 }
 
 RECORD_TYPES = {
@@ -40,6 +43,8 @@ RECORD_TYPES = {
     "scheduling.queue": _("rotation queue"),
     "dispatch.job": _("on-site job"),
     "delivery.service": _("service record"),
+    "staff.staff": _("staff file"),
+    "attendance.attendance": _("attendance"),
 }
 
 S, V = Scope.STORE, Scope.SERVED
@@ -73,10 +78,11 @@ POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "finance": {"view": S, "view_spending": S},
         "marketing": {"view": S},
     },
-    # Appointments: the front desk and the manager book and change; a practitioner sees their own.
+    # Appointments: the front desk and the manager book and change; a practitioner sees their own
+    # bookings (OWN: the bookings with them).
     "scheduling.appointment": {
         "front_desk": {"view": S, "create": S, "change": S},
-        "practitioner": {"view": V},
+        "practitioner": {"view": Scope.OWN},
         "store_manager": {"view": S, "create": S, "change": S},
     },
     # The rotation queue is visible to the floor; only the manager adjusts it.
@@ -88,7 +94,7 @@ POLICY: dict[str, dict[str, dict[str, Scope]]] = {
     # On-site jobs: dispatched by the front desk or manager; a worker sees the jobs they are on.
     "dispatch.job": {
         "front_desk": {"view": S, "create": S, "change": S},
-        "practitioner": {"view": V},
+        "practitioner": {"view": Scope.OWN},
         "store_manager": {"view": S, "create": S, "change": S},
     },
     # Service records (CLI-4): a practitioner records and reads the services they gave to the
@@ -99,6 +105,49 @@ POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "store_manager": {"view": S, "create": S, "change": S, "approve": S},
         "finance": {"view": S},
     },
+}
+
+
+# -- staff files and attendance (STF-1, STF-2, STF-4) --
+# Everyone with a staff file sees their own file and pay, proposes their own new skills and
+# trainings, clocks in and out and asks for leave. HR keeps the files; pay is HR's and
+# finance's only; managers see the files (no pay) and decide leave; the attendance clerk keeps
+# the time records and exports the monthly summary for payroll.
+OWN = Scope.OWN
+_OWN_FILE = {"view": OWN, "view_contact": OWN, "view_pay": OWN, "propose": OWN}
+_OWN_TIME = {"view": OWN, "create": OWN}
+_EVERYONE = (
+    "front_desk",
+    "practitioner",
+    "store_manager",
+    "hr",
+    "attendance_clerk",
+    "finance",
+    "marketing",
+    "equipment_manager",
+    "purchasing",
+    "information_officer",
+)
+POLICY["staff.staff"] = {
+    **{role: dict(_OWN_FILE) for role in _EVERYONE},
+    "hr": {
+        **_OWN_FILE,
+        "view": S,
+        "view_contact": S,
+        "view_pay": S,
+        "create": S,
+        "change": S,
+    },
+    "finance": {**_OWN_FILE, "view": S, "view_pay": S},
+    "store_manager": {**_OWN_FILE, "view": S, "view_contact": S, "approve": S},
+    "attendance_clerk": {**_OWN_FILE, "view": S},
+}
+POLICY["attendance.attendance"] = {
+    **{role: dict(_OWN_TIME) for role in _EVERYONE},
+    "attendance_clerk": {"view": S, "create": S, "change": S, "export": S},
+    "hr": {"view": S, "create": OWN, "change": S, "export": S},
+    "store_manager": {"view": S, "create": OWN, "change": S, "approve": S},
+    "finance": {"view": S, "create": OWN},
 }
 
 

@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/", include("anxin.api.urls")),
     path("appointments/", include("anxin.scheduling.urls")),
     path("jobs/", include("anxin.dispatch.urls")),
+    path("staff/", include("anxin.staff.urls")),
+    path("attendance/", include("anxin.attendance.urls")),
     # The language can be chosen before logging in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

@@ -15,6 +15,7 @@ class DispatchConfig(AppConfig):
         from . import selectors, services
 
         scheduling.AVAILABILITY_CHECKS["on-site jobs"] = services.busy_with_jobs
+        scheduling.FREE_SLOT_FILTERS["on-site jobs"] = services.job_windows
         SERVED_LINKS["on-site jobs"] = selectors.assigned_to
         home.register_link(
             "dispatch:list",

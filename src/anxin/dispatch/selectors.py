@@ -13,7 +13,7 @@ def scoped_jobs(*, actor, store) -> QuerySet[Job]:
     if scope is None:
         return Job.objects.none()
     qs = Job.objects.filter(store=store)
-    if scope == Scope.SERVED:
+    if scope in (Scope.OWN, Scope.SERVED):
         qs = qs.filter(workers=actor)  # a worker: the jobs they are assigned to
     return qs.select_related("client").prefetch_related("workers").distinct()
 

@@ -56,6 +56,30 @@ def busy_with_jobs(*, practitioner, store, start, end) -> list[str]:
     return messages
 
 
+def job_windows(*, store, day, people) -> dict:
+    """For the free-slot search: each worker's job windows that day (travel included)."""
+    first = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    last = first + dt.timedelta(days=1)
+    spans: dict[int, list] = {}
+    jobs = (
+        Job.objects.filter(
+            workers__in=[p.pk for p in people],
+            status__in=ACTIVE,
+            start__lt=last + dt.timedelta(minutes=MAX_TRAVEL),
+            end__gt=first,
+        )
+        .distinct()
+        .prefetch_related("workers")
+    )
+    for job in jobs:
+        window = _window(job)
+        for worker in job.workers.all():
+            spans.setdefault(worker.pk, []).append(window)
+    return {
+        pk: (lambda s, e, w=w: all(not (a < e and s < b) for a, b in w)) for pk, w in spans.items()
+    }
+
+
 def job_create(
     *,
     actor,

@@ -16,6 +16,14 @@ class SchedulingConfig(AppConfig):
 
         SERVED_LINKS["appointments"] = selectors.booked_with
 
+        from anxin.attendance import hooks
+
+        from . import integrations, services
+
+        services.AVAILABILITY_CHECKS["attendance"] = integrations.attendance_check
+        services.FREE_SLOT_FILTERS["attendance"] = integrations.attendance_windows
+        hooks.register_booking_lookup(integrations.bookings_of)
+
         home.register_link(
             "scheduling:day",
             _("Appointments"),

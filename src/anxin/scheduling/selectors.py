@@ -22,7 +22,7 @@ def scoped_appointments(*, actor, store, action: str = "view") -> QuerySet[Appoi
     if scope is None:
         return Appointment.objects.none()
     qs = Appointment.objects.filter(store=store)
-    if scope == Scope.SERVED:
+    if scope in (Scope.OWN, Scope.SERVED):
         qs = qs.filter(practitioner=actor)  # a practitioner: their own bookings only
     return qs.select_related("client", "practitioner", "room")
 
@@ -125,7 +125,7 @@ def free_slots(
 ) -> list[tuple[User, list[dt.datetime]]]:
     """For every practitioner of the store, the start times on ``day`` where a booking of
     ``minutes`` fits: within opening hours, not in the past, clear of their bookings and rest
-    gaps, and passing the availability checks (working hours, leave)."""
+    gaps, and free by every registered filter (working hours and leave, on-site jobs)."""
     opens, closes = opening_hours()
     first = timezone.make_aware(dt.datetime.combine(day, opens))
     last = timezone.make_aware(dt.datetime.combine(day, closes))
@@ -140,22 +140,24 @@ def free_slots(
         busy_until__gt=first,
     ).values_list("practitioner_id", "start", "busy_until"):
         held[pid].append((start, busy_until))
+    filters = [
+        make(store=store, day=day, people=people) for make in services.FREE_SLOT_FILTERS.values()
+    ]
     result = []
     for person in people:
         slots = []
         t = first
         while t + length <= last:
-            if t >= now and all(not (s < t + length + gap and t < b) for s, b in held[person.pk]):
+            if (
+                t >= now
+                and all(not (s < t + length + gap and t < b) for s, b in held[person.pk])
+                and all(f.get(person.pk, _free)(t, t + length) for f in filters)
+            ):
                 slots.append(t)
             t += dt.timedelta(minutes=step)
-        if slots and services.AVAILABILITY_CHECKS:
-            slots = [
-                s
-                for s in slots
-                if not any(
-                    check(practitioner=person, store=store, start=s, end=s + length)
-                    for check in services.AVAILABILITY_CHECKS.values()
-                )
-            ]
         result.append((person, slots))
     return result
+
+
+def _free(start, end) -> bool:
+    return True

@@ -32,6 +32,9 @@ MAX_DURATION = dt.timedelta(hours=12)
 # Other apps say when a practitioner cannot be booked (working hours, leave, holidays):
 # ``check(*, practitioner, store, start, end) -> list[str]`` (translated reasons; empty = free).
 AVAILABILITY_CHECKS: dict[str, Callable[..., list[str]]] = {}
+# The same, in bulk for the free-slot search: ``filter(*, store, day, people)`` returns, per
+# practitioner id, a predicate ``(start, end) -> bool`` (True = free); absent ids are free.
+FREE_SLOT_FILTERS: dict[str, Callable[..., dict]] = {}
 
 _LOCK_PRACTITIONER, _LOCK_ROOM, _LOCK_QUEUE = 71, 72, 73
 

@@ -84,10 +84,11 @@ def test_the_proposer_sees_their_change_as_waiting_and_cannot_approve_it(
 
 
 def test_someone_without_the_permission_is_refused_and_logged(
-    client, login, finance, grant, front_desk, store
+    client, login, auditor, grant, front_desk, store
 ):
-    # Finance proposes no kind of change (practitioners may propose service corrections).
-    login(client, finance)
+    # The auditor neither decides nor proposes any kind of change (practitioners propose
+    # their own new skills, so they may open the inbox).
+    login(client, auditor)
     assert client.get("/approvals/").status_code == 403
     assert client.get(f"/approvals/{grant.pk}/").status_code == 403
     before = snapshot(grant)
@@ -95,7 +96,7 @@ def test_someone_without_the_permission_is_refused_and_logged(
     assert response.status_code == 403
     assert snapshot(grant) == before
     assert roles(front_desk, store) == ["front_desk"]
-    assert UseLog.objects.filter(user=finance, outcome=UseOutcome.DENIED).count() == 3
+    assert UseLog.objects.filter(user=auditor, outcome=UseOutcome.DENIED).count() == 3
     assert not OperationLog.objects.filter(action="approve").exists()
 
 

@@ -20,7 +20,8 @@ from anxin.clients import selectors, services
 from anxin.clients.models import Client, HealthFile, ServiceRecord
 
 RECORD = "clients.client"
-MATRIX_ACTIONS = [a for a in ACTIONS if a != "approve"]  # approvals are proven in their own app
+# Approvals are proven in their own app; pay and proposals are staff-file actions.
+MATRIX_ACTIONS = [a for a in ACTIONS if a not in {"approve", "view_pay", "propose"}]
 
 
 def snapshot():

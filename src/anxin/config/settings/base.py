@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "anxin.api",
     "anxin.scheduling",
     "anxin.dispatch",
+    "anxin.staff",
+    "anxin.attendance",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -322,3 +324,6 @@ ANXIN_REST_GAP_MINUTES = env_int("ANXIN_REST_GAP_MINUTES", 10)
 ANXIN_OPENING_HOURS = os.environ.get("ANXIN_OPENING_HOURS", "10:00-22:00")
 # Clients and practitioners are reminded this many hours before a booking (SMS / inbox).
 ANXIN_REMINDER_HOURS = env_int("ANXIN_REMINDER_HOURS", 24)
+# -- staff and attendance ---------------------------------------------------------------------
+# Minutes of grace before a clock-in counts as late (or a clock-out as early).
+ANXIN_ATTENDANCE_GRACE_MINUTES = int(os.environ.get("ANXIN_ATTENDANCE_GRACE_MINUTES", "5"))

@@ -89,6 +89,9 @@ def load_demo(*, scale: str, seed: int) -> list[tuple[str, str, str]]:
 
     items, promotions = demo_catalogue(rnd=rnd, store=stores[0], scale=scale)
     demo_services(rnd=rnd, store=stores[0], items=items, promotions=promotions, scale=scale)
+    from anxin.attendance.demo import demo_staff_and_attendance
+
+    demo_staff_and_attendance(rnd=rnd, store=stores[0], scale=scale)
     return accounts
 
 

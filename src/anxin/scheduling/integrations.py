@@ -1,0 +1,54 @@
+"""How the appointment book meets attendance and on-site jobs (wired in ``AppConfig.ready``).
+
+- Attendance: a practitioner with a staff file in the store is bookable only within their
+  working hours, not on approved leave or a day off (public holidays and 调休 from the calendar
+  rule of their pattern). Someone without a staff file there has no attendance kept: no limit.
+- Leave overlapping bookings is refused by attendance with the bookings listed.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from .models import HOLDING, Appointment
+
+
+def attendance_check(*, practitioner, store, start, end) -> list[str]:
+    from anxin.attendance.selectors import availability
+    from anxin.staff.models import StaffMember
+
+    member = StaffMember.objects.filter(store=store, user=practitioner).first()
+    if member is None:
+        return []
+    return list(availability(member, store, start, end).reasons)
+
+
+def attendance_windows(*, store, day: dt.date, people):
+    """For the free-slot search: one lookup of everyone's working windows that day."""
+    from anxin.attendance.selectors import working_windows
+    from anxin.staff.models import StaffMember
+
+    members = {
+        m.user_id: m
+        for m in StaffMember.objects.filter(store=store, user__in=[p.pk for p in people])
+    }
+    windows = working_windows(store=store, day=day, members=list(members.values()))
+    predicates = {}
+    for person in people:
+        member = members.get(person.pk)
+        if member is None:
+            continue  # no attendance kept for them: no limit
+        spans = windows.get(member.pk, [])
+        predicates[person.pk] = lambda s, e, spans=spans: any(a <= s and e <= b for a, b in spans)
+    return predicates
+
+
+def bookings_of(*, member, start, end) -> list[str]:
+    if member.user_id is None:
+        return []
+    return [
+        f"{a.code} {timezone.localtime(a.start):%m-%d %H:%M}"
+        for a in Appointment.objects.filter(
+            practitioner_id=member.user_id, status__in=HOLDING, start__lt=end, end__gt=start
+        ).order_by("start")
+    ]
