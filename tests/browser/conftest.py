@@ -238,7 +238,7 @@ def _client(request, *, served=False):
     from django.utils import timezone
 
     from anxin.clients.models import ServiceRecord
-    from anxin.clients.services import client_create
+    from anxin.clients.services import ConsentGiven, client_create
 
     store = request.getfixturevalue("store")
     client = client_create(
@@ -248,6 +248,7 @@ def _client(request, *, served=False):
         phone=CLIENT_PHONE,
         id_number="110101199003071234",
         allergies="花粉过敏",
+        consent=ConsentGiven(health=True, paper_location="A-1"),
     )
     if served:
         ServiceRecord.objects.create(
