@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "anxin.approvals",
     "anxin.org",
     "anxin.clients",
+    "anxin.imports",
     "anxin.notifications",
     "django.contrib.auth",
     "django.contrib.contenttypes",
