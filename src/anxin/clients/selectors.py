@@ -294,7 +294,7 @@ def data_quality(*, actor, store, months: int = 6, request=None) -> dict:
         missing.append((c, what))
     invalid = []
     for c in (
-        clients.exclude(phone="", id_number="")
+        clients.filter(Q(phone_index__isnull=False) | Q(id_number_index__isnull=False))
         .only("pk", "code", "name", "phone", "id_number", "birth_date", "store")
         .order_by("code")
         .iterator(chunk_size=2000)

@@ -178,7 +178,9 @@ def test_each_invalid_value_gets_a_clear_message_on_its_field(
 def test_messages_are_translated(client, login, front_desk):
     login(client, front_desk)
     client.cookies["django_language"] = "zh-hans"
-    response = client.post("/clients/new/", form_data(phone="12345"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = client.post(
+        "/clients/new/", form_data(phone="12345"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
     text = " ".join(errors_of(response)["phone"])
     assert "phone" not in text and any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
@@ -201,7 +203,9 @@ def test_html_and_sql_are_stored_as_text_and_shown_escaped(client, login, manage
     login(client, manager)
     response = client.post(
         "/clients/new/",
-        form_data(name=hostile[:40], signature_name=hostile[:40], occupation=hostile, address=hostile),
+        form_data(
+            name=hostile[:40], signature_name=hostile[:40], occupation=hostile, address=hostile
+        ),
     )
     assert response.status_code == 302, errors_of(response)
     c = Client.objects.get()
