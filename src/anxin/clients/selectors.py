@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anxin.accounts.policy import Scope, scope_for
+from anxin.accounts.policy import SCOPE_ORDER, Scope, parse_grant, scope_for
 from anxin.audit.models import UseLog
 from anxin.audit.services import use_log
 from anxin.crypto import masking
@@ -31,13 +31,43 @@ def _served_window() -> dt.timedelta:
     return dt.timedelta(days=getattr(settings, "ANXIN_PRACTITIONER_SCOPE_DAYS", 90))
 
 
+def remember_permissions(request) -> None:
+    """Within one request, read the person's permissions once (each look-up is a query)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        user._clients_permissions = {}
+
+
+def scope(actor, store, action: str) -> Scope | None:
+    """``accounts.policy.scope_for`` for client records, reusing the request's permissions."""
+    cache = getattr(actor, "_clients_permissions", None)
+    if cache is None:
+        return scope_for(actor, store, RECORD, action)
+    if store is None or actor is None or not actor.is_authenticated or not actor.is_active:
+        return None
+    perms = cache.get(store.pk)
+    if perms is None:
+        perms = cache[store.pk] = actor.permissions_in(store)
+    best = None
+    for perm in perms:
+        parsed = parse_grant(perm)
+        if (
+            parsed
+            and parsed[0] == RECORD
+            and parsed[1] == action
+            and (best is None or SCOPE_ORDER.index(parsed[2]) > SCOPE_ORDER.index(best))
+        ):
+            best = parsed[2]
+    return best
+
+
 def scoped_clients(*, actor, store, action: str = "view") -> QuerySet[Client]:
     """The clients this person may ``action`` in this store; empty when not allowed."""
-    scope = scope_for(actor, store, RECORD, action)
-    if scope is None:
+    granted = scope(actor, store, action)
+    if granted is None:
         return Client.objects.none()
     qs = Client.objects.filter(store=store)
-    if scope == Scope.SERVED:
+    if granted == Scope.SERVED:
         since = timezone.now() - _served_window()
         served = ServiceRecord.objects.filter(
             client=OuterRef("pk"), practitioner=actor, served_at__gte=since
@@ -50,7 +80,7 @@ def require(*, actor, store, action: str, request=None, record_id: str = "") -> 
     """Refuse an action the policy does not grant here: log the denied attempt, then 403."""
     from django.core.exceptions import PermissionDenied
 
-    if scope_for(actor, store, RECORD, action) is None:
+    if scope(actor, store, action) is None:
         use_log(
             actor=actor,
             action=action,
@@ -65,7 +95,7 @@ def require(*, actor, store, action: str, request=None, record_id: str = "") -> 
 
 def client_list(*, actor, store, status: str = "") -> QuerySet[Client]:
     """Clients in scope; a client who withdrew consent leaves the list (PRV-1)."""
-    qs = scoped_clients(actor=actor, store=store)
+    qs = scoped_clients(actor=actor, store=store).only(*LIST_FIELDS)
     if status:
         return qs.filter(status=status).order_by("-code")
     return qs.exclude(status=ClientStatus.WITHDRAWN).order_by("-code")
@@ -75,6 +105,8 @@ CODE_RE = re.compile(r"^KH\d{1,8}$", re.IGNORECASE)
 ID_RE = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
 PHONE_RE = re.compile(r"^\+?[\d\s-]{7,20}$")
 SEARCH_LIMIT = 50
+# What a list shows: nothing encrypted, so nothing is decrypted for a list.
+LIST_FIELDS = ("pk", "code", "name", "status", "store_id")
 
 
 def search_kind(query: str) -> str:
@@ -119,8 +151,16 @@ def client_search(*, actor, store, query: str, request=None) -> list[Client]:
         )
         qs = qs.filter(pk__in=keys.values("client_id"))
     else:
-        qs = qs.filter(Q(**_prefix_range("name", query)) | Q(name__contains=query))
-    found = list(qs.order_by("code")[:SEARCH_LIMIT])
+        # A name as it begins (indexed); only when nothing begins so, anywhere in the name.
+        found = list(
+            qs.filter(**_prefix_range("name", query))
+            .only(*LIST_FIELDS)
+            .order_by("code")[:SEARCH_LIMIT]
+        )
+        if not found:
+            qs = qs.filter(name__contains=query)
+    if kind != "name" or not found:
+        found = list(qs.only(*LIST_FIELDS).order_by("code")[:SEARCH_LIMIT])
     use_log(
         actor=actor,
         action="search",
@@ -174,7 +214,7 @@ def client_view(*, actor, store, client: Client, request=None) -> dict:
             "change",
             "export",
         )
-        if scope_for(actor, store, RECORD, a) is not None
+        if scope(actor, store, a) is not None
     }
     view = {"client": client, "can": allowed}
     if "view_contact" in allowed:
@@ -198,7 +238,7 @@ def client_view(*, actor, store, client: Client, request=None) -> dict:
     if services is not None:
         view["services"] = list(services[:20])
         view["analysis"] = client_analysis(services, with_spending="view_spending" in allowed)
-    if scope_for(actor, store, RECORD, "change") == Scope.STORE:
+    if scope(actor, store, "change") == Scope.STORE:
         view["consents"] = list(client.consents.select_related("notice", "witness"))
         view["accesses"] = list(
             UseLog.objects.filter(record_type=RECORD, record_id=str(client.pk))
@@ -271,7 +311,7 @@ def data_quality(*, actor, store, months: int = 6, request=None) -> dict:
     or name and birth date), and clients with no visit in ``months`` months. Each list is capped
     at ``QUALITY_LIMIT`` rows; the totals are exact.
     """
-    if scope_for(actor, store, RECORD, "change") != Scope.STORE:
+    if scope(actor, store, "change") != Scope.STORE:
         require(actor=actor, store=store, action="data_quality", request=request)
         raise Http404
     clients = Client.objects.filter(store=store).exclude(status=ClientStatus.WITHDRAWN)

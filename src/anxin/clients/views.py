@@ -1,10 +1,12 @@
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from anxin.accounts.policy import Scope, scope_for
+from anxin.accounts.policy import Scope
 from anxin.audit.services import use_log
 
 from . import selectors, services
@@ -23,9 +25,21 @@ from .notice import notice_current
 from .selectors import RECORD
 
 
+def _remembering(view):
+    """Read the person's permissions once per request (see ``selectors.scope``)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        selectors.remember_permissions(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@_remembering
 def client_list(request):
     """The client list, and the one search box (CLI-7)."""
-    if scope_for(request.user, request.store, RECORD, "view") is None:
+    if selectors.scope(request.user, request.store, "view") is None:
         raise PermissionDenied
     form = SearchForm(request.GET or None)
     query = ""
@@ -55,7 +69,7 @@ def client_list(request):
     can = {
         a
         for a in ("create", "export", "approve", "change")
-        if scope_for(request.user, request.store, RECORD, a) is not None
+        if selectors.scope(request.user, request.store, a) is not None
     }
     context = {
         "clients": clients,
@@ -70,6 +84,7 @@ def client_list(request):
     return render(request, "clients/list.html", context, status=400 if form.errors else 200)
 
 
+@_remembering
 def client_detail(request, code):
     client = selectors.client_get(
         actor=request.user, store=request.store, code=code, request=request
@@ -77,6 +92,7 @@ def client_detail(request, code):
     return _detail(request, client)
 
 
+@_remembering
 def client_reveal(request, code):
     """Show one masked value once, for a stated purpose, to someone verified by a second factor."""
     if request.method != "POST":
@@ -103,9 +119,10 @@ def client_reveal(request, code):
     return _detail(request, client, revealed=(labels[field], value))
 
 
+@_remembering
 def client_new(request):
     """Registration (CLI-1, CLI-6, PRV-1): the privacy notice first, consent, confirmation."""
-    if scope_for(request.user, request.store, RECORD, "create") is None:
+    if selectors.scope(request.user, request.store, "create") is None:
         raise PermissionDenied
     notice = notice_current()
     form = RegistrationForm(
@@ -152,27 +169,25 @@ def _detail(request, client, *, status=200, **extra):
         "client": client,
         "reveal_form": RevealForm(),
         "revealed": None,
-        "consent_form": ConsentChangeForm(),
         "health_form": HealthAddForm(),
         "can_review": client.status == ClientStatus.PENDING
-        and scope_for(request.user, request.store, RECORD, "approve") is not None
+        and selectors.scope(request.user, request.store, "approve") is not None
         and client.created_by_id != request.user.pk,
         **extra,
     }
     return render(request, "clients/detail.html", context, status=status)
 
 
+@_remembering
 def client_consent(request, code):
-    """Record a consent given later, or withdrawn (PRV-1)."""
-    if request.method != "POST":
-        return redirect("clients:detail", code=code)
-    form = ConsentChangeForm(request.POST)
+    """Record a consent given later, or withdrawn (PRV-1): its own page, linked from the file."""
     client = selectors.client_get(
         actor=request.user, store=request.store, code=code, action="change", request=request
     )
-    if form.is_valid():
+    form = ConsentChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
-            client = services.consent_change(
+            services.consent_change(
                 actor=request.user, store=request.store, code=code, request=request,
                 **form.cleaned_data,
             )  # fmt: skip
@@ -181,9 +196,15 @@ def client_consent(request, code):
         else:
             messages.success(request, _("The consent is recorded."))
             return redirect("clients:detail", code=code)
-    return _detail(request, client, status=400, consent_form=form)
+    return render(
+        request,
+        "clients/consent.html",
+        {"form": form, "client": client},
+        status=400 if form.errors else 200,
+    )
 
 
+@_remembering
 def client_health_add(request, code):
     """A practitioner adds health information learned during a service (CLI-3)."""
     if request.method != "POST":
@@ -206,6 +227,7 @@ def client_health_add(request, code):
     return _detail(request, client, status=400, health_form=form)
 
 
+@_remembering
 def client_review(request, code):
     """A supervisor activates a client waiting for review (CLI-2)."""
     if request.method != "POST":
@@ -219,8 +241,9 @@ def client_review(request, code):
     return redirect("clients:detail", code=code)
 
 
+@_remembering
 def client_settings(request):
-    if scope_for(request.user, request.store, RECORD, "approve") is None:
+    if selectors.scope(request.user, request.store, "approve") is None:
         raise PermissionDenied
     current = StoreClientSettings.for_store(request.store)
     form = ClientSettingsForm(
@@ -235,9 +258,10 @@ def client_settings(request):
     return render(request, "clients/settings.html", {"form": form})
 
 
+@_remembering
 def data_quality(request):
     """STO-1: what to correct."""
-    if scope_for(request.user, request.store, RECORD, "change") != Scope.STORE:
+    if selectors.scope(request.user, request.store, "change") != Scope.STORE:
         raise PermissionDenied
     form = QualityForm(request.GET or None)
     months = form.cleaned_data["months"] if form.is_valid() else 6
@@ -252,8 +276,9 @@ def data_quality(request):
     )
 
 
+@_remembering
 def client_export(request):
-    if scope_for(request.user, request.store, RECORD, "export") is None:
+    if selectors.scope(request.user, request.store, "export") is None:
         raise PermissionDenied
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
