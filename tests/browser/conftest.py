@@ -7,6 +7,7 @@ static files through the staticfiles finders), so the browser sees the real CSS.
 import os
 from urllib.parse import urlsplit
 
+import pages_clients
 import pytest
 
 # Playwright's sync API runs an asyncio loop in this thread; Django's ORM refuses to run
@@ -458,6 +459,28 @@ APP_PAGES = {
     "inbox": AppPage("/inbox/", "front_desk", setup=_inbox),
     "inbox-empty": AppPage("/inbox/", "front_desk"),
     "inbox-all": AppPage("/inbox/?show=all", "front_desk", setup=_inbox),
+    # -- clients --
+    "client-new-duplicate": AppPage(
+        "/clients/new/",
+        "front_desk",
+        setup=lambda request: pages_clients._make(request),
+        action=pages_clients.register_duplicate,
+        status=400,
+    ),
+    "client-search": AppPage(pages_clients.search_page, "front_desk"),
+    "client-consent": AppPage(pages_clients.consent_page, "front_desk"),
+    "client-health-closed": AppPage(pages_clients.health_closed_page, "manager"),
+    "client-pending-review": AppPage(pages_clients.pending_page, "manager"),
+    "client-quality": AppPage("/clients/quality/", "manager", setup=pages_clients.quality_setup),
+    "client-quality-error": AppPage("/clients/quality/?months=abc", "manager", status=400),
+    "client-settings": AppPage("/clients/settings/", "manager"),
+    "import-clients": AppPage("/imports/clients/", "front_desk"),
+    "import-clients-error": AppPage(
+        "/imports/clients/", "front_desk", action=pages_clients.upload_not_xlsx, status=400
+    ),
+    "import-job-failed": AppPage(pages_clients.job_failed, "front_desk"),
+    "import-job-running": AppPage(pages_clients.job_running, "front_desk"),
+    "import-job-done": AppPage(pages_clients.job_done, "front_desk"),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }

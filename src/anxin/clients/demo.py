@@ -79,19 +79,9 @@ def demo_clients(*, rnd, store, front_desk, practitioner, count: int) -> None:
         for c in clients:
             keys += [SearchKey(client=c, store=store, key=k) for k in name_keys(c.name)]
             at = timezone.make_aware(dt.datetime.combine(c._registered, dt.time(10)))
-            kinds = [Consent.Kind.GENERAL] + ([Consent.Kind.HEALTH] if c.health_consent else [])
-            consents += [
-                Consent(
-                    client=c,
-                    kind=k,
-                    action=Consent.Action.GRANT,
-                    notice=notice,
-                    channel=Channel.IN_STORE,
-                    at=at,
-                    witness=front_desk,
-                )
-                for k in kinds
-            ]
+            consents += Consent.given(
+                c, notice=notice, channel=Channel.IN_STORE, at=at, witness=front_desk
+            )
             if c._health:
                 health.append(
                     HealthFile(

@@ -271,22 +271,14 @@ class ClientImporter(Importer):
             keys += [SearchKey(client=client, store=store, key=k) for k in name_keys(client.name)]
             at = data.get("registered_on")
             at = timezone.make_aware(dt.datetime.combine(at, dt.time(12))) if at else now
-            kinds = [Consent.Kind.GENERAL] + (
-                [Consent.Kind.HEALTH] if client.health_consent else []
+            consents += Consent.given(
+                client,
+                notice=notice,
+                channel=Channel.IMPORT,
+                at=at,
+                witness=actor,
+                note=_("imported; paper form: %(where)s") % {"where": client.paper_location},
             )
-            consents += [
-                Consent(
-                    client=client,
-                    kind=kind,
-                    action=Consent.Action.GRANT,
-                    notice=notice,
-                    channel=Channel.IMPORT,
-                    at=at,
-                    witness=actor,
-                    note=_("imported; paper form: %(where)s") % {"where": client.paper_location},
-                )
-                for kind in kinds
-            ]
         SearchKey.objects.bulk_create(keys, batch_size=1000)
         Consent.objects.bulk_create(consents, batch_size=1000)
         codes = sorted(c.code for c in clients)

@@ -186,6 +186,25 @@ class Consent(models.Model):
     def __str__(self):
         return f"{self.client_id} {self.kind} {self.action}"
 
+    @classmethod
+    def given(cls, client, *, notice, channel, at, witness, note: str = "") -> list["Consent"]:
+        """The rows recording what a client consented to at registration (unsaved): the
+        general consent, and the health consent when the client gave it."""
+        kinds = [cls.Kind.GENERAL] + ([cls.Kind.HEALTH] if client.health_consent else [])
+        return [
+            cls(
+                client=client,
+                kind=kind,
+                action=cls.Action.GRANT,
+                notice=notice,
+                channel=channel,
+                at=at,
+                witness=witness,
+                note=note,
+            )
+            for kind in kinds
+        ]
+
 
 class StoreClientSettings(models.Model):
     """Per-store client settings: whether a supervisor reviews new clients (CLI-2)."""

@@ -174,20 +174,8 @@ def _client_create(*, actor, store, request=None, consent=None, **data) -> Clien
     )
     if consent is not None:
         at = consent.at or timezone.now()
-        kinds = [Consent.Kind.GENERAL] + ([Consent.Kind.HEALTH] if consent.health else [])
         Consent.objects.bulk_create(
-            [
-                Consent(
-                    client=client,
-                    kind=kind,
-                    action=Consent.Action.GRANT,
-                    notice=notice,
-                    channel=consent.channel,
-                    at=at,
-                    witness=actor,
-                )
-                for kind in kinds
-            ]
+            Consent.given(client, notice=notice, channel=consent.channel, at=at, witness=actor)
         )
     if any(health.values()):
         file = HealthFile(client=client, created_by=actor, updated_by=actor, **health)
