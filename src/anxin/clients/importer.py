@@ -9,6 +9,8 @@ count and the codes given.
 """
 
 import datetime as dt
+import functools
+import threading
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -43,23 +45,28 @@ YES = {"1", "y", "yes", "true", "是", "有", "同意", "√", "x"}
 NO = {"", "0", "n", "no", "false", "否", "无", "不同意"}
 
 
-def _choice(value: str, choices) -> str:
-    """A choice from its key or its label in any language (女 / female / F)."""
+@functools.cache
+def _choice_names(choices: tuple) -> dict[str, str]:
+    """Every way a choice may be written (its key, its label in each language) → its key."""
     from django.conf import settings
     from django.utils.translation import override
 
-    text = (value or "").strip().lower()
-    if not text:
-        return ""
+    names = {"女": "F", "男": "M"} if any(key == "F" for key, _l in choices) else {}
     for key, label in choices:
-        if text == key.lower():
-            return key
+        names[key.lower()] = key
         for code, _name in settings.LANGUAGES:
             with override(code):
-                if text == str(label).lower():
-                    return key
-    aliases = {"女": "F", "男": "M"}
-    return aliases.get(value.strip(), value)
+                names[str(label).lower()] = key
+    return names
+
+
+def _choice(value: str, choices) -> str:
+    """A choice from its key or its label in any language (女 / female / F); unknown text is
+    passed on for the form to refuse."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    return _choice_names(tuple(choices)).get(text.lower(), text)
 
 
 class ClientImportForm(ClientForm):
@@ -95,6 +102,7 @@ def _bool(text: str):
 
 
 class ClientImporter(Importer):
+    _local = threading.local()
     key = "clients"
     label = gettext_lazy("Clients")
     columns = [
@@ -155,11 +163,25 @@ class ClientImporter(Importer):
         for name in ("general_consent", "health_consent"):
             value = _bool(data.get(name, ""))
             data[name] = value
-        form = ClientImportForm(data)
+        form = self._blank_form()
+        form.data = data
         for name in ("general_consent", "health_consent"):
             if data[name] == "invalid":
                 form.is_valid()
                 form.add_error(name, _("Write 是 or 否 (yes or no)."))
+        return form
+
+    def _blank_form(self) -> ClientImportForm:
+        """One form per thread, rebound to each row: building a form deep-copies its fields,
+        which costs more than checking the row. (The form keeps no state between rows but
+        what is reset here.)"""
+        form = getattr(self._local, "form", None)
+        if form is None:
+            form = self._local.form = ClientImportForm({})
+        form.is_bound = True
+        form._errors = None
+        form._bound_fields_cache = {}
+        form.__dict__.pop("cleaned_data", None)
         return form
 
     def check(self, rows, *, actor, store):
