@@ -123,8 +123,11 @@ def search_kind(query: str) -> str:
 
 
 def _prefix_range(field: str, text: str) -> dict:
-    """A prefix match the database answers from an index on both engines (no LIKE)."""
-    return {f"{field}__gte": text, f"{field}__lt": text + "\U0010ffff"}
+    """A prefix match of letters and digits as a range [text, successor): answered from an
+    index on both engines (no LIKE) and, for ASCII letters and digits, the same order under any
+    collation."""
+    successor = text[:-1] + chr(ord(text[-1]) + 1)
+    return {f"{field}__gte": text, f"{field}__lt": successor}
 
 
 SEARCH_CANDIDATES = 2000
@@ -160,11 +163,9 @@ def client_search(*, actor, store, query: str, request=None) -> list[Client]:
         )
         qs = qs.filter(pk__in=list(keys.values_list("client_id", flat=True)[:SEARCH_CANDIDATES]))
     else:
-        # A name as it begins (indexed); only when nothing begins so, anywhere in the name.
+        # A name as it begins; only when nothing begins so, anywhere in the name.
         found = list(
-            qs.filter(**_prefix_range("name", query))
-            .only(*LIST_FIELDS)
-            .order_by("code")[:SEARCH_LIMIT]
+            qs.filter(name__startswith=query).only(*LIST_FIELDS).order_by("code")[:SEARCH_LIMIT]
         )
         if not found:
             qs = qs.filter(name__contains=query)
