@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Avg, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -104,7 +105,7 @@ def client_list(*, actor, store, status: str = "") -> QuerySet[Client]:
 CODE_RE = re.compile(r"^KH\d{1,8}$", re.IGNORECASE)
 ID_RE = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
 PHONE_RE = re.compile(r"^\+?[\d\s-]{7,20}$")
-SEARCH_LIMIT = 50
+SEARCH_LIMIT = 20  # the page says so when there are more: refine the search
 # What a list shows: nothing encrypted, so nothing is decrypted for a list.
 LIST_FIELDS = ("pk", "code", "name", "status", "store_id")
 
@@ -163,25 +164,38 @@ def client_search(*, actor, store, query: str, request=None) -> list[Client]:
         )
         qs = qs.filter(pk__in=list(keys.values_list("client_id", flat=True)[:SEARCH_CANDIDATES]))
     else:
-        # A name as it begins; only when nothing begins so, anywhere in the name.
-        found = list(
-            qs.filter(name__startswith=query).only(*LIST_FIELDS).order_by("code")[:SEARCH_LIMIT]
+        # A name as it begins; only when nothing begins so, anywhere in the name. SQLite
+        # compares text by code point, so a range answers from the (store, name) index;
+        # elsewhere the collation may order names otherwise, so LIKE 'name%'.
+        begins = (
+            _prefix_range("name", query)
+            if connection.vendor == "sqlite"
+            else {"name__startswith": query}
         )
+        found = list(qs.filter(**begins).only(*LIST_FIELDS).order_by("code")[: SEARCH_LIMIT + 1])
         if not found:
             qs = qs.filter(name__contains=query)
     if kind != "name" or not found:
-        found = list(qs.only(*LIST_FIELDS).order_by("code")[:SEARCH_LIMIT])
+        found = list(qs.only(*LIST_FIELDS).order_by("code")[: SEARCH_LIMIT + 1])
     use_log(
         actor=actor,
         action="search",
         record_type=RECORD,
         record_id="*",
-        count=len(found),
+        count=min(len(found), SEARCH_LIMIT),
         purpose=f"search ({kind})",
         request=request,
         store=store,
     )
-    return found
+    return SearchResults(found[:SEARCH_LIMIT], more=len(found) > SEARCH_LIMIT)
+
+
+class SearchResults(list):
+    """The clients found (at most ``SEARCH_LIMIT``); ``more``: there were others."""
+
+    def __init__(self, items, *, more: bool = False):
+        super().__init__(items)
+        self.more = more
 
 
 def client_get(
@@ -253,11 +267,12 @@ def client_view(*, actor, store, client: Client, request=None) -> dict:
         view["accesses"] = list(
             UseLog.objects.filter(record_type=RECORD, record_id=str(client.pk))
             .select_related("user")
-            .order_by("-at")[:30]
+            .order_by("-at")[:ACCESS_LIMIT]
         )
     return view
 
 
+ACCESS_LIMIT = 10
 CHURN_MIN_DAYS = 90
 
 
