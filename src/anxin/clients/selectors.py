@@ -162,7 +162,7 @@ def client_search(*, actor, store, query: str, request=None) -> list[Client]:
         keys = SearchKey.objects.filter(
             store=store, **_prefix_range("key", pinyin_query_key(query))
         )
-        qs = qs.filter(pk__in=list(keys.values_list("client_id", flat=True)[:SEARCH_CANDIDATES]))
+        qs = qs.filter(pk__in=keys.values("client_id"))  # one query: index, then rowids
     else:
         # A name as it begins; only when nothing begins so, anywhere in the name. SQLite
         # compares text by code point, so a range answers from the (store, name) index;
