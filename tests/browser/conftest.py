@@ -8,6 +8,7 @@ import os
 from urllib.parse import urlsplit
 
 import pages_catalogue as pc  # this directory is on sys.path (rootdir conftest import)
+import pages_clients
 import pages_scheduling
 import pages_staff
 import pytest
@@ -242,7 +243,7 @@ def _client(request, *, served=False):
     from django.utils import timezone
 
     from anxin.clients.models import ServiceRecord
-    from anxin.clients.services import client_create
+    from anxin.clients.services import ConsentGiven, client_create
 
     store = request.getfixturevalue("store")
     client = client_create(
@@ -252,6 +253,7 @@ def _client(request, *, served=False):
         phone=CLIENT_PHONE,
         id_number="110101199003071234",
         allergies="花粉过敏",
+        consent=ConsentGiven(health=True, paper_location="A-1"),
     )
     if served:
         ServiceRecord.objects.create(
@@ -559,6 +561,28 @@ APP_PAGES = {
     "attendance-summary-error": AppPage(
         "/attendance/summary/?month=2024-13", "clerk_user", status=400
     ),
+    # -- clients --
+    "client-new-duplicate": AppPage(
+        "/clients/new/",
+        "front_desk",
+        setup=lambda request: pages_clients._make(request),
+        action=pages_clients.register_duplicate,
+        status=400,
+    ),
+    "client-search": AppPage(pages_clients.search_page, "front_desk"),
+    "client-consent": AppPage(pages_clients.consent_page, "front_desk"),
+    "client-health-closed": AppPage(pages_clients.health_closed_page, "manager"),
+    "client-pending-review": AppPage(pages_clients.pending_page, "manager"),
+    "client-quality": AppPage("/clients/quality/", "manager", setup=pages_clients.quality_setup),
+    "client-quality-error": AppPage("/clients/quality/?months=abc", "manager", status=400),
+    "client-settings": AppPage("/clients/settings/", "manager"),
+    "import-clients": AppPage("/imports/clients/", "front_desk"),
+    "import-clients-error": AppPage(
+        "/imports/clients/", "front_desk", action=pages_clients.upload_not_xlsx, status=400
+    ),
+    "import-job-failed": AppPage(pages_clients.job_failed, "front_desk"),
+    "import-job-running": AppPage(pages_clients.job_running, "front_desk"),
+    "import-job-done": AppPage(pages_clients.job_done, "front_desk"),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }

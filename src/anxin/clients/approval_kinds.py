@@ -1,6 +1,7 @@
 """Changes to a client's ID number or health file go through two-person review (SEC-5)."""
 
-from django.utils.translation import gettext_lazy
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
 
 from anxin.accounts.policy import Scope, grant
 from anxin.approvals import registry
@@ -23,6 +24,12 @@ def _apply_id(*, actor, store, target, payload):
 
 
 def _apply_health(*, actor, store, target, payload):
+    # Corrections go through here (two people); additions from a service are direct
+    # (services.health_add). Neither is possible without the separate health consent.
+    if not target.client.health_open:
+        raise ValidationError(
+            gettext("The client has not consented to health data: the health file is closed.")
+        )
     for name in HEALTH_FIELDS:
         if name in payload:
             setattr(target, name, payload[name])

@@ -27,3 +27,9 @@ class ClientsConfig(AppConfig):
         from . import approval_kinds
 
         approval_kinds.register_all()
+
+        from anxin.imports.base import register
+
+        from .importer import ClientImporter
+
+        register(ClientImporter())

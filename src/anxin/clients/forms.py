@@ -1,11 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Client, HealthFile
-from .services import EXPORTABLE
+from . import validation
+from .models import Channel, Client, Confirmation, Consent, HealthFile, PrivacyNotice
+from .notice import notice_current
+from .services import EXPORTABLE, HEALTH_FIELDS, ConsentGiven
 
 
 class ClientForm(forms.ModelForm):
+    """The client's details, checked the same way by the registration form and the import."""
+
     medical_history = forms.CharField(
         label=_("Medical history"),
         required=False,
@@ -27,8 +31,214 @@ class ClientForm(forms.ModelForm):
 
     class Meta:
         model = Client
-        fields = ["name", "gender", "birth_date", "occupation", "phone", "id_number", "address"]
-        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"})}
+        fields = [
+            "name",
+            "gender",
+            "birth_date",
+            "phone",
+            "id_number",
+            "occupation",
+            "address",
+            "source",
+        ]
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}),
+            "address": forms.TextInput(),
+        }
+        help_texts = {
+            "id_number": _("Optional. 18 characters; checked against the birth date."),
+            "address": _("Only for services at the client's home."),
+        }
+
+    def clean_name(self):
+        name = " ".join((self.cleaned_data.get("name") or "").split())
+        if not name:
+            raise forms.ValidationError(_("Enter the client's name."))
+        return name
+
+    def clean_birth_date(self):
+        return validation.clean_birth_date(self.cleaned_data.get("birth_date"))
+
+    def clean_phone(self):
+        return validation.clean_phone(self.cleaned_data.get("phone"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("id_number") and "birth_date" not in self.errors:
+            try:
+                data["id_number"] = validation.clean_id_number(
+                    data["id_number"], birth_date=data.get("birth_date")
+                )
+            except forms.ValidationError as exc:
+                self.add_error("id_number", exc)
+        return data
+
+    def _post_clean(self):
+        # The model's own full_clean runs in the service (after the duplicate check); here only
+        # the form's checks, so the same messages come back from the form and the import.
+        pass
+
+    def client_data(self) -> dict:
+        fields = [*self.Meta.fields, *HEALTH_FIELDS]
+        return {k: self.cleaned_data.get(k) for k in fields if k in self.cleaned_data}
+
+
+SIGNATURE_MAX = 300_000
+
+
+class RegistrationForm(ClientForm):
+    """CLI-1: the details plus the consent under the notice shown, and the client's confirmation."""
+
+    notice_version = forms.CharField(widget=forms.HiddenInput)
+    general_consent = forms.BooleanField(
+        label=_(
+            "The client was shown (or read) the privacy notice above and agrees to the "
+            "processing of their personal information for the purposes it states."
+        ),
+        required=True,
+        error_messages={"required": _("Without the client's consent nothing can be registered.")},
+    )
+    health_consent = forms.BooleanField(
+        label=_(
+            "Separately, the client agrees to the processing of their health information "
+            "(medical history, allergies, special conditions)."
+        ),
+        required=False,
+        help_text=_("Without this consent no health information is recorded or shown."),
+    )
+    channel = forms.ChoiceField(
+        label=_("How the consent was given"),
+        choices=[c for c in Channel.choices if c[0] != Channel.IMPORT],
+        initial=Channel.IN_STORE,
+    )
+    confirmation = forms.ChoiceField(
+        label=_("The client confirms by"),
+        choices=Confirmation.choices,
+        widget=forms.RadioSelect,
+        initial=Confirmation.SCREEN,
+    )
+    signature_name = forms.CharField(
+        label=_("Client's name, typed by the client to confirm"),
+        required=False,
+        max_length=40,
+        help_text=_("Or the client signs in the box below with finger or mouse."),
+    )
+    signature_image = forms.CharField(
+        required=False, max_length=SIGNATURE_MAX, widget=forms.HiddenInput
+    )
+    paper_location = forms.CharField(
+        label=_("Where the signed paper form is archived"),
+        required=False,
+        max_length=100,
+        help_text=_("For example: folder 2024-03, shelf B"),
+    )
+
+    field_order = [
+        "name", "gender", "birth_date", "phone", "id_number", "occupation", "address", "source",
+        "notice_version", "general_consent", "health_consent", "medical_history", "allergies",
+        "conditions", "channel", "confirmation", "signature_name", "signature_image",
+        "paper_location",
+    ]  # fmt: skip
+
+    def clean_notice_version(self):
+        version = self.cleaned_data["notice_version"]
+        notice = PrivacyNotice.objects.filter(version=version).first()
+        current = notice_current()
+        if notice is None or current is None or notice.pk != current.pk:
+            raise forms.ValidationError(
+                _("The privacy notice has changed since this page was opened: show it again.")
+            )
+        return notice
+
+    def clean_signature_image(self):
+        image = self.cleaned_data.get("signature_image") or ""
+        if image and not image.startswith("data:image/png;base64,"):
+            raise forms.ValidationError(_("The signature could not be read; sign again."))
+        return image
+
+    def clean(self):
+        data = super().clean()
+        if any(data.get(k) for k in HEALTH_FIELDS) and not data.get("health_consent"):
+            self.add_error(
+                "health_consent",
+                _(
+                    "Health information can be recorded only with the client's separate "
+                    "consent to the processing of health data."
+                ),
+            )
+        if data.get("confirmation") == Confirmation.SCREEN:
+            typed = "".join((data.get("signature_name") or "").split())
+            if not typed and not data.get("signature_image"):
+                self.add_error(
+                    "signature_name", _("The client types their name, or signs in the box.")
+                )
+            elif typed and data.get("name") and typed != "".join(data["name"].split()):
+                self.add_error(
+                    "signature_name", _("The typed name differs from the client's name.")
+                )
+        elif (
+            data.get("confirmation") == Confirmation.PAPER
+            and not (data.get("paper_location") or "").strip()
+        ):
+            self.add_error("paper_location", _("Enter where the signed paper form is archived."))
+        return data
+
+    def consent(self):
+        data = self.cleaned_data
+        screen = data["confirmation"] == Confirmation.SCREEN
+        return ConsentGiven(
+            health=bool(data.get("health_consent")),
+            channel=data["channel"],
+            notice=data["notice_version"],
+            confirmation=data["confirmation"],
+            signature_name=data.get("signature_name", "") if screen else "",
+            signature_image=data.get("signature_image", "") if screen else "",
+            paper_location="" if screen else data.get("paper_location", "").strip(),
+        )
+
+
+class ConsentChangeForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Consent to"), choices=Consent.Kind.choices)
+    action = forms.ChoiceField(label=_("The client"), choices=Consent.Action.choices)
+    channel = forms.ChoiceField(
+        label=_("How"), choices=[c for c in Channel.choices if c[0] != Channel.IMPORT]
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+
+class HealthAddForm(forms.Form):
+    field = forms.ChoiceField(
+        label=_("Kind of information"),
+        choices=[
+            ("medical_history", _("Medical history")),
+            ("allergies", _("Allergies")),
+            ("conditions", _("Special conditions")),
+        ],
+    )
+    text = forms.CharField(
+        label=_("What you learned"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ClientSettingsForm(forms.Form):
+    review_new_clients = forms.BooleanField(
+        label=_("A supervisor reviews new clients before they become active"), required=False
+    )
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Find a client"),
+        max_length=80,
+        required=False,
+        help_text=_("Code, name, pinyin or initials (zhangsan, zs), phone or ID number"),
+    )
+
+
+class QualityForm(forms.Form):
+    months = forms.IntegerField(
+        label=_("No visit for this many months"), min_value=1, max_value=60, initial=6
+    )
 
 
 class RevealForm(forms.Form):

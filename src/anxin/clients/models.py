@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import Store
@@ -26,6 +27,34 @@ class Gender(models.TextChoices):
     UNSTATED = "U", _("not stated")
 
 
+class Source(models.TextChoices):
+    WALK_IN = "walk_in", _("walked in")
+    REFERRAL = "referral", _("referred by a client")
+    ONLINE = "online", _("online")
+    PROMOTION = "promotion", _("promotion")
+    PARTNER = "partner", _("partner organisation")
+    OTHER = "other", _("other")
+
+
+class ClientStatus(models.TextChoices):
+    ACTIVE = "active", _("active")
+    PENDING = "pending", _("waiting for supervisor review")
+    WITHDRAWN = "withdrawn", _("consent withdrawn")
+
+
+class Confirmation(models.TextChoices):
+    SCREEN = "screen", _("signed on screen")
+    PAPER = "paper", _("paper registration form")
+
+
+class Channel(models.TextChoices):
+    IN_STORE = "in_store", _("in the store")
+    PAPER = "paper", _("paper form")
+    PHONE = "phone", _("by phone")
+    ONLINE = "online", _("online")
+    IMPORT = "import", _("imported from earlier records")
+
+
 class Client(BlindIndexMixin, CodedModel):
     store = models.ForeignKey(
         Store, on_delete=models.PROTECT, related_name="clients", verbose_name=_("store")
@@ -41,14 +70,160 @@ class Client(BlindIndexMixin, CodedModel):
     id_number = EncryptedCharField(_("ID number"), max_length=18, blank=True)
     id_number_index = BlindIndexField(source="id_number", purpose="id_number")
     address = EncryptedTextField(_("address"), blank=True, max_length=200)
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.WALK_IN, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ClientStatus.choices, default=ClientStatus.ACTIVE
+    )
+    # Current consent, kept in step with the Consent records (the history): a query, not a scan.
+    general_consent = models.BooleanField(_("consents to processing"), default=False)
+    health_consent = models.BooleanField(_("consents to health data"), default=False)
+    confirmation = models.CharField(
+        _("client's confirmation"), max_length=10, choices=Confirmation.choices, blank=True
+    )
+    signature_name = models.CharField(_("name typed by the client"), max_length=40, blank=True)
+    signature_image = EncryptedTextField(_("signature drawn on screen"), blank=True)
+    paper_location = models.CharField(_("paper form archive location"), max_length=100, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-code"]
         verbose_name = _("client")
         verbose_name_plural = _("clients")
+        indexes = [models.Index(fields=["store", "name"], name="clients_store_name")]
 
     def __str__(self):
         return f"{self.code} {self.name}"
+
+    @property
+    def health_open(self) -> bool:
+        """The health file may be used only with the separate consent for health data (PIPL)."""
+        return self.health_consent and self.status != ClientStatus.WITHDRAWN
+
+
+class SearchKey(models.Model):
+    """A normalised pinyin reading of a client's name (full and initials, each polyphonic
+    variant): an indexed prefix search (CLI-7) instead of a scan."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="search_keys")
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=80)
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "key"], name="clients_searchkey_store_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "key"], name="clients_searchkey_unique")
+        ]
+
+    def __str__(self):
+        return self.key
+
+
+class PrivacyNotice(models.Model):
+    """A version of the privacy notice (告知书) the client is shown before anything is stored."""
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    text = models.TextField(_("text"))
+    effective_from = models.DateField(_("effective from"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_from", "-version"]
+        verbose_name = _("privacy notice")
+        verbose_name_plural = _("privacy notices")
+
+    def __str__(self):
+        return self.version
+
+    @classmethod
+    def current(cls, on=None):
+        on = on or timezone.localdate()
+        return cls.objects.filter(effective_from__lte=on).first()
+
+
+class Consent(models.Model):
+    """One consent given or withdrawn (PRV-1): what, under which notice, how, when, who saw it."""
+
+    class Kind(models.TextChoices):
+        GENERAL = "general", _("processing of personal information")
+        HEALTH = "health", _("processing of health data (separate consent)")
+
+    class Action(models.TextChoices):
+        GRANT = "grant", _("given")
+        WITHDRAW = "withdraw", _("withdrawn")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(_("consent to"), max_length=10, choices=Kind.choices)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    notice = models.ForeignKey(
+        PrivacyNotice, on_delete=models.PROTECT, verbose_name=_("privacy notice")
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    witness = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("witnessed by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self):
+        return f"{self.client_id} {self.kind} {self.action}"
+
+    @classmethod
+    def given(cls, client, *, notice, channel, at, witness, note: str = "") -> list["Consent"]:
+        """The rows recording what a client consented to at registration (unsaved): the
+        general consent, and the health consent when the client gave it."""
+        kinds = [cls.Kind.GENERAL] + ([cls.Kind.HEALTH] if client.health_consent else [])
+        return [
+            cls(
+                client=client,
+                kind=kind,
+                action=cls.Action.GRANT,
+                notice=notice,
+                channel=channel,
+                at=at,
+                witness=witness,
+                note=note,
+            )
+            for kind in kinds
+        ]
+
+
+class StoreClientSettings(models.Model):
+    """Per-store client settings: whether a supervisor reviews new clients (CLI-2)."""
+
+    store = models.OneToOneField(Store, on_delete=models.CASCADE, related_name="client_settings")
+    review_new_clients = models.BooleanField(
+        _("a supervisor reviews new clients before they become active"), default=False
+    )
+
+    class Meta:
+        verbose_name = _("client settings")
+        verbose_name_plural = _("client settings")
+
+    def __str__(self):
+        return str(self.store)
+
+    @classmethod
+    def for_store(cls, store) -> "StoreClientSettings":
+        return cls.objects.filter(store=store).first() or cls(store=store)
 
 
 class HealthFile(TrackedModel):

@@ -5,17 +5,25 @@ detail, health file, a revealed value or an export are logged as uses.
 """
 
 import datetime as dt
+import re
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Avg, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from anxin.accounts.policy import Scope, scope_for
+from anxin.accounts.policy import SCOPE_ORDER, Scope, parse_grant, scope_for
+from anxin.audit.models import UseLog
 from anxin.audit.services import use_log
 from anxin.crypto import masking
 
-from .models import Client, HealthFile, ServiceRecord
+from . import validation
+from .models import Client, ClientStatus, HealthFile, SearchKey, ServiceRecord
+from .pinyin import query_key as pinyin_query_key
 
 RECORD = "clients.client"
 
@@ -24,13 +32,43 @@ def _served_window() -> dt.timedelta:
     return dt.timedelta(days=getattr(settings, "ANXIN_PRACTITIONER_SCOPE_DAYS", 90))
 
 
+def remember_permissions(request) -> None:
+    """Within one request, read the person's permissions once (each look-up is a query)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        user._clients_permissions = {}
+
+
+def scope(actor, store, action: str) -> Scope | None:
+    """``accounts.policy.scope_for`` for client records, reusing the request's permissions."""
+    cache = getattr(actor, "_clients_permissions", None)
+    if cache is None:
+        return scope_for(actor, store, RECORD, action)
+    if store is None or actor is None or not actor.is_authenticated or not actor.is_active:
+        return None
+    perms = cache.get(store.pk)
+    if perms is None:
+        perms = cache[store.pk] = actor.permissions_in(store)
+    best = None
+    for perm in perms:
+        parsed = parse_grant(perm)
+        if (
+            parsed
+            and parsed[0] == RECORD
+            and parsed[1] == action
+            and (best is None or SCOPE_ORDER.index(parsed[2]) > SCOPE_ORDER.index(best))
+        ):
+            best = parsed[2]
+    return best
+
+
 def scoped_clients(*, actor, store, action: str = "view") -> QuerySet[Client]:
     """The clients this person may ``action`` in this store; empty when not allowed."""
-    scope = scope_for(actor, store, RECORD, action)
-    if scope is None:
+    granted = scope(actor, store, action)
+    if granted is None:
         return Client.objects.none()
     qs = Client.objects.filter(store=store)
-    if scope == Scope.SERVED:
+    if granted == Scope.SERVED:
         since = timezone.now() - _served_window()
         served = ServiceRecord.objects.filter(
             client=OuterRef("pk"), practitioner=actor, served_at__gte=since
@@ -51,7 +89,7 @@ def require(*, actor, store, action: str, request=None, record_id: str = "") -> 
     """Refuse an action the policy does not grant here: log the denied attempt, then 403."""
     from django.core.exceptions import PermissionDenied
 
-    if scope_for(actor, store, RECORD, action) is None:
+    if scope(actor, store, action) is None:
         use_log(
             actor=actor,
             action=action,
@@ -64,8 +102,108 @@ def require(*, actor, store, action: str, request=None, record_id: str = "") -> 
         raise PermissionDenied
 
 
-def client_list(*, actor, store) -> QuerySet[Client]:
-    return scoped_clients(actor=actor, store=store).order_by("-code")
+def client_list(*, actor, store, status: str = "") -> QuerySet[Client]:
+    """Clients in scope; a client who withdrew consent leaves the list (PRV-1)."""
+    qs = scoped_clients(actor=actor, store=store).only(*LIST_FIELDS)
+    if status:
+        return qs.filter(status=status).order_by("-code")
+    return qs.exclude(status=ClientStatus.WITHDRAWN).order_by("-code")
+
+
+CODE_RE = re.compile(r"^KH\d{1,8}$", re.IGNORECASE)
+ID_RE = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
+PHONE_RE = re.compile(r"^\+?[\d\s-]{7,20}$")
+SEARCH_LIMIT = 20  # the page says so when there are more: refine the search
+# What a list shows: nothing encrypted, so nothing is decrypted for a list.
+LIST_FIELDS = ("pk", "code", "name", "status", "store_id")
+
+
+def search_kind(query: str) -> str:
+    q = query.strip()
+    if CODE_RE.match(q):
+        return "code"
+    if ID_RE.match(q.replace(" ", "")):
+        return "id_number"
+    if PHONE_RE.match(q):
+        return "phone"
+    if pinyin_query_key(q) and q.isascii():
+        return "pinyin"
+    return "name"
+
+
+def _prefix_range(field: str, text: str) -> dict:
+    """A prefix match of letters and digits as a range [text, successor): answered from an
+    index on both engines (no LIKE) and, for ASCII letters and digits, the same order under any
+    collation."""
+    successor = text[:-1] + chr(ord(text[-1]) + 1)
+    return {f"{field}__gte": text, f"{field}__lt": successor}
+
+
+SEARCH_CANDIDATES = 2000
+
+
+def _ids(**lookup) -> list[int]:
+    """The matching ids first, through the one index that fits (a small list); the scope and
+    ordering apply to those. (Left to itself, SQLite may prefer the store index and scan.)"""
+    return list(Client.objects.filter(**lookup).values_list("pk", flat=True)[:SEARCH_CANDIDATES])
+
+
+def client_search(*, actor, store, query: str, request=None) -> list[Client]:
+    """One search box (CLI-7): code, name, pinyin / initials (prefix, through the indexed
+    SearchKey), phone and ID number (exact, through the blind index). Scoped; logged."""
+    query = (query or "").strip()[:80]
+    if not query:
+        return []
+    qs = client_list(actor=actor, store=store)
+    kind = search_kind(query)
+    if kind == "code":
+        qs = qs.filter(**_prefix_range("code", query.upper()))
+    elif kind == "id_number":
+        qs = qs.filter(pk__in=_ids(id_number_index__matches=query.replace(" ", "").upper()))
+    elif kind == "phone":
+        try:
+            phone = validation.clean_phone(query)
+        except ValidationError:
+            phone = "".join(ch for ch in query if ch.isdigit())
+        qs = qs.filter(pk__in=_ids(phone_index__matches=phone))
+    elif kind == "pinyin":
+        keys = SearchKey.objects.filter(
+            store=store, **_prefix_range("key", pinyin_query_key(query))
+        )
+        qs = qs.filter(pk__in=keys.values("client_id"))  # one query: index, then rowids
+    else:
+        # A name as it begins; only when nothing begins so, anywhere in the name. SQLite
+        # compares text by code point, so a range answers from the (store, name) index;
+        # elsewhere the collation may order names otherwise, so LIKE 'name%'.
+        begins = (
+            _prefix_range("name", query)
+            if connection.vendor == "sqlite"
+            else {"name__startswith": query}
+        )
+        found = list(qs.filter(**begins).only(*LIST_FIELDS).order_by("code")[: SEARCH_LIMIT + 1])
+        if not found:
+            qs = qs.filter(name__contains=query)
+    if kind != "name" or not found:
+        found = list(qs.only(*LIST_FIELDS).order_by("code")[: SEARCH_LIMIT + 1])
+    use_log(
+        actor=actor,
+        action="search",
+        record_type=RECORD,
+        record_id="*",
+        count=min(len(found), SEARCH_LIMIT),
+        purpose=f"search ({kind})",
+        request=request,
+        store=store,
+    )
+    return SearchResults(found[:SEARCH_LIMIT], more=len(found) > SEARCH_LIMIT)
+
+
+class SearchResults(list):
+    """The clients found (at most ``SEARCH_LIMIT``); ``more``: there were others."""
+
+    def __init__(self, items, *, more: bool = False):
+        super().__init__(items)
+        self.more = more
 
 
 def client_get(
@@ -108,7 +246,7 @@ def client_view(*, actor, store, client: Client, request=None) -> dict:
             "change",
             "export",
         )
-        if scope_for(actor, store, RECORD, a) is not None
+        if scope(actor, store, a) is not None
     }
     view = {"client": client, "can": allowed}
     if "view_contact" in allowed:
@@ -117,13 +255,65 @@ def client_view(*, actor, store, client: Client, request=None) -> dict:
     if "view_id" in allowed:
         view["id_number"] = masking.mask_id_number(client.id_number)
     if "view_health" in allowed:
-        view["health"] = HealthFile.objects.filter(client=client).first()
-        use_log(actor=actor, action="view_health", instance=client, request=request, store=store)
+        if client.health_open:
+            view["health"] = HealthFile.objects.filter(client=client).first()
+            use_log(
+                actor=actor, action="view_health", instance=client, request=request, store=store
+            )
+        else:
+            view["health_closed"] = True
+    services = None
     if "view_spending" in allowed:
-        view["services"] = list(client.services.all()[:20])
+        services = client.services.all()
     elif "view_health" in allowed:
-        view["services"] = list(client.services.filter(practitioner=actor)[:20])
+        services = client.services.filter(practitioner=actor)
+    if services is not None:
+        view["services"] = list(services[:20])
+        view["analysis"] = client_analysis(services, with_spending="view_spending" in allowed)
+    if scope(actor, store, "change") == Scope.STORE:
+        view["consents"] = list(client.consents.select_related("notice", "witness"))
+        view["accesses"] = list(
+            UseLog.objects.filter(record_type=RECORD, record_id=str(client.pk))
+            .select_related("user")
+            .order_by("-at")[:ACCESS_LIMIT]
+        )
     return view
+
+
+ACCESS_LIMIT = 10
+CHURN_MIN_DAYS = 90
+
+
+def client_analysis(services, *, with_spending: bool, today=None) -> dict:
+    """ANA-1 for one client: visits, frequency, spending (if allowed), favourites, recency,
+    churn risk (no visit for twice the usual interval, and at least 90 days)."""
+    today = today or timezone.localdate()
+    agg = services.aggregate(
+        visits=Count("pk"), first=Min("served_at"), last=Max("served_at"),
+        total=Sum("amount"), average=Avg("amount"),
+    )  # fmt: skip
+    visits = agg["visits"] or 0
+    out = {"visits": visits, "last": agg["last"], "favourites": [], "churn_risk": False}
+    if not visits:
+        return out
+    favourites = (
+        services.values("item_name").annotate(n=Count("pk")).order_by("-n", "item_name")[:3]
+    )
+    out["favourites"] = [(f["item_name"], f["n"]) for f in favourites]
+    span_days = max((agg["last"] - agg["first"]).days, 1)
+    months = max(span_days / 30.4, 1)
+    out["per_month"] = round(visits / months, 1)
+    interval = span_days / (visits - 1) if visits > 1 else None
+    since = (today - timezone.localtime(agg["last"]).date()).days
+    out["days_since"] = since
+    threshold = max(CHURN_MIN_DAYS, 2 * interval) if interval else CHURN_MIN_DAYS
+    out["churn_risk"] = since > threshold
+    if with_spending:
+        out["total"] = agg["total"]
+        out["average"] = (
+            Decimal(agg["average"]).quantize(Decimal("0.01")) if agg["average"] else None
+        )
+    return out
 
 
 REVEALABLE = {
@@ -141,3 +331,109 @@ def client_reveal(*, actor, store, code: str, field: str, purpose: str, request=
         actor=actor, store=store, code=code, action="reveal", request=request, purpose=purpose
     )
     return getattr(client, field)
+
+
+QUALITY_LIMIT = 200
+
+
+def data_quality(*, actor, store, months: int = 6, request=None) -> dict:
+    """The data-quality report (STO-1): what needs correcting, for the people who correct it.
+
+    Missing required information (phone, birth date, gender, consent on file), invalid phone or
+    ID numbers (checked like the form checks them), suspected duplicates (same phone, ID number,
+    or name and birth date), and clients with no visit in ``months`` months. Each list is capped
+    at ``QUALITY_LIMIT`` rows; the totals are exact.
+    """
+    if scope(actor, store, "change") != Scope.STORE:
+        require(actor=actor, store=store, action="data_quality", request=request)
+        raise Http404
+    clients = Client.objects.filter(store=store).exclude(status=ClientStatus.WITHDRAWN)
+    missing = []
+    for c in clients.filter(
+        Q(phone_index__isnull=True)
+        | Q(birth_date__isnull=True)
+        | Q(gender="U")
+        | Q(general_consent=False)
+    ).order_by("code"):
+        what = []
+        if not c.phone_index:
+            what.append(_("phone"))
+        if c.birth_date is None:
+            what.append(_("birth date"))
+        if c.gender == "U":
+            what.append(_("gender"))
+        if not c.general_consent:
+            what.append(_("consent"))
+        missing.append((c, what))
+    invalid = []
+    for c in (
+        clients.filter(Q(phone_index__isnull=False) | Q(id_number_index__isnull=False))
+        .only("pk", "code", "name", "phone", "id_number", "birth_date", "store")
+        .order_by("code")
+        .iterator(chunk_size=2000)
+    ):
+        for field, check in (
+            ("phone", lambda c: validation.clean_phone(c.phone)),
+            (
+                "id_number",
+                lambda c: validation.clean_id_number(c.id_number, birth_date=c.birth_date),
+            ),
+        ):
+            try:
+                check(c)
+            except ValidationError as exc:
+                invalid.append((c, Client._meta.get_field(field).verbose_name, exc.messages[0]))
+    duplicates = []
+    for field in ("phone_index", "id_number_index"):
+        values = (
+            clients.exclude(**{f"{field}__isnull": True})
+            .values(field)
+            .annotate(n=Count("pk"))
+            .filter(n__gt=1)
+            .values_list(field, flat=True)
+        )
+        label = _("same phone") if field == "phone_index" else _("same ID number")
+        groups = {}
+        for c in clients.filter(**{f"{field}__in": list(values[:QUALITY_LIMIT])}).order_by("code"):
+            groups.setdefault(getattr(c, field), []).append(c)
+        duplicates += [(label, group) for group in groups.values()]
+    pairs = (
+        clients.exclude(birth_date__isnull=True)
+        .values("name", "birth_date")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)[:QUALITY_LIMIT]
+    )
+    for pair in pairs:
+        group = list(clients.filter(name=pair["name"], birth_date=pair["birth_date"]))
+        duplicates.append((_("same name and birth date"), group))
+    cutoff = timezone.now() - dt.timedelta(days=round(months * 30.4))
+    stale_qs = (
+        clients.filter(created_at__lt=cutoff)
+        .annotate(last=Max("services__served_at"))
+        .filter(Q(last__lt=cutoff) | Q(last__isnull=True))
+        .order_by("last", "code")
+    )
+    stale_total = stale_qs.count()
+    report = {
+        "missing": missing[:QUALITY_LIMIT],
+        "missing_total": len(missing),
+        "invalid": invalid[:QUALITY_LIMIT],
+        "invalid_total": len(invalid),
+        "duplicates": duplicates[:QUALITY_LIMIT],
+        "duplicates_total": len(duplicates),
+        "stale": list(stale_qs[:QUALITY_LIMIT]),
+        "stale_total": stale_total,
+        "months": months,
+        "limit": QUALITY_LIMIT,
+    }
+    use_log(
+        actor=actor,
+        action="data_quality",
+        record_type=RECORD,
+        record_id="*",
+        count=len(missing) + len(invalid) + stale_total + sum(len(g) for _l, g in duplicates),
+        purpose="data quality report",
+        request=request,
+        store=store,
+    )
+    return report

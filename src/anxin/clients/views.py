@@ -1,54 +1,98 @@
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from anxin.accounts.policy import scope_for
+from anxin.accounts.policy import Scope
 from anxin.audit.services import use_log
 
 from . import selectors, services
-from .forms import ClientForm, ExportForm, RevealForm
+from .forms import (
+    ClientSettingsForm,
+    ConsentChangeForm,
+    ExportForm,
+    HealthAddForm,
+    QualityForm,
+    RegistrationForm,
+    RevealForm,
+    SearchForm,
+)
+from .models import ClientStatus, StoreClientSettings
+from .notice import notice_current
 from .selectors import RECORD
 
 
+def _remembering(view):
+    """Read the person's permissions once per request (see ``selectors.scope``)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        selectors.remember_permissions(request)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@_remembering
 def client_list(request):
-    if scope_for(request.user, request.store, RECORD, "view") is None:
+    """The client list, and the one search box (CLI-7)."""
+    if selectors.scope(request.user, request.store, "view") is None:
         raise PermissionDenied
-    clients = list(selectors.client_list(actor=request.user, store=request.store)[:200])
-    use_log(
-        actor=request.user,
-        action="search",
-        record_type=RECORD,
-        record_id="*",
-        count=len(clients),
-        purpose="list",
-        request=request,
-        store=request.store,
-    )
-    can_create = scope_for(request.user, request.store, RECORD, "create") is not None
-    can_export = scope_for(request.user, request.store, RECORD, "export") is not None
-    return render(
-        request,
-        "clients/list.html",
-        {"clients": clients, "can_create": can_create, "can_export": can_export},
-    )
+    form = SearchForm(request.GET or None)
+    query = ""
+    if form.is_valid():
+        query = form.cleaned_data["q"].strip()
+    if query:
+        clients = selectors.client_search(
+            actor=request.user, store=request.store, query=query, request=request
+        )
+    else:
+        status = request.GET.get("status", "")
+        if status not in ClientStatus.values:
+            status = ""
+        clients = list(
+            selectors.client_list(actor=request.user, store=request.store, status=status)[:200]
+        )
+        use_log(
+            actor=request.user,
+            action="search",
+            record_type=RECORD,
+            record_id="*",
+            count=len(clients),
+            purpose="list",
+            request=request,
+            store=request.store,
+        )
+    can = {
+        a
+        for a in ("create", "export", "approve", "change")
+        if selectors.scope(request.user, request.store, a) is not None
+    }
+    context = {
+        "clients": clients,
+        "form": form,
+        "query": query,
+        "can": can,
+        "can_create": "create" in can,
+        "can_export": "export" in can,
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
+        return render(request, "clients/list.html#results", context)
+    return render(request, "clients/list.html", context, status=400 if form.errors else 200)
 
 
+@_remembering
 def client_detail(request, code):
     client = selectors.client_get(
         actor=request.user, store=request.store, code=code, request=request
     )
-    view = selectors.client_view(
-        actor=request.user, store=request.store, client=client, request=request
-    )
-    return render(
-        request,
-        "clients/detail.html",
-        {"view": view, "client": client, "reveal_form": RevealForm(), "revealed": None},
-    )
+    return _detail(request, client)
 
 
+@_remembering
 def client_reveal(request, code):
     """Show one masked value once, for a stated purpose, to someone verified by a second factor."""
     if request.method != "POST":
@@ -60,15 +104,7 @@ def client_reveal(request, code):
         client = selectors.client_get(
             actor=request.user, store=request.store, code=code, request=request
         )
-        view = selectors.client_view(
-            actor=request.user, store=request.store, client=client, request=request
-        )
-        return render(
-            request,
-            "clients/detail.html",
-            {"view": view, "client": client, "reveal_form": form, "revealed": None},
-            status=400,
-        )
+        return _detail(request, client, status=400, reveal_form=form)
     field = form.cleaned_data["field"]
     value = selectors.client_reveal(
         actor=request.user,
@@ -79,42 +115,170 @@ def client_reveal(request, code):
         request=request,
     )
     client = selectors.scoped_clients(actor=request.user, store=request.store).get(code=code)
-    view = selectors.client_view(
-        actor=request.user, store=request.store, client=client, request=request
-    )
     labels = {"phone": _("phone"), "id_number": _("ID number"), "address": _("address")}
-    return render(
-        request,
-        "clients/detail.html",
-        {
-            "view": view,
-            "client": client,
-            "reveal_form": RevealForm(),
-            "revealed": (labels[field], value),
-        },
-    )
+    return _detail(request, client, revealed=(labels[field], value))
 
 
+@_remembering
 def client_new(request):
-    if scope_for(request.user, request.store, RECORD, "create") is None:
+    """Registration (CLI-1, CLI-6, PRV-1): the privacy notice first, consent, confirmation."""
+    if selectors.scope(request.user, request.store, "create") is None:
         raise PermissionDenied
-    form = ClientForm(request.POST or None)
+    notice = notice_current()
+    form = RegistrationForm(
+        request.POST or None, initial={"notice_version": notice.version if notice else ""}
+    )
+    existing = None
     if request.method == "POST" and form.is_valid():
         try:
             client = services.client_create(
-                actor=request.user, store=request.store, request=request, **form.cleaned_data
+                actor=request.user,
+                store=request.store,
+                request=request,
+                consent=form.consent(),
+                **form.client_data(),
             )
+        except services.DuplicateClient as exc:
+            form.add_error(None, exc)
+            existing = exc.existing
         except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
+            form.add_error(None, exc)
         else:
-            messages.success(request, _("Client %(code)s registered.") % {"code": client.code})
+            if client.status == ClientStatus.PENDING:
+                text = _(
+                    "Client %(code)s registered; it becomes active after a supervisor's review."
+                )
+            else:
+                text = _("Client %(code)s registered.")
+            messages.success(request, text % {"code": client.code})
             return redirect("clients:detail", code=client.code)
-    return render(request, "clients/new.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "clients/new.html",
+        {"form": form, "notice": notice, "existing": existing},
+        status=400 if form.errors or notice is None else 200,
+    )
 
 
+def _detail(request, client, *, status=200, **extra):
+    view = selectors.client_view(
+        actor=request.user, store=request.store, client=client, request=request
+    )
+    context = {
+        "view": view,
+        "client": client,
+        "reveal_form": RevealForm(),
+        "revealed": None,
+        "health_form": HealthAddForm(),
+        "can_review": client.status == ClientStatus.PENDING
+        and selectors.scope(request.user, request.store, "approve") is not None
+        and client.created_by_id != request.user.pk,
+        **extra,
+    }
+    return render(request, "clients/detail.html", context, status=status)
+
+
+@_remembering
+def client_consent(request, code):
+    """Record a consent given later, or withdrawn (PRV-1): its own page, linked from the file."""
+    client = selectors.client_get(
+        actor=request.user, store=request.store, code=code, action="change", request=request
+    )
+    form = ConsentChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_change(
+                actor=request.user, store=request.store, code=code, request=request,
+                **form.cleaned_data,
+            )  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The consent is recorded."))
+            return redirect("clients:detail", code=code)
+    return render(
+        request,
+        "clients/consent.html",
+        {"form": form, "client": client},
+        status=400 if form.errors else 200,
+    )
+
+
+@_remembering
+def client_health_add(request, code):
+    """A practitioner adds health information learned during a service (CLI-3)."""
+    if request.method != "POST":
+        return redirect("clients:detail", code=code)
+    client = selectors.client_get(
+        actor=request.user, store=request.store, code=code, action="view_health", request=request
+    )
+    form = HealthAddForm(request.POST)
+    if form.is_valid():
+        try:
+            services.health_add(
+                actor=request.user, store=request.store, code=code, request=request,
+                **form.cleaned_data,
+            )  # fmt: skip
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Added to the health file; the front desk is told."))
+            return redirect("clients:detail", code=code)
+    return _detail(request, client, status=400, health_form=form)
+
+
+@_remembering
+def client_review(request, code):
+    """A supervisor activates a client waiting for review (CLI-2)."""
+    if request.method != "POST":
+        return redirect("clients:detail", code=code)
+    try:
+        services.client_review(actor=request.user, store=request.store, code=code, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The client is active."))
+    return redirect("clients:detail", code=code)
+
+
+@_remembering
+def client_settings(request):
+    if selectors.scope(request.user, request.store, "approve") is None:
+        raise PermissionDenied
+    current = StoreClientSettings.for_store(request.store)
+    form = ClientSettingsForm(
+        request.POST or None, initial={"review_new_clients": current.review_new_clients}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.settings_update(
+            actor=request.user, store=request.store, request=request, **form.cleaned_data
+        )
+        messages.success(request, _("Settings saved."))
+        return redirect("clients:settings")
+    return render(request, "clients/settings.html", {"form": form})
+
+
+@_remembering
+def data_quality(request):
+    """STO-1: what to correct."""
+    if selectors.scope(request.user, request.store, "change") != Scope.STORE:
+        raise PermissionDenied
+    form = QualityForm(request.GET or None)
+    months = form.cleaned_data["months"] if form.is_valid() else 6
+    report = selectors.data_quality(
+        actor=request.user, store=request.store, months=months, request=request
+    )
+    return render(
+        request,
+        "clients/quality.html",
+        {"form": form if request.GET else QualityForm(), "report": report},
+        status=400 if form.errors else 200,
+    )
+
+
+@_remembering
 def client_export(request):
-    if scope_for(request.user, request.store, RECORD, "export") is None:
+    if selectors.scope(request.user, request.store, "export") is None:
         raise PermissionDenied
     form = ExportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -16,7 +16,12 @@ OLD_ID, NEW_ID = "110101199003071234", "110105198807154321"
 @pytest.fixture
 def registered(front_desk, store):
     return services.client_create(
-        actor=front_desk, store=store, name="李四", id_number=OLD_ID, allergies="花粉过敏"
+        actor=front_desk,
+        store=store,
+        name="李四",
+        id_number=OLD_ID,
+        allergies="花粉过敏",
+        consent=services.ConsentGiven(health=True, paper_location="A-1"),
     )
 
 

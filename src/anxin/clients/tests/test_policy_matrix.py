@@ -44,6 +44,7 @@ def world(store, other_store, make_persona):
         phone="13812345678",
         id_number="110101199003071234",
         allergies="花粉过敏",
+        consent=services.ConsentGiven(health=True, paper_location="A-1"),
     )
     unserved = services.client_create(
         actor=make_persona("desk_seed2", store, "front_desk"),

@@ -13,7 +13,7 @@ from anxin.audit.models import Alert, UseLog
 from anxin.clients.models import Client, ServiceRecord
 from anxin.crypto.testing import assert_not_in_database_bytes, find_in_database_bytes
 
-ID_NUMBER = "110101199003071234"
+ID_NUMBER = "110101199003071233"
 ALLERGY = "青霉素过敏，对薰衣草精油起疹"
 PHONE = "13812345678"
 
@@ -30,6 +30,13 @@ def register(client_http, **extra):
         "medical_history": "",
         "allergies": ALLERGY,
         "conditions": "",
+        "source": "walk_in",
+        "notice_version": "2024-1",
+        "general_consent": "on",
+        "health_consent": "on",
+        "channel": "in_store",
+        "confirmation": "screen",
+        "signature_name": "李四",
         **extra,
     }
     return client_http.post("/clients/new/", data)
@@ -60,7 +67,7 @@ def test_detail_is_masked_and_logged(client, login, front_desk, store):
     register(client)
     code = Client.objects.get().code
     body = client.get(f"/clients/{code}/").content.decode()
-    assert "138****5678" in body and "110***********1234" in body
+    assert "138****5678" in body and "110***********1233" in body
     assert PHONE not in body and ID_NUMBER not in body
     assert ALLERGY not in body  # the front desk does not see the health file
     assert UseLog.objects.filter(user=front_desk, action="view", record_code=code).exists()
@@ -98,7 +105,7 @@ def test_reveal_needs_permission_purpose_and_second_factor_and_hides_again(
     assert "开具发票" in entry.purpose and entry.record_code == code and entry.outcome == "allowed"
     assert ID_NUMBER not in entry.purpose
     again = client.get(f"/clients/{code}/").content.decode()
-    assert ID_NUMBER not in again and "110***********1234" in again  # hidden again
+    assert ID_NUMBER not in again and "110***********1233" in again  # hidden again
 
 
 @pytest.mark.django_db

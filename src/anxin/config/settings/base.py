@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "anxin.clients",
     "anxin.catalogue",
     "anxin.delivery",
+    "anxin.imports",
     "anxin.notifications",
     "anxin.api",
     "anxin.scheduling",
