@@ -28,3 +28,9 @@ class CatalogueConfig(AppConfig):
         codes.register("XM", ServiceItem, "catalogue:item_detail", selectors.can_open_item)
         codes.register("CX", Promotion, "catalogue:promotion_detail", selectors.can_open_promotion)
         approval_kinds.register_all()
+
+        from anxin.imports.base import register
+
+        from .importer import ItemImporter
+
+        register(ItemImporter())
