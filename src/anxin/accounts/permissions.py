@@ -16,7 +16,11 @@ EXPORT_PERSONAL = "personal.export"
 VIEW_ALERTS = "audit.view_alerts"
 # Deciding changes someone else proposed: two-person review (approvals app, SEC-5).
 APPROVE_CHANGES = "approvals.approve"
-SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL}
+# Backups and restores (backups app, STO-4, STO-5).
+VIEW_BACKUPS = "backups.view"
+RUN_BACKUPS = "backups.run"
+RESTORE_BACKUPS = "backups.restore"
+SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL, RESTORE_BACKUPS}
 
 PERMISSIONS = {
     MANAGE_CATEGORIES: _("Maintain the category code tables"),
@@ -27,6 +31,9 @@ PERMISSIONS = {
     EXPORT_PERSONAL: _("Export personal data"),
     VIEW_ALERTS: _("See and handle anomaly alerts; read the operation and use logs"),
     APPROVE_CHANGES: _("Approve or reject important changes proposed by someone else"),
+    VIEW_BACKUPS: _("See backups, restore drills and backup health"),
+    RUN_BACKUPS: _("Start a backup or a restore drill"),
+    RESTORE_BACKUPS: _("Restore the database from a backup"),
 }
 
 # The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).
@@ -42,11 +49,21 @@ DEFAULT_ROLES: dict[str, tuple] = {
     "purchasing": (_("Purchasing"), [VIEW_ORG]),
     "information_officer": (
         _("Information officer"),
-        [VIEW_ORG, MANAGE_CATEGORIES, VIEW_ALERTS],
+        [VIEW_ORG, MANAGE_CATEGORIES, VIEW_ALERTS, VIEW_BACKUPS],
     ),
     "auditor": (_("Auditor / supervisor"), [VIEW_ORG, VIEW_ALERTS]),
     "system_admin": (
         _("System administrator"),
-        [VIEW_ORG, MANAGE_ORG, MANAGE_CATEGORIES, MANAGE_ACCOUNTS, VIEW_ALERTS, APPROVE_CHANGES],
+        [
+            VIEW_ORG,
+            MANAGE_ORG,
+            MANAGE_CATEGORIES,
+            MANAGE_ACCOUNTS,
+            VIEW_ALERTS,
+            APPROVE_CHANGES,
+            VIEW_BACKUPS,
+            RUN_BACKUPS,
+            RESTORE_BACKUPS,
+        ],
     ),
 }

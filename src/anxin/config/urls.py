@@ -11,6 +11,7 @@ urlpatterns = [
     path("audit/", include("anxin.audit.urls")),
     path("approvals/", include("anxin.approvals.urls")),
     path("inbox/", include("anxin.notifications.urls")),
+    path("backups/", include("anxin.backups.urls")),
     # The language can be chosen before logging in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]
