@@ -33,6 +33,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connections
 from django.db.migrations.loader import MigrationLoader
+from django.db.utils import load_backend
 
 SQLITE_PART = "database.sqlite3"
 PG_PART = "database.pgdump"
@@ -197,7 +198,9 @@ def _pg_facts(conn) -> dict:
 def alias_for(name: str, using: str = "default") -> Iterator[str]:
     """A temporary database alias, like ``using`` but for the database ``name``."""
     alias = f"backup_scratch_{secrets.token_hex(4)}"
-    connections.settings[alias] = {**live_settings(using), "NAME": str(name), "CONN_MAX_AGE": 0}
+    config = {**live_settings(using), "NAME": str(name), "CONN_MAX_AGE": 0}
+    # Registered for this thread only, not in the settings: a dynamic connection.
+    connections[alias] = load_backend(config["ENGINE"]).DatabaseWrapper(config, alias)
     try:
         yield alias
     finally:
@@ -205,7 +208,6 @@ def alias_for(name: str, using: str = "default") -> Iterator[str]:
             connections[alias].close()
         with contextlib.suppress(Exception):
             del connections[alias]
-        connections.settings.pop(alias, None)
 
 
 def scratch_database(part: Path, kind: str, using: str = "default") -> str:

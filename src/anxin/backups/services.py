@@ -142,7 +142,8 @@ def media_root() -> Path | None:
 def backup_create(*, trigger: str = Trigger.OPERATOR, operator=None) -> Backup:
     """The record of a backup about to run (so a page can show its progress at once)."""
     now = timezone.now()
-    name = f"anxin-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    utc = now.astimezone(UTC)  # names sort by time, to the millisecond
+    name = f"anxin-{utc:%Y%m%dT%H%M%S}.{utc.microsecond // 1000:03d}Z-{secrets.token_hex(3)}"
     return Backup.objects.create(name=name, started_at=now, trigger=trigger, operator=operator)
 
 
