@@ -57,7 +57,7 @@ def test_truncated_file_is_refused(tmp_path, keep):
     data = target.read_bytes()
     cut = keep if isinstance(keep, int) and keep > 0 else int(len(data) * keep) if keep > 0 else -1
     target.write_bytes(data[:cut])
-    with pytest.raises(archive.Damaged, match="truncated|damaged"):
+    with pytest.raises(archive.Damaged, match=r"truncated|damaged"):
         archive.extract(target, KEY, None)
 
 

@@ -88,7 +88,7 @@ def test_fresh_install_default_destination_works_and_warns(demo_data, settings, 
 def test_faulty_destination_gives_partial_and_alert(
     demo_data, two_dirs, supervisors, monkeypatch, fault, words
 ):
-    first, second = two_dirs
+    _first, second = two_dirs
     if fault == "missing":
         second.rmdir()
     else:
