@@ -152,9 +152,10 @@ def test_restore_switches_over_and_keeps_the_old_database(demo_data, two_dirs, s
         import sqlite3
 
         old = sqlite3.connect(aside)
-        assert old.execute("SELECT name FROM accounts_store WHERE short_code='BJ01'").fetchone()[
-            0
-        ] == "备份之后改的"
+        assert (
+            old.execute("SELECT name FROM accounts_store WHERE short_code='BJ01'").fetchone()[0]
+            == "备份之后改的"
+        )
         old.close()
         aside.unlink()
     _drop_aside_pg(recovery.checks)
