@@ -50,7 +50,7 @@ def test_wrong_passphrase_and_other_keys_refused(tmp_path, settings, monkeypatch
     (other / "master.key").write_text("someone else's master key\n")
     settings.DATA_DIR = other
     monkeypatch.setenv("ANXIN_KEYS_PASSPHRASE", PASS)
-    with pytest.raises(CommandError, match="master.key"):
+    with pytest.raises(CommandError, match=r"master\.key"):
         call_command("keys", "import", str(target), stdout=io.StringIO())
     assert (other / "master.key").read_text() == "someone else's master key\n"
     call_command("keys", "import", str(target), "--force", stdout=io.StringIO())

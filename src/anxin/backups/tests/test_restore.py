@@ -85,7 +85,7 @@ def test_drill_with_another_master_key_fails_clearly(demo_data, two_dirs, settin
 def test_restore_without_the_backup_key_fails_clearly(demo_data, two_dirs, settings):
     backup = services.run_backup()
     settings.ANXIN_BACKUP_KEY = "x" * 43
-    with pytest.raises(CommandError, match="another backup key.*anxin keys import"):
+    with pytest.raises(CommandError, match=r"another backup key.*anxin keys import"):
         call_command("restore", backup.name, yes=True, stdout=io.StringIO())
     assert Client.objects.count() == 40
     assert not _aside_files(settings)
@@ -112,7 +112,7 @@ def test_altered_backup_refused_before_anything_is_touched(demo_data, two_dirs, 
     import hashlib
 
     Backup.objects.filter(pk=backup.pk).update(sha256=hashlib.sha256(bytes(data)).hexdigest())
-    with pytest.raises(CommandError, match="damaged|truncated"):
+    with pytest.raises(CommandError, match=r"damaged|truncated"):
         call_command("restore", backup.name, yes=True, stdout=io.StringIO())
     assert Store.objects.get(short_code="BJ01").name == "改过的名字"
     assert Recovery.objects.filter(kind="restore", result=Result.FAILED).count() == 2
