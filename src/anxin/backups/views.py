@@ -1,6 +1,7 @@
 """The backups page: records, progress (UX-6), "back up now", drills and the guarded restore."""
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -108,6 +109,10 @@ def restore(request, pk):
             kind=RecoveryKind.RESTORE, operator=request.user, backup_name=backup.name
         )
         _enqueue(request, tasks.recovery_now, recovery.pk, backup.name)
+        if Recovery.objects.filter(token=recovery.token, result=Result.OK).exists():
+            # Done already (the worker runs in this process): the sessions are those of the
+            # backup's time now, so this one is gone; log in again to see the record.
+            logout(request)
         return redirect("backups:recovery", token=recovery.token)
     status = 400 if request.method == "POST" else 200
     return render(request, "backups/restore.html", {"backup": backup, "form": form}, status=status)
