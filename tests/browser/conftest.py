@@ -7,6 +7,7 @@ static files through the staticfiles finders), so the browser sees the real CSS.
 import os
 from urllib.parse import urlsplit
 
+import pages_backups
 import pytest
 
 # Playwright's sync API runs an asyncio loop in this thread; Django's ORM refuses to run
@@ -457,6 +458,17 @@ APP_PAGES = {
     "inbox": AppPage("/inbox/", "front_desk", setup=_inbox),
     "inbox-empty": AppPage("/inbox/", "front_desk"),
     "inbox-all": AppPage("/inbox/?show=all", "front_desk", setup=_inbox),
+    # -- backups --
+    "backups": AppPage("/backups/", setup=pages_backups.backups),
+    "backups-empty": AppPage("/backups/"),
+    "backup-detail": AppPage(pages_backups.backup_page),
+    "backup-running": AppPage(pages_backups.running_page),
+    "backup-restore": AppPage(pages_backups.restore_page),
+    "backup-restore-error": AppPage(
+        pages_backups.restore_page, action=_submit_empty_form, status=400
+    ),
+    "restore-drill": AppPage(pages_backups.drill_page),
+    "home-admin-backups": AppPage("/", setup=pages_backups.backups),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }
