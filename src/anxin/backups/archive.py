@@ -3,7 +3,7 @@
 Layout of ``<name>.anxbak``::
 
     b"ANXBAK01" | header length (4 bytes, big-endian) | header (JSON, plaintext)
-    chunk 0 | chunk 1 | … | final chunk        each: length (4 bytes) | AES-GCM ciphertext+tag
+    chunk 0 | chunk 1 | … | final chunk        each: length (4 bytes) | AES-GCM(zlib(1 MiB of the tar))
 
 The header names the format, the backup, the compression, a random salt and the fingerprint of
 the backup key (so a wrong key is reported as such, not as damage). The archive key is
@@ -12,9 +12,9 @@ Each chunk's associated data is the SHA-256 of the header, the chunk number and 
 a chunk that is altered, moved, dropped or cut off fails authentication, and a file that ends
 before its final chunk is reported as truncated. Memory stays bounded by the chunk size.
 
-Inside (once decrypted and decompressed) is a streaming tar: ``manifest.json`` first, then the
-parts (``database.sqlite3`` or ``database.pgdump``, and ``media.tar`` when there are uploads),
-each listed in the manifest with its size and SHA-256.
+Inside (once decrypted and decompressed) is a streaming tar: the parts (``database.sqlite3`` or
+``database.pgdump``, and ``media.tar`` when there are uploads), then ``manifest.json``, which
+lists each part with its size and SHA-256 (hashed as it streamed in, so nothing is read twice).
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ import os
 import struct
 import tarfile
 import zlib
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -40,6 +42,9 @@ CHUNK = 1 << 20  # plaintext bytes per encrypted chunk
 SUFFIX = ".anxbak"
 MANIFEST = "manifest.json"
 COMPRESSION_LEVEL = 1  # zlib: fast; encrypted field values hardly compress anyway
+COMPRESS_THREADS = 2
+IN_FLIGHT = 2  # chunks being compressed at once (memory: a few MiB)
+MAX_SEALED = CHUNK + CHUNK // 100 + 1024  # a chunk that did not compress, plus zlib's framing
 MAX_HEADER = 64 * 1024
 BUFFER = 1 << 20
 
@@ -106,41 +111,52 @@ class EncryptingWriter(io.RawIOBase):
         self._emit(head)
         self._header_hash = hashlib.sha256(head).digest()
         self._aead = AESGCM(_hkdf(material, b"anxin-backup-archive-v1", salt))
-        self._zip = zlib.compressobj(COMPRESSION_LEVEL)
-        self._buffer = bytearray()
+        self._raw = bytearray()
         self._index = 0
         self.plain = 0
+        # zlib releases the GIL: chunks are compressed on two threads, sealed in order.
+        self._pool = ThreadPoolExecutor(max_workers=COMPRESS_THREADS)
+        self._pending: deque = deque()
 
     def _emit(self, data: bytes) -> None:
         self._out.write(data)
         self.sha256.update(data)
         self.written += len(data)
 
-    def _chunk(self, data: bytes, final: bool) -> None:
+    def _seal(self, data: bytes, final: bool) -> None:
         sealed = self._aead.encrypt(
             _nonce(self._index), data, _aad(self._header_hash, self._index, final)
         )
         self._emit(struct.pack(">I", len(sealed)) + sealed)
         self._index += 1
 
+    def _submit(self, raw: bytes) -> None:
+        self._pending.append(self._pool.submit(zlib.compress, raw, COMPRESSION_LEVEL))
+        while len(self._pending) > IN_FLIGHT:  # memory stays bounded: a few chunks at most
+            self._seal(self._pending.popleft().result(), False)
+
     def writable(self) -> bool:
         return True
 
     def write(self, data) -> int:
         self.plain += len(data)
-        self._buffer += self._zip.compress(bytes(data))
-        while len(self._buffer) > CHUNK:
-            self._chunk(bytes(self._buffer[:CHUNK]), False)
-            del self._buffer[:CHUNK]
+        self._raw += data
+        while len(self._raw) >= CHUNK:
+            self._submit(bytes(self._raw[:CHUNK]))
+            del self._raw[:CHUNK]
         return len(data)
 
     def finish(self) -> None:
-        self._buffer += self._zip.flush()
-        while len(self._buffer) > CHUNK:
-            self._chunk(bytes(self._buffer[:CHUNK]), False)
-            del self._buffer[:CHUNK]
-        self._chunk(bytes(self._buffer), True)
-        self._buffer = bytearray()
+        try:
+            self._pending.append(
+                self._pool.submit(zlib.compress, bytes(self._raw), COMPRESSION_LEVEL)
+            )
+            self._raw = bytearray()
+            while self._pending:
+                data = self._pending.popleft().result()
+                self._seal(data, not self._pending)
+        finally:
+            self._pool.shutdown()
 
 
 def read_header(fh) -> tuple[dict, bytes]:
@@ -185,10 +201,8 @@ class DecryptingReader(io.RawIOBase):
         self._aead = AESGCM(
             _hkdf(material, b"anxin-backup-archive-v1", bytes.fromhex(self.header["salt"]))
         )
-        self._zip = zlib.decompressobj()
         self._index = 0
         self._done = False
-        self._pending = b""  # compressed bytes not yet inflated
         self._out = bytearray()
 
     def readable(self) -> bool:
@@ -204,7 +218,7 @@ class DecryptingReader(io.RawIOBase):
                 f"(after {self._index} chunks)"
             )
         (length,) = struct.unpack(">I", raw_len)
-        if length > CHUNK + 1024:
+        if length > MAX_SEALED:
             raise Damaged(f"the backup file is damaged at chunk {self._index}")
         sealed = self._fh.read(length)
         if len(sealed) != length:
@@ -221,7 +235,14 @@ class DecryptingReader(io.RawIOBase):
                 self._done = True
                 if self._fh.read(1):
                     raise Damaged("the backup file has extra bytes after its last chunk")
-            return data
+            inflate = zlib.decompressobj()
+            try:
+                plain = inflate.decompress(data, CHUNK + 1)
+            except zlib.error as exc:
+                raise Damaged(f"the backup file's compressed data is damaged ({exc})") from None
+            if not inflate.eof or len(plain) > CHUNK or inflate.unused_data:
+                raise Damaged(f"the backup file's chunk {self._index - 1} is malformed")
+            return plain
         raise Damaged(
             f"the backup file is damaged: chunk {self._index} fails its authentication check"
         )
@@ -229,21 +250,10 @@ class DecryptingReader(io.RawIOBase):
     def readinto(self, buffer) -> int:
         want = len(buffer)
         while len(self._out) < want:
-            if self._pending:
-                self._out += self._zip.decompress(self._pending, max(want, BUFFER))
-                self._pending = self._zip.unconsumed_tail
-                continue
             chunk = self._next_chunk()
             if chunk is None:
-                self._out += self._zip.flush()
-                if not self._zip.eof:
-                    raise Damaged("the backup file's compressed data is incomplete")
                 break
-            try:
-                self._out += self._zip.decompress(chunk, max(want, BUFFER))
-            except zlib.error as exc:
-                raise Damaged(f"the backup file's compressed data is damaged ({exc})") from None
-            self._pending = self._zip.unconsumed_tail
+            self._out += chunk
         n = min(want, len(self._out))
         buffer[:n] = self._out[:n]
         del self._out[:n]
@@ -270,33 +280,41 @@ def write_archive(
     parts: dict[str, Path],
     progress: Callable[[int], None] | None = None,
 ) -> tuple[str, int]:
-    """Write the archive to ``target``; returns (SHA-256 of the file, its size)."""
-    body = json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False).encode()
+    """Write the archive to ``target``; returns (SHA-256 of the file, its size).
+
+    The parts are hashed as they stream in; the manifest, with every part's size and SHA-256,
+    goes last (``manifest["parts"]`` is filled in here).
+    """
+    manifest["parts"] = {}
     with open(target, "xb") as out:
         writer = EncryptingWriter(out, material, name=name, created=created)
         with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
-            info = tarfile.TarInfo(MANIFEST)
-            info.size = len(body)
-            info.mode = 0o600
-            tar.addfile(info, io.BytesIO(body))
             for part, path in parts.items():
                 info = tarfile.TarInfo(part)
                 info.size = path.stat().st_size
                 info.mode = 0o600
                 with open(path, "rb") as src:
-                    tar.addfile(info, _Counting(src, progress))
+                    counting = _Counting(src, progress)
+                    tar.addfile(info, counting)
+                manifest["parts"][part] = {"size": info.size, "sha256": counting.sha256.hexdigest()}
+            body = json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False).encode()
+            info = tarfile.TarInfo(MANIFEST)
+            info.size = len(body)
+            info.mode = 0o600
+            tar.addfile(info, io.BytesIO(body))
         writer.finish()
         out.flush()
-        os.fsync(out.fileno())
     return writer.sha256.hexdigest(), writer.written
 
 
 class _Counting:
     def __init__(self, fh, progress):
         self._fh, self._progress = fh, progress
+        self.sha256 = hashlib.sha256()
 
     def read(self, n=-1):
         data = self._fh.read(n)
+        self.sha256.update(data)
         if self._progress and data:
             self._progress(len(data))
         return data
@@ -327,14 +345,14 @@ def extract(
                     if not member.isfile() or "/" in member.name or member.name.startswith("."):
                         raise Damaged(f"unexpected entry in the backup: {member.name!r}")
                     src = tar.extractfile(member)
+                    if manifest is not None:
+                        raise Damaged("the backup has entries after its manifest")
                     if member.name == MANIFEST:
                         try:
                             manifest = json.loads(src.read(MAX_HEADER * 16))
                         except ValueError:
                             raise Damaged("the backup's manifest is damaged") from None
                         continue
-                    if manifest is None:
-                        raise Damaged("the backup has no manifest before its parts")
                     digest, size = hashlib.sha256(), 0
                     out = open(into / member.name, "xb") if into is not None else None  # noqa: SIM115
                     try:

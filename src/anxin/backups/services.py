@@ -202,13 +202,8 @@ def _backup(backup: Backup) -> None:
         "migrations": facts["migrations"],
         "schema": {app: names[-1] for app, names in sorted(facts["migrations"].items())},
         "row_counts": facts["row_counts"],
-        "parts": {},
     }
-    total = 0
-    for name, path in parts.items():
-        size = path.stat().st_size
-        total += size
-        manifest["parts"][name] = {"size": size, "sha256": archive.sha256_file(path)}
+    total = sum(path.stat().st_size for path in parts.values())
 
     progress.start("archive", total)
     file_name = backup.name + archive.SUFFIX
