@@ -12,12 +12,37 @@ class Result(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
+PHASE_LABELS = {
+    "database": _("copying the database"),
+    "media": _("collecting uploaded files"),
+    "archive": _("compressing and encrypting"),
+    "verify": _("verifying"),
+    "copies": _("writing to the destinations"),
+}
+
+
+RECOVERY_PHASE_LABELS = {
+    "verify": _("checking the file's SHA-256"),
+    "archive": _("decrypting and checking the parts"),
+    "database": _("restoring into a new database and checking it"),
+    "copies": _("switching over"),
+}
+
+
+class PhaseMixin:
+    PHASES: dict = PHASE_LABELS
+
+    @property
+    def phase_label(self):
+        return self.PHASES.get(self.phase, self.phase)
+
+
 class Trigger(models.TextChoices):
     SCHEDULE = "schedule", _("schedule")
     OPERATOR = "operator", _("operator")
 
 
-class Backup(models.Model):
+class Backup(PhaseMixin, models.Model):
     """One backup (STO-4): what it holds, where it went, and how it went."""
 
     name = models.CharField(_("name"), max_length=80, unique=True)
@@ -79,8 +104,10 @@ class RecoveryKind(models.TextChoices):
     RESTORE = "restore", _("restore")
 
 
-class Recovery(models.Model):
+class Recovery(PhaseMixin, models.Model):
     """A restore drill into a scratch database, or a real restore (STO-5)."""
+
+    PHASES = RECOVERY_PHASE_LABELS
 
     token = models.CharField(max_length=32, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=RecoveryKind.choices)
