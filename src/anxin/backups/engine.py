@@ -400,7 +400,7 @@ def switch_postgres(restored_name: str, stamp: str, using: str = "default") -> s
     """Swap names: the live database goes aside, the checked copy takes its name."""
     db = live_settings(using)
     live = db["NAME"]
-    aside = f"{live[:40]}_before_restore_{stamp}"
+    aside = f"{live[:30]}_before_restore_{stamp}"  # within PostgreSQL's 63 characters
     connections.close_all()
     last = None
     with _pg_connect(db, "postgres", autocommit=True) as conn:

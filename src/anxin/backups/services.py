@@ -82,6 +82,19 @@ def exclusive():
         os.close(fd)
 
 
+@contextlib.contextmanager
+def _recording_busy(record):
+    """A record made in advance (by the page) says so when another operation holds the lock."""
+    try:
+        yield
+    except BackupBusy as exc:
+        if record is not None:
+            type(record).objects.filter(pk=record.pk, result=Result.RUNNING).update(
+                result=Result.FAILED, reason=str(exc), finished_at=timezone.now()
+            )
+        raise
+
+
 def _clean_interrupted() -> None:
     """Holding the lock: whatever is still 'running' was interrupted (the process died)."""
     shutil.rmtree(staging_root(), ignore_errors=True)
@@ -150,7 +163,7 @@ def backup_create(*, trigger: str = Trigger.OPERATOR, operator=None) -> Backup:
 def run_backup(*, backup: Backup | None = None, trigger=Trigger.OPERATOR, operator=None) -> Backup:
     """Make a backup and write it to every destination. Raises ``BackupFailed`` only when no
     destination got it (the scheduler then retries); a partial result is recorded and alerted."""
-    with exclusive():
+    with _recording_busy(backup), exclusive():
         if backup is None:
             backup = backup_create(trigger=trigger, operator=operator)
         try:
@@ -432,7 +445,7 @@ def run_recovery(
     manifest, a new database from it, the checks; only a restore then switches over.
     Raises ``engine.RestoreRefused`` (recorded, supervisors alerted) when anything fails.
     """
-    with exclusive():
+    with _recording_busy(recovery), exclusive():
         if recovery is None:
             recovery = recovery_create(kind=kind, trigger=trigger, operator=operator)
         stage = staging_root() / f"recovery-{recovery.token}"

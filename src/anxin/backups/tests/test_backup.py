@@ -140,9 +140,14 @@ def test_one_backup_at_a_time(demo_data, two_dirs, settings):
         fcntl.flock(fd, fcntl.LOCK_EX)
         with pytest.raises(services.BackupBusy):
             services.run_backup()
+        assert not Backup.objects.exists()
+        queued = services.backup_create()  # as the page does, before the worker picks it up
+        with pytest.raises(services.BackupBusy):
+            services.run_backup(backup=queued)
     finally:
         os.close(fd)
-    assert not Backup.objects.exists()
+    queued.refresh_from_db()
+    assert queued.result == Result.FAILED and queued.reason
 
 
 @pytest.mark.req("STO-4")
