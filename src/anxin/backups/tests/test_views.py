@@ -97,8 +97,6 @@ def test_dashboard_panel_shows_backup_health(demo_data, two_dirs, client, login)
 
 @pytest.mark.req("STO-5")
 def test_restore_needs_permission_second_factor_and_typed_name(demo_data, two_dirs, client, login):
-    from conftest import verify_second_factor
-
     backup = services.run_backup()
     Store.objects.filter(short_code="BJ01").update(name="之后改的")
     admin = _user("admin")
@@ -109,7 +107,7 @@ def test_restore_needs_permission_second_factor_and_typed_name(demo_data, two_di
     ):  # sent to verify the second factor first
         assert response.status_code == 302 and response.url.startswith("/accounts/2fa/")
     assert not Recovery.objects.exists()
-    verify_second_factor(client, admin)
+    login(client, admin)  # now with the second factor
     assert client.get(f"/backups/{backup.pk}/restore/").status_code == 200
     wrong = client.post(f"/backups/{backup.pk}/restore/", {"confirm": "yes"})
     assert wrong.status_code == 400 and 'id="id_confirm_error"' in wrong.content.decode()
