@@ -358,14 +358,15 @@ def alert_supervisors(*, subject: str, body: str = "", kind: str, url: str = "")
 
 @dataclass
 class Located:
-    path: Path
+    path: Path | None
     name: str
     expected: str | None  # the SHA-256 recorded for it (database or .sha256 file)
     sources: list[str] = field(default_factory=list)
 
 
-def locate(spec: str, into: Path) -> Located:
-    """A backup by path, by name (with or without the suffix), or ``latest``."""
+def locate(spec: str, into: Path) -> list[Located]:
+    """A backup by path, by name (with or without the suffix), or ``latest``: every copy of it,
+    in the order of the destinations (each fetched lazily by the caller)."""
     candidate = Path(spec)
     if candidate.is_file():
         name = candidate.name
@@ -374,7 +375,7 @@ def locate(spec: str, into: Path) -> Located:
         if expected is None and side.is_file():
             with contextlib.suppress(OSError, IndexError):
                 expected = side.read_text().split()[0]
-        return Located(candidate, name, expected, [str(candidate)])
+        return [Located(candidate, name, expected, [str(candidate)])]
     wanted = None if spec == "latest" else spec.removesuffix(archive.SUFFIX) + archive.SUFFIX
     found: list[tuple[str, object]] = []
     for dest in destinations.configured():
@@ -391,21 +392,21 @@ def locate(spec: str, into: Path) -> Located:
             )
         )
         preferred = [f for f in found if f[0].removesuffix(archive.SUFFIX) in good]
-        found = sorted(preferred or found, key=lambda f: f[0])
-        found = [f for f in found if f[0] == found[-1][0]] if found else []
+        newest = max(f[0] for f in preferred or found) if found else None
+        found = [f for f in found if f[0] == newest]
     if not found:
         raise FileNotFoundError(errno.ENOENT, _("No such backup in any destination"), spec)
-    name = found[0][0]
-    errors = []
-    for _name, dest in found:  # the first destination that delivers it
-        try:
-            path = dest.fetch(name, into)
-        except Exception as exc:
-            errors.append(f"{dest.label}: {exc}")
-            continue
-        expected = _recorded_checksum(name) or dest.checksum(name)
-        return Located(Path(path), name, expected, [dest.label])
-    raise FileNotFoundError(errno.ENOENT, "; ".join(errors), spec)
+    return [Located(None, name, None, [dest]) for name, dest in found]
+
+
+def _fetch(located: Located, into: Path) -> Located:
+    """Bring one copy here (a directory is read in place) with the checksum recorded for it."""
+    if located.path is not None:
+        return located
+    dest = located.sources[0]
+    path = dest.fetch(located.name, into)
+    expected = _recorded_checksum(located.name) or dest.checksum(located.name)
+    return Located(Path(path), located.name, expected, [dest.label])
 
 
 def _recorded_checksum(file_name: str) -> str | None:
@@ -469,25 +470,43 @@ def run_recovery(
 def _recovery(recovery: Recovery, spec: str, stage: Path) -> Recovery:
     progress = Progress(Recovery, recovery.pk)
     progress.start("verify")
-    found = locate(spec, stage)
-    Recovery.objects.filter(pk=recovery.pk).update(backup_name=found.name)
-    recovery.backup_name = found.name
-    if found.expected is None:
-        raise engine.RestoreRefused(
-            _(
-                "No checksum is recorded for %(name)s (neither in the database nor in a .sha256 file next to it): it cannot be verified."
+    copies = locate(spec, stage)
+    name = copies[0].name
+    Recovery.objects.filter(pk=recovery.pk).update(backup_name=name)
+    recovery.backup_name = name
+    refused = []
+    found = None
+    for copy in copies:  # the first copy whose SHA-256 matches the record
+        try:
+            copy = _fetch(copy, stage)
+        except Exception as exc:
+            refused.append(f"{copy.sources[0].label}: {exc}")
+            continue
+        where = copy.sources[0]
+        if copy.expected is None:
+            refused.append(
+                _(
+                    "%(where)s: no checksum is recorded for %(name)s (neither in the database nor "
+                    "in a .sha256 file next to it): it cannot be verified."
+                )
+                % {"where": where, "name": name}
             )
-            % {"name": found.name}
-        )
+            continue
+        progress.start("verify", copy.path.stat().st_size)
+        if archive.sha256_file(copy.path, progress.advance) != copy.expected:
+            refused.append(
+                _(
+                    "%(where)s: the backup file %(name)s does not match its recorded SHA-256: it "
+                    "is damaged or was altered."
+                )
+                % {"where": where, "name": name}
+            )
+            continue
+        found = copy
+        break
+    if found is None:
+        raise engine.RestoreRefused(" ".join(refused) + " " + _("Nothing was changed."))
     size = found.path.stat().st_size
-    progress.start("verify", size)
-    if archive.sha256_file(found.path, progress.advance) != found.expected:
-        raise engine.RestoreRefused(
-            _(
-                "The backup file %(name)s does not match its recorded SHA-256: it is damaged or was altered. Nothing was changed."
-            )
-            % {"name": found.name}
-        )
     parts = stage / "parts"
     parts.mkdir(mode=0o700)
     progress.start("archive", size)
@@ -504,6 +523,9 @@ def _recovery(recovery: Recovery, spec: str, stage: Path) -> Recovery:
     try:
         with engine.alias_for(db_name) as alias:
             checks = engine.check_copy(alias, manifest)
+        checks["copy"] = found.sources[0]
+        if refused:
+            checks["skipped"] = refused
         checks["backup"] = manifest.get("backup")
         checks["created"] = manifest.get("created")
         progress.start("copies")

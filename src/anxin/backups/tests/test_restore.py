@@ -186,3 +186,16 @@ def test_restore_refused_when_the_copy_fails_a_check_leaves_live_data(
                 [db["NAME"][:40] + "_r%"],
             ).fetchall()
         assert left == [], psycopg
+
+
+@pytest.mark.req("STO-5")
+def test_a_damaged_copy_is_skipped_for_a_good_one(demo_data, two_dirs):
+    backup = services.run_backup()
+    path = _backup_file(two_dirs, backup)
+    data = bytearray(path.read_bytes())
+    data[100] ^= 0x01
+    path.write_bytes(bytes(data))  # the local disk's copy rots; the NAS copy is good
+    drill = services.run_recovery(kind="drill", spec=backup.name)
+    assert drill.result == Result.OK
+    assert drill.checks["copy"] == str(two_dirs[1])
+    assert str(two_dirs[0]) in drill.checks["skipped"][0]
