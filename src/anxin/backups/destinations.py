@@ -11,6 +11,7 @@ import contextlib
 import errno
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from django.conf import settings
 from .archive import SUFFIX, sha256_file
 
 PARTIAL = ".partial"
+STALE_PARTIAL_SECONDS = 600
 
 
 class DestinationError(Exception):
@@ -107,9 +109,14 @@ class DirectoryDestination:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 
-    def clean_partials(self) -> None:
+    def clean_partials(self, older_than: float = STALE_PARTIAL_SECONDS) -> None:
+        """Remove what an interrupted backup left (not what a running one is writing)."""
         if self.path.is_dir():
+            now = time.time()
             for leftover in self.path.glob("*" + PARTIAL):
+                with contextlib.suppress(OSError):
+                    if now - leftover.stat().st_mtime < older_than:
+                        continue
                 with contextlib.suppress(OSError):
                     leftover.unlink()
 
@@ -191,7 +198,7 @@ class S3Destination:
     def delete(self, name: str) -> None:
         self._client().delete_object(Bucket=self.bucket, Key=self._key(name))
 
-    def clean_partials(self) -> None:
+    def clean_partials(self, older_than: float = 0) -> None:
         pass  # an S3 upload appears only when complete
 
     def inside_data_dir(self) -> bool:

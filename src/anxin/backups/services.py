@@ -62,14 +62,24 @@ def anxin_version() -> str:
         return "unknown"
 
 
+def _database_label() -> str:
+    """Which database of the data directory (usually the only one): for the lock and staging."""
+    name = Path(str(connections["default"].settings_dict["NAME"])).name
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
 def staging_root() -> Path:
-    return Path(settings.DATA_DIR) / "backup-staging"
+    return Path(settings.DATA_DIR) / "backup-staging" / _database_label()
+
+
+def lock_path() -> Path:
+    return Path(settings.DATA_DIR) / f"backup-{_database_label()}.lock"
 
 
 @contextlib.contextmanager
 def exclusive():
-    """One backup, restore or drill at a time in this data directory."""
-    path = Path(settings.DATA_DIR) / "backup.lock"
+    """One backup, restore or drill at a time for this database."""
+    path = lock_path()
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:

@@ -135,7 +135,7 @@ def test_one_backup_at_a_time(demo_data, two_dirs, settings):
     import fcntl
     import os
 
-    fd = os.open(Path(settings.DATA_DIR) / "backup.lock", os.O_RDWR | os.O_CREAT)
+    fd = os.open(services.lock_path(), os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         with pytest.raises(services.BackupBusy):

@@ -92,4 +92,4 @@ def test_backup_killed_mid_way(tmp_path):
     assert [r for r, _ in results] == ["ok", "failed", "ok"]
     assert results[1][1]  # the reason: interrupted
     assert "Restore drill OK" in _anxin(env, "restore-drill").stdout
-    assert not list((data / "backup-staging").glob("*"))
+    assert not [p for p in (data / "backup-staging").rglob("*") if p.is_file()]
