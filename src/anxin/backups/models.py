@@ -29,23 +29,16 @@ RECOVERY_PHASE_LABELS = {
 }
 
 
-class PhaseMixin:
-    PHASES: dict = PHASE_LABELS
-
-    @property
-    def phase_label(self):
-        return self.PHASES.get(self.phase, self.phase)
-
-
 class Trigger(models.TextChoices):
     SCHEDULE = "schedule", _("schedule")
     OPERATOR = "operator", _("operator")
 
 
-class Backup(PhaseMixin, models.Model):
-    """One backup (STO-4): what it holds, where it went, and how it went."""
+class Operation(models.Model):
+    """What a backup, a restore and a drill have in common: who, when, how far, how it went."""
 
-    name = models.CharField(_("name"), max_length=80, unique=True)
+    PHASES: dict = PHASE_LABELS
+
     started_at = models.DateTimeField(_("started"))
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     trigger = models.CharField(_("started by"), max_length=10, choices=Trigger.choices)
@@ -61,23 +54,36 @@ class Backup(PhaseMixin, models.Model):
         _("result"), max_length=10, choices=Result.choices, default=Result.RUNNING
     )
     reason = models.TextField(_("reason"), blank=True)
-    content = models.JSONField(_("content"), default=dict, blank=True)
-    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
-    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     phase = models.CharField(_("phase"), max_length=40, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
 
     class Meta:
+        abstract = True
         ordering = ["-started_at", "-id"]
+
+    @property
+    def done(self) -> bool:
+        return self.result != Result.RUNNING
+
+    @property
+    def phase_label(self):
+        return self.PHASES.get(self.phase, self.phase)
+
+
+class Backup(Operation):
+    """One backup (STO-4): what it holds, where it went, and how it went."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    content = models.JSONField(_("content"), default=dict, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+
+    class Meta(Operation.Meta):
         verbose_name = _("backup")
         verbose_name_plural = _("backups")
 
     def __str__(self):
         return self.name
-
-    @property
-    def done(self) -> bool:
-        return self.result != Result.RUNNING
 
 
 class BackupCopy(models.Model):
@@ -104,7 +110,7 @@ class RecoveryKind(models.TextChoices):
     RESTORE = "restore", _("restore")
 
 
-class Recovery(PhaseMixin, models.Model):
+class Recovery(Operation):
     """A restore drill into a scratch database, or a real restore (STO-5)."""
 
     PHASES = RECOVERY_PHASE_LABELS
@@ -112,33 +118,11 @@ class Recovery(PhaseMixin, models.Model):
     token = models.CharField(max_length=32, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=RecoveryKind.choices)
     backup_name = models.CharField(_("backup"), max_length=80, blank=True)
-    started_at = models.DateTimeField(_("started"))
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    trigger = models.CharField(_("started by"), max_length=10, choices=Trigger.choices)
-    operator = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("operator"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    result = models.CharField(
-        _("result"), max_length=10, choices=Result.choices, default=Result.RUNNING
-    )
-    reason = models.TextField(_("reason"), blank=True)
     checks = models.JSONField(_("checks"), default=dict, blank=True)
-    phase = models.CharField(_("phase"), max_length=40, blank=True)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
 
-    class Meta:
-        ordering = ["-started_at", "-id"]
+    class Meta(Operation.Meta):
         verbose_name = _("restore or drill")
         verbose_name_plural = _("restores and drills")
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.backup_name}"
-
-    @property
-    def done(self) -> bool:
-        return self.result != Result.RUNNING
