@@ -7,6 +7,7 @@ static files through the staticfiles finders), so the browser sees the real CSS.
 import os
 from urllib.parse import urlsplit
 
+import pages_backups
 import pages_catalogue as pc  # this directory is on sys.path (rootdir conftest import)
 import pages_clients
 import pages_scheduling
@@ -583,6 +584,17 @@ APP_PAGES = {
     "import-job-failed": AppPage(pages_clients.job_failed, "front_desk"),
     "import-job-running": AppPage(pages_clients.job_running, "front_desk"),
     "import-job-done": AppPage(pages_clients.job_done, "front_desk"),
+    # -- backups --
+    "backups": AppPage("/backups/", setup=pages_backups.backups),
+    "backups-empty": AppPage("/backups/"),
+    "backup-detail": AppPage(pages_backups.backup_page),
+    "backup-running": AppPage(pages_backups.running_page),
+    "backup-restore": AppPage(pages_backups.restore_page),
+    "backup-restore-error": AppPage(
+        pages_backups.restore_page, action=_submit_empty_form, status=400
+    ),
+    "restore-drill": AppPage(pages_backups.drill_page),
+    "home-admin-backups": AppPage("/", setup=pages_backups.backups),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }

@@ -23,7 +23,11 @@ MANAGE_ITEMS = "catalogue.manage_items"
 MANAGE_PROMOTIONS = "catalogue.manage_promotions"
 CORRECT_SERVICES = "delivery.correct_services"
 MANAGE_FOLLOW_UPS = "delivery.manage_follow_ups"
-SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL}
+# Backups and restores (backups app, STO-4, STO-5).
+VIEW_BACKUPS = "backups.view"
+RUN_BACKUPS = "backups.run"
+RESTORE_BACKUPS = "backups.restore"
+SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL, RESTORE_BACKUPS}
 
 PERMISSIONS = {
     MANAGE_CATEGORIES: _("Maintain the category code tables"),
@@ -39,6 +43,9 @@ PERMISSIONS = {
     MANAGE_PROMOTIONS: _("Record promotions and read their effect"),
     CORRECT_SERVICES: _("Propose a correction to a saved service record"),
     MANAGE_FOLLOW_UPS: _("Assign follow-up tasks and forward suggestions to departments"),
+    VIEW_BACKUPS: _("See backups, restore drills and backup health"),
+    RUN_BACKUPS: _("Start a backup or a restore drill"),
+    RESTORE_BACKUPS: _("Restore the database from a backup"),
 }
 
 # The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).
@@ -66,7 +73,7 @@ DEFAULT_ROLES: dict[str, tuple] = {
     "purchasing": (_("Purchasing"), [VIEW_ORG]),
     "information_officer": (
         _("Information officer"),
-        [VIEW_ORG, MANAGE_CATEGORIES, VIEW_ALERTS],
+        [VIEW_ORG, MANAGE_CATEGORIES, VIEW_ALERTS, VIEW_BACKUPS],
     ),
     "auditor": (_("Auditor / supervisor"), [VIEW_ORG, VIEW_ALERTS]),
     "system_admin": (
@@ -79,6 +86,9 @@ DEFAULT_ROLES: dict[str, tuple] = {
             VIEW_ALERTS,
             APPROVE_CHANGES,
             USE_API,
+            VIEW_BACKUPS,
+            RUN_BACKUPS,
+            RESTORE_BACKUPS,
         ],
     ),
 }

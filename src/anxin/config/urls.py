@@ -19,6 +19,7 @@ urlpatterns = [
     path("staff/", include("anxin.staff.urls")),
     path("attendance/", include("anxin.attendance.urls")),
     path("imports/", include("anxin.imports.urls")),
+    path("backups/", include("anxin.backups.urls")),
     # The language can be chosen before logging in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

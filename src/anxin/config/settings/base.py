@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "anxin.dispatch",
     "anxin.staff",
     "anxin.attendance",
+    "anxin.backups",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -328,3 +329,36 @@ ANXIN_REMINDER_HOURS = env_int("ANXIN_REMINDER_HOURS", 24)
 # -- staff and attendance ---------------------------------------------------------------------
 # Minutes of grace before a clock-in counts as late (or a clock-out as early).
 ANXIN_ATTENDANCE_GRACE_MINUTES = int(os.environ.get("ANXIN_ATTENDANCE_GRACE_MINUTES", "5"))
+
+# -- backups (STO-4, STO-5, PLT-2) ---------------------------------------------------------
+# The backup key encrypts backups; it is separate from the data keys and never inside a backup.
+ANXIN_BACKUP_KEY = os.environ.get("ANXIN_BACKUP_KEY") or secret_file(DATA_DIR, "backup.key", 32)
+
+
+def backup_destinations() -> list[str]:
+    """Directories (``ANXIN_BACKUP_DIRS``, separated by ``,`` or ``:``) and an optional
+    S3-compatible bucket (``ANXIN_BACKUP_S3=s3://bucket/prefix``). Default: one directory
+    inside the data directory, which works but is not a second place (a warning says so)."""
+    raw = os.environ.get("ANXIN_BACKUP_DIRS", "").replace(os.pathsep, ",")
+    dirs = [d.strip() for d in raw.split(",") if d.strip()]
+    out = dirs or [str(DATA_DIR / "backups")]
+    s3 = os.environ.get("ANXIN_BACKUP_S3", "").strip()
+    if s3:
+        if not s3.startswith("s3://") or len(s3) <= len("s3://"):
+            raise ImproperlyConfigured(
+                f"ANXIN_BACKUP_S3 must look like s3://bucket/prefix, not '{s3}'"
+            )
+        out.append(s3)
+    return out
+
+
+ANXIN_BACKUP_DESTINATIONS = backup_destinations()
+ANXIN_BACKUP_S3_ENDPOINT = os.environ.get("ANXIN_BACKUP_S3_ENDPOINT", "") or None
+# Nightly backup time (HH:MM, local time) and the monthly restore drill (day of month, time).
+ANXIN_BACKUP_TIME = os.environ.get("ANXIN_BACKUP_TIME", "02:30")
+ANXIN_DRILL_DAY = env_int("ANXIN_DRILL_DAY", 1)
+ANXIN_DRILL_TIME = os.environ.get("ANXIN_DRILL_TIME", "04:30")
+# How many backups each destination keeps (the oldest beyond that are deleted after a good one).
+ANXIN_BACKUP_KEEP = env_int("ANXIN_BACKUP_KEEP", 14)
+# PostgreSQL client programs (pg_dump, pg_restore): found on PATH, else in this directory.
+ANXIN_PG_BIN = os.environ.get("ANXIN_PG_BIN", "")

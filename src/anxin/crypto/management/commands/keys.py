@@ -1,6 +1,10 @@
-"""``anxin keys status`` and ``anxin keys rotate``: the data keys of the encrypted fields."""
+"""``anxin keys status | rotate | export | import``: the data keys, and a passphrase-protected
+export of the master, audit and backup keys (which no backup contains)."""
 
+import getpass
+import os
 import time
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.utils import OperationalError, ProgrammingError
@@ -31,7 +35,19 @@ class Command(BaseCommand):
             help="start a new rotation even though an earlier one has not finished",
         )
 
+        for name, text in [
+            ("export", "write the master, audit and backup keys to a passphrase-protected file"),
+            ("import", "read them back into the data directory (e.g. before a restore)"),
+        ]:
+            sub_parser = sub.add_parser(name, help=text)
+            sub_parser.add_argument("file")
+            sub_parser.add_argument(
+                "--force", action="store_true", help="replace an existing file or keys"
+            )
+
     def handle(self, *args, action, **opts):
+        if action in ("export", "import"):
+            return self.key_file(action, Path(opts["file"]), opts["force"])
         try:
             DataKey.objects.exists()
         except (OperationalError, ProgrammingError) as exc:
@@ -96,3 +112,35 @@ class Command(BaseCommand):
                 f"under data key {report.key_id}."
             )
         )
+
+    def key_file(self, action: str, path: Path, force: bool):
+        from anxin.backups import keyfile
+
+        passphrase = os.environ.get("ANXIN_KEYS_PASSPHRASE")
+        if passphrase is None:
+            passphrase = getpass.getpass("Passphrase: ")
+            if action == "export" and getpass.getpass("Passphrase again: ") != passphrase:
+                raise CommandError("the passphrases differ; nothing was written")
+        try:
+            if action == "export":
+                keyfile.export_keys(path, passphrase, force=force)
+                self.stdout.write(
+                    self.style.SUCCESS(f"Keys written to {path} (mode 0600, passphrase-protected).")
+                )
+                self.stdout.write(
+                    "Keep this file apart from the backups (a safe, a USB stick held by the "
+                    "owner) and the passphrase apart from the file."
+                )
+            else:
+                changed = keyfile.import_keys(path, passphrase, force=force)
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"Keys imported: {', '.join(changed)}."
+                        if changed
+                        else "Keys already in place."
+                    )
+                )
+                if changed:
+                    self.stdout.write("Restart Anxin (web server and worker) to use them.")
+        except keyfile.KeyFileError as exc:
+            raise CommandError(str(exc)) from exc
