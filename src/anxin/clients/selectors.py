@@ -268,7 +268,7 @@ def client_view(*, actor, store, client: Client, request=None) -> dict:
     elif "view_health" in allowed:
         services = client.services.filter(practitioner=actor)
     if services is not None:
-        view["services"] = list(services[:20])
+        view["services"] = list(services.select_related("feedback")[:20])
         view["analysis"] = client_analysis(services, with_spending="view_spending" in allowed)
     if scope(actor, store, "change") == Scope.STORE:
         view["consents"] = list(client.consents.select_related("notice", "witness"))
