@@ -490,6 +490,11 @@ APP_PAGES = {
         url=pages_scheduling.address_url,
     ),
     "job-done-front-desk": AppPage(pages_scheduling.done_job_page, "front_desk"),
+    "performance-manager": AppPage("/performance/", "manager", setup=pages_scheduling.performance),
+    "performance-practitioner": AppPage(
+        "/performance/", "practitioner", setup=pages_scheduling.performance
+    ),
+    "performance-empty": AppPage("/performance/", "manager"),
     # -- catalogue and delivery --
     "items": AppPage(pc.items_page, "manager"),
     "items-practitioner": AppPage(pc.items_page, "practitioner"),

@@ -113,3 +113,21 @@ def reveal_address(page):
 
 def address_url(path):
     return f"{path}address/"
+
+
+def performance(request):
+    """A month's figures published, one disputed (so the manager sees the resolve form)."""
+    from anxin.catalogue.testing import make_client, make_item
+    from anxin.delivery.services import service_record
+    from anxin.performance.models import Review
+    from anxin.performance.services import dispute, publish
+
+    store, manager = request.getfixturevalue("store"), request.getfixturevalue("manager")
+    desk = request.getfixturevalue("front_desk")
+    a, b = request.getfixturevalue("practitioner"), request.getfixturevalue("practitioner_b")
+    item = make_item(actor=manager, store=store, name="足疗", price="98.00")
+    customer = make_client(actor=desk, store=store, name="赵六", phone="13800009999")
+    for who in (a, b):
+        service_record(actor=desk, store=store, client=customer, item=item, practitioner=who)
+    publish(actor=manager, store=store, month=timezone.localdate())
+    dispute(actor=b, review=Review.objects.get(practitioner=b), comment="少算了一单")

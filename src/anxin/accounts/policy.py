@@ -45,6 +45,7 @@ RECORD_TYPES = {
     "delivery.service": _("service record"),
     "staff.staff": _("staff file"),
     "attendance.attendance": _("attendance"),
+    "performance.review": _("monthly performance"),
 }
 
 S, V = Scope.STORE, Scope.SERVED
@@ -103,6 +104,14 @@ POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "front_desk": {"view": S, "create": S, "change": S},
         "practitioner": {"view": V, "create": V, "change": V},
         "store_manager": {"view": S, "create": S, "change": S, "approve": S},
+        "finance": {"view": S},
+    },
+    # Monthly performance (STF-3): the manager publishes and resolves; a practitioner sees and
+    # answers their own; HR and finance read it.
+    "performance.review": {
+        "practitioner": {"view": Scope.OWN},
+        "store_manager": {"view": S, "create": S, "change": S},
+        "hr": {"view": S},
         "finance": {"view": S},
     },
 }

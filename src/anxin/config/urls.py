@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/", include("anxin.api.urls")),
     path("appointments/", include("anxin.scheduling.urls")),
     path("jobs/", include("anxin.dispatch.urls")),
+    path("performance/", include("anxin.performance.urls")),
     path("staff/", include("anxin.staff.urls")),
     path("attendance/", include("anxin.attendance.urls")),
     path("imports/", include("anxin.imports.urls")),

@@ -132,12 +132,13 @@ def test_restore_switches_over_and_keeps_the_old_database(demo_data, two_dirs, s
     backup = services.run_backup()
     # After the backup: a change that the restore must undo.
     Store.objects.filter(short_code="BJ01").update(name="备份之后改的")
-    User.objects.filter(username="marketing").delete()
+    User.objects.create(username="came-after-the-backup")
     out = io.StringIO()
     call_command("restore", backup.name, yes=True, stdout=out)
     assert "Restored" in out.getvalue()
 
     assert Store.objects.get(short_code="BJ01").name != "备份之后改的"
+    assert not User.objects.filter(username="came-after-the-backup").exists()
     assert User.objects.filter(username="marketing").exists()
     assert Client.objects.count() == 40
     assert any(c.phone for c in Client.objects.all())  # decrypts under the keys in place

@@ -26,7 +26,11 @@ def xlsx(rows, head=HEAD):
 
 
 def upload(client, content):
-    return client.post("/imports/items/", {"file": SimpleUploadedFile("items.xlsx", content)})
+    return client.post(
+        "/imports/items/",
+        {"file": SimpleUploadedFile("items.xlsx", content)},
+        HTTP_ACCEPT_LANGUAGE="en",  # the report is in the language of the one who uploads
+    )
 
 
 @pytest.fixture

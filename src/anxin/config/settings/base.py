@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "anxin.api",
     "anxin.scheduling",
     "anxin.dispatch",
+    "anxin.performance",
     "anxin.staff",
     "anxin.attendance",
     "anxin.backups",

@@ -1,0 +1,112 @@
+"""Computing a month's figures per practitioner, in a handful of aggregate queries.
+
+- clients served, services, revenue: the month's service records;
+- average satisfaction: the feedback on those records;
+- booked time: the month's appointments that held the practitioner (booked, in service, done)
+  plus services recorded without an appointment (walk-ins), at their real length when stamped,
+  else their item's duration;
+- working time: hours clocked in (attendance), for practitioners with a staff file;
+- utilisation = booked time / working time (none without attendance).
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Sum
+from django.utils import timezone
+
+from anxin.clients.models import ServiceRecord
+from anxin.scheduling.models import HOLDING, Appointment
+from anxin.scheduling.selectors import practitioners
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    tz = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(first, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(following, dt.time.min, tzinfo=tz),
+    )
+
+
+def _minutes(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, dt.timedelta):
+        return int(value.total_seconds() // 60)
+    return int(value) // 60_000_000  # microseconds, as some backends sum durations
+
+
+def monthly_figures(*, store, month: dt.date) -> list[dict]:
+    start, end = month_bounds(month)
+    people = list(practitioners(store))
+    ids = [p.pk for p in people]
+    records = ServiceRecord.objects.filter(
+        store=store, practitioner_id__in=ids, served_at__gte=start, served_at__lt=end
+    )
+    by_person = {
+        row["practitioner_id"]: row
+        for row in records.values("practitioner_id").annotate(
+            services=Count("id"),
+            clients=Count("client_id", distinct=True),
+            revenue=Sum("amount"),
+            satisfaction=Avg("feedback__score"),
+            rated=Count("feedback"),
+        )
+    }
+    length = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
+    booked = {
+        row["practitioner_id"]: _minutes(row["booked"])
+        for row in Appointment.objects.filter(
+            store=store,
+            practitioner_id__in=ids,
+            status__in=HOLDING,
+            start__gte=start,
+            start__lt=end,
+        )
+        .values("practitioner_id")
+        .annotate(booked=Sum(length))
+    }
+    walk_ins = {
+        row["practitioner_id"]: int(row["minutes"] or 0)
+        for row in records.filter(appointment__isnull=True)
+        .values("practitioner_id")
+        .annotate(minutes=Sum("item__duration"))
+    }
+    worked = _worked_minutes(store=store, month=month, people=people)
+    rows = []
+    for person in people:
+        row = by_person.get(person.pk, {})
+        booked_minutes = booked.get(person.pk, 0) + walk_ins.get(person.pk, 0)
+        working = worked.get(person.pk)
+        satisfaction = row.get("satisfaction")
+        rows.append(
+            {
+                "practitioner_id": person.pk,
+                "name": person.get_full_name() or person.get_username(),
+                "clients": row.get("clients", 0),
+                "services": row.get("services", 0),
+                "revenue": str((row.get("revenue") or Decimal("0")).quantize(Decimal("0.01"))),
+                "satisfaction": None if satisfaction is None else round(float(satisfaction), 2),
+                "rated": row.get("rated", 0),
+                "booked_minutes": booked_minutes,
+                "working_minutes": working,
+                "utilisation": (round(booked_minutes / working, 3) if working else None),
+            }
+        )
+    return rows
+
+
+def _worked_minutes(*, store, month: dt.date, people) -> dict[int, int]:
+    from anxin.attendance.selectors import summarise
+    from anxin.staff.models import StaffMember
+
+    members = list(StaffMember.objects.filter(store=store, user__in=[p.pk for p in people]))
+    if not members:
+        return {}
+    by_member = {m.pk: m.user_id for m in members}
+    return {
+        by_member[row["member"].pk]: int(Decimal(row["hours"]) * 60)
+        for row in summarise(store=store, year=month.year, month=month.month, members=members)
+    }

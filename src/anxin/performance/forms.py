@@ -1,0 +1,38 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class MonthForm(forms.Form):
+    month = forms.CharField(
+        label=_("Month"),
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-11"}),
+    )
+
+    def clean_month(self):
+        import datetime as dt
+
+        text = self.cleaned_data["month"].strip()
+        try:
+            year, month = (int(part) for part in text.split("-"))
+            return dt.date(year, month, 1)
+        except ValueError:
+            raise forms.ValidationError(
+                _("Give a month as year and month, e.g. 2026-11.")
+            ) from None
+
+
+class DisputeForm(forms.Form):
+    comment = forms.CharField(
+        label=_("What is wrong with the figures"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(
+        label=_("How the dispute was resolved"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

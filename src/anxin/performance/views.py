@@ -1,0 +1,97 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from anxin.accounts.policy import scope_for
+
+from . import selectors, services
+from .forms import DisputeForm, MonthForm, ResolveForm
+from .models import Review
+
+
+def _month(request):
+    form = MonthForm(request.GET or {"month": timezone.localdate().strftime("%Y-%m")})
+    if form.is_valid():
+        return form, form.cleaned_data["month"], 200
+    return form, timezone.localdate().replace(day=1), 400
+
+
+def month(request):
+    if scope_for(request.user, request.store, services.RECORD, "view") is None:
+        raise PermissionDenied
+    form, chosen, status = _month(request)
+    rows = list(
+        selectors.reviews(actor=request.user, store=request.store, month=chosen, request=request)
+    )
+    return render(
+        request,
+        "performance/month.html",
+        {
+            "form": form,
+            "month": chosen,
+            "rows": rows,
+            "can_publish": scope_for(request.user, request.store, services.RECORD, "create")
+            is not None,
+            "can_resolve": scope_for(request.user, request.store, services.RECORD, "change")
+            is not None,
+            "dispute_form": DisputeForm(),
+            "resolve_form": ResolveForm(),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def publish(request):
+    form = MonthForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a month as year and month, e.g. 2026-11."))
+        return redirect("performance:month")
+    try:
+        done = services.publish(
+            actor=request.user,
+            store=request.store,
+            month=form.cleaned_data["month"],
+            request=request,
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Published to %(n)s practitioners.") % {"n": len(done)})
+    return redirect(f"/performance/?month={form.cleaned_data['month']:%Y-%m}")
+
+
+@require_POST
+def answer(request, pk, what):
+    review = get_object_or_404(Review, pk=pk, store=request.store)
+    back = f"/performance/?month={review.month:%Y-%m}"
+    try:
+        if what == "confirm":
+            services.confirm(actor=request.user, review=review, request=request)
+        elif what == "dispute":
+            form = DisputeForm(request.POST)
+            services.dispute(
+                actor=request.user,
+                review=review,
+                comment=form.data.get("comment", ""),
+                request=request,
+            )
+        elif what == "resolve":
+            services.resolve(
+                actor=request.user,
+                review=review,
+                resolution=request.POST.get("resolution", ""),
+                request=request,
+            )
+        else:
+            raise PermissionDenied
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect(back)
