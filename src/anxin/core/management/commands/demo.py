@@ -97,6 +97,9 @@ def load_demo(*, scale: str, seed: int) -> list[tuple[str, str, str]]:
     from anxin.attendance.demo import demo_staff_and_attendance
 
     demo_staff_and_attendance(rnd=rnd, store=stores[0], scale=scale)
+    from anxin.scheduling.demo import demo_appointments
+
+    demo_appointments(rnd=rnd, store=stores[0], scale=scale)
     return accounts
 
 
