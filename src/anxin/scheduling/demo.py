@@ -9,8 +9,8 @@ records (demo history, not work done through the application: no per-row audit e
 
 YY codes are ``YY`` + YYMM + a serial of the width the settings give (4 by default: 9,999 a
 month). The store-scale demo has about 12,500 services a month: with the default width a month
-is capped at the range — the services beyond it stay walk-ins without a booking, and the demo
-says so. ``ANXIN_CODE_WIDTHS=YY=5`` gives every service its appointment. The code counters
+is capped at the range (the current and coming months at three quarters of it, so new bookings
+still get codes): the services beyond it stay walk-ins without a booking, and the demo says so. ``ANXIN_CODE_WIDTHS=YY=5`` gives every service its appointment. The code counters
 (``CodeSequence``) end at the last serial given, so new bookings continue from there.
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import time
 from collections import Counter
 
 from django.db import connection
@@ -68,6 +69,7 @@ def demo_appointments(*, rnd, store, scale: str, out=None) -> dict:
     from anxin.catalogue.models import ServiceItem
     from anxin.clients.models import ClockType, ServiceRecord
 
+    began = time.perf_counter()
     front_desk = holder(store, "front_desk")
     rooms = Room.objects.bulk_create(
         [Room(store=store, name=n, created_by=front_desk, updated_by=front_desk) for n in ROOMS]
@@ -81,9 +83,13 @@ def demo_appointments(*, rnd, store, scale: str, out=None) -> dict:
     now = timezone.now()
     now_s = stamp(now, sqlite)
 
+    this_month = timezone.localdate().strftime("%y%m")
+    # The current and coming months keep a quarter of the range free for real bookings.
+    reserve = max(1, limit // 4)
+
     def code_for(start: dt.datetime) -> str | None:
         month = timezone.localtime(start).strftime("%y%m")
-        if serials[month] >= limit:
+        if serials[month] >= (limit if month < this_month else limit - reserve):
             return None
         serials[month] += 1
         return f"YY{month}{serials[month]:0{width}d}"
@@ -249,13 +255,14 @@ def demo_appointments(*, rnd, store, scale: str, out=None) -> dict:
         (out or sys.stderr).write(
             f"Appointments: YY codes have {width}-digit serials ({limit} a month); "
             f"{sum(capped.values())} services in {len(capped)} months stay walk-ins without a "
-            f"booking. Set ANXIN_CODE_WIDTHS=YY=5 to give every service its appointment.\n"
+            f"booking (this month keeps {reserve} codes free for new bookings). Set ANXIN_CODE_WIDTHS=YY=5 to give every service its appointment.\n"
         )
     return {
         "appointments": given,
         "rooms": len(rooms),
         "queue": queued,
         "capped": sum(capped.values()),
+        "seconds": round(time.perf_counter() - began, 1),
         **{str(k): v for k, v in made.items()},
     }
 
