@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from anxin.core.codes import FAMILIES
 from anxin.core.models import CodeSequence
-from anxin.delivery.demo import _insert, stamp
+from anxin.delivery.demo import stamp
 
 from .models import Appointment, QueueEntry, Room, Status
 from .services import PRACTITIONER_ROLE, rest_gap
@@ -265,6 +265,21 @@ def demo_appointments(*, rnd, store, scale: str, out=None) -> dict:
         "seconds": round(time.perf_counter() - began, 1),
         **{str(k): v for k, v in made.items()},
     }
+
+
+def _insert(columns, model, rows) -> None:
+    """Many rows in one prepared statement (as the service records); names quoted: ``end`` is
+    a reserved word in PostgreSQL."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 1000):
+            cursor.executemany(sql, rows[i : i + 1000])
 
 
 def _demo_queue(*, store, practitioners) -> int:
