@@ -168,21 +168,7 @@ def measure(port, cookie, token, clients, people, items, connections, duration) 
         runs[key].append(post_load(port, path, bodies, headers, connections, duration / 2, expect))
     stats = {key: combine(parts) for key, parts in runs.items()}
     created = [loc for part in runs["book"] for loc in part["locations"]]
-    rows = [
-        [
-            cases[k][0],
-            str(s["ok"]),
-            f"{s['rate']:.1f}",
-            f"{s['p50'] * 1000:.1f}",
-            f"{s['p95'] * 1000:.1f}",
-            str(s["bad"]),
-            str(s["errors"]),
-        ]
-        for k, s in stats.items()
-    ]
-    print()
-    print(table(["", "requests", "per s", "p50 ms", "p95 ms", "unexpected", "errors"], rows))
-    print()
+    print_stats({k: cases[k][0] for k in cases}, stats, "unexpected")
     book, minimal = stats["book"], stats["minimal"]
     ratio = book["rate"] / minimal["rate"] if minimal["rate"] else 0.0
     print(
@@ -199,6 +185,25 @@ def measure(port, cookie, token, clients, people, items, connections, duration) 
         print("error: unexpected answers")
         return 1
     return 0
+
+
+def print_stats(labels: dict[str, str], stats: dict[str, dict], bad: str) -> None:
+    """The figures of each case as a table (``bad``: what the wrong answers are called)."""
+    rows = [
+        [
+            labels[k],
+            str(s["ok"]),
+            f"{s['rate']:.1f}",
+            f"{s['p50'] * 1000:.1f}",
+            f"{s['p95'] * 1000:.1f}",
+            str(s["bad"]),
+            str(s["errors"]),
+        ]
+        for k, s in stats.items()
+    ]
+    print()
+    print(table(["", "requests", "per s", "p50 ms", "p95 ms", bad, "errors"], rows))
+    print()
 
 
 def concurrency(port, cookie, token, clients, people, items, attempts) -> int:

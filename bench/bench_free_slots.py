@@ -19,8 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-from _common import describe_database, parse_args, table, throwaway_environment
-from bench_booking import local_today, run_setup
+from _common import describe_database, parse_args, throwaway_environment
+from bench_booking import local_today, print_stats, run_setup
 from bench_home import HOST, combine, demo_password, free_port, load, login, server, wait_ready
 
 MINIMAL = "/bench/minimal"
@@ -118,21 +118,7 @@ def measure(port, cookie, path, connections, duration) -> int:
     for key in ["free", "minimal", "minimal", "free"]:
         runs[key].append(load(port, cases[key][1], headers, connections, duration / 2))
     stats = {key: combine(parts) for key, parts in runs.items()}
-    rows = [
-        [
-            cases[k][0],
-            str(s["ok"]),
-            f"{s['rate']:.1f}",
-            f"{s['p50'] * 1000:.1f}",
-            f"{s['p95'] * 1000:.1f}",
-            str(s["bad"]),
-            str(s["errors"]),
-        ]
-        for k, s in stats.items()
-    ]
-    print()
-    print(table(["", "requests", "per s", "p50 ms", "p95 ms", "non-200", "errors"], rows))
-    print()
+    print_stats({k: cases[k][0] for k in cases}, stats, "non-200")
     free, minimal = stats["free"], stats["minimal"]
     ratio = free["p95"] / minimal["p95"] if minimal["p95"] else 0.0
     print(
