@@ -99,14 +99,21 @@ def monthly_figures(*, store, month: dt.date) -> list[dict]:
 
 
 def _worked_minutes(*, store, month: dt.date, people) -> dict[int, int]:
-    from anxin.attendance.selectors import summarise
-    from anxin.staff.models import StaffMember
+    """Minutes clocked in during the month (closed records), per practitioner with a staff file:
+    one aggregate query, as the attendance summary counts them."""
+    from anxin.attendance.models import ClockRecord
 
-    members = list(StaffMember.objects.filter(store=store, user__in=[p.pk for p in people]))
-    if not members:
-        return {}
-    by_member = {m.pk: m.user_id for m in members}
+    start, end = month_bounds(month)
+    worked = ExpressionWrapper(F("clock_out") - F("clock_in"), output_field=DurationField())
     return {
-        by_member[row["member"].pk]: int(Decimal(row["hours"]) * 60)
-        for row in summarise(store=store, year=month.year, month=month.month, members=members)
+        row["member__user_id"]: _minutes(row["worked"])
+        for row in ClockRecord.objects.filter(
+            member__store=store,
+            member__user__in=[p.pk for p in people],
+            clock_in__gte=start,
+            clock_in__lt=end,
+            clock_out__isnull=False,
+        )
+        .values("member__user_id")
+        .annotate(worked=Sum(worked))
     }
