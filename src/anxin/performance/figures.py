@@ -12,7 +12,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Sum
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
 from anxin.clients.models import ServiceRecord
@@ -53,6 +53,7 @@ def monthly_figures(*, store, month: dt.date) -> list[dict]:
             revenue=Sum("amount"),
             satisfaction=Avg("feedback__score"),
             rated=Count("feedback"),
+            walk_in_minutes=Sum("item__duration", filter=Q(appointment__isnull=True)),
         )
     }
     length = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
@@ -68,17 +69,11 @@ def monthly_figures(*, store, month: dt.date) -> list[dict]:
         .values("practitioner_id")
         .annotate(booked=Sum(length))
     }
-    walk_ins = {
-        row["practitioner_id"]: int(row["minutes"] or 0)
-        for row in records.filter(appointment__isnull=True)
-        .values("practitioner_id")
-        .annotate(minutes=Sum("item__duration"))
-    }
     worked = _worked_minutes(store=store, month=month, people=people)
     rows = []
     for person in people:
         row = by_person.get(person.pk, {})
-        booked_minutes = booked.get(person.pk, 0) + walk_ins.get(person.pk, 0)
+        booked_minutes = booked.get(person.pk, 0) + int(row.get("walk_in_minutes") or 0)
         working = worked.get(person.pk)
         satisfaction = row.get("satisfaction")
         rows.append(
