@@ -1,9 +1,12 @@
 import functools
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from anxin.accounts.policy import Scope
@@ -66,6 +69,7 @@ def client_list(request):
             request=request,
             store=request.store,
         )
+    _label_rows(clients)
     can = {
         a
         for a in ("create", "export", "approve", "change")
@@ -82,6 +86,16 @@ def client_list(request):
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
         return render(request, "clients/list.html#results", context)
     return render(request, "clients/list.html", context, status=400 if form.errors else 200)
+
+
+def _label_rows(clients) -> None:
+    """What each row of the list shows, worked out once per page rather than once per row: the
+    file's address (codes are letters and digits: nothing to quote) and the status' label."""
+    prefix = reverse("clients:detail", args=["KH0"])[: -len("KH0/")]
+    labels = {value: str(label) for value, label in ClientStatus.choices}
+    for client in clients:
+        client.detail_url = f"{prefix}{quote(client.code)}/"
+        client.status_label = labels.get(client.status, client.status)
 
 
 @_remembering
@@ -167,9 +181,10 @@ def _detail(request, client, *, status=200, **extra):
     context = {
         "view": view,
         "client": client,
-        "reveal_form": RevealForm(),
+        # Built only if the page shows them (not everyone may reveal or add health notes).
+        "reveal_form": SimpleLazyObject(RevealForm),
         "revealed": None,
-        "health_form": HealthAddForm(),
+        "health_form": SimpleLazyObject(HealthAddForm),
         "can_review": client.status == ClientStatus.PENDING
         and selectors.scope(request.user, request.store, "approve") is not None
         and client.created_by_id != request.user.pk,

@@ -211,3 +211,23 @@ def test_data_quality_is_not_for_practitioners_or_finance(client, login, practit
         login(client, person)
         assert client.get("/clients/quality/").status_code == 403
         client.logout()
+
+
+@pytest.mark.django_db
+@pytest.mark.req("CLI-3", "PRV-2")
+def test_the_access_list_shows_the_latest_reads_once_and_not_in_the_title(
+    client, login, served, manager
+):
+    login(client, manager)
+    for n in range(selectors.ACCESS_LIMIT + 2):
+        client.post(
+            f"/clients/{served.code}/reveal/",
+            {"field": "phone", "purpose": "other", "detail": f"核对{n:02d}"},
+        )
+    body = client.get(f"/clients/{served.code}/").content.decode()
+    title = body[body.index("<title>") : body.index("</title>")]
+    assert "<section" not in title and served.code in title
+    assert body.count("Who looked at this file") == 1
+    latest = selectors.ACCESS_LIMIT + 1
+    assert f"核对{latest:02d}" in body and "核对00" not in body
+    assert body.count(f'href="/clients/{served.code}/consent/"') >= 1
