@@ -17,6 +17,7 @@ import secrets
 import shutil
 import tarfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC
 from importlib.metadata import PackageNotFoundError, version
@@ -263,10 +264,14 @@ def _backup(backup: Backup) -> None:
     dests = destinations.configured()
     progress.start("copies", len(dests))
     failures = []
-    for dest in dests:
+    # The copies go out at once (each is read back and checked against the SHA-256 by its own
+    # destination); they are recorded here, in order, on this thread.
+    with ThreadPoolExecutor(max_workers=max(1, min(len(dests), 2))) as pool:
+        puts = [pool.submit(dest.put, target, file_name, checksum) for dest in dests]
+    for dest, future in zip(dests, puts, strict=True):
         now = timezone.now()
         try:
-            location = dest.put(target, file_name, checksum)
+            location = future.result()
         except OSError as exc:
             failures.append((dest, destinations.describe_oserror(exc)))
             BackupCopy.objects.create(
