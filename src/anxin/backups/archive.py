@@ -48,7 +48,7 @@ SUFFIX = ".anxbak"
 MANIFEST = "manifest.json"
 COMPRESSION_LEVEL = 1  # zstd: fast; encrypted field values hardly compress anyway
 COMPRESS_THREADS = 2
-IN_FLIGHT = 3  # chunks being compressed or decompressed at once (memory: a few MiB)
+IN_FLIGHT = 2  # chunks being (de)compressed at once, besides the one at hand (memory: a few MiB)
 MAX_SEALED = CHUNK + CHUNK // 100 + 1024  # a chunk that did not compress, plus the framing
 MAX_HEADER = 64 * 1024
 BUFFER = 1 << 20
@@ -369,11 +369,13 @@ def write_archive(
     manifest: dict,
     parts: dict[str, Path],
     progress: Callable[[int], None] | None = None,
+    complete: Callable[[dict], None] | None = None,
 ) -> tuple[str, int]:
     """Write the archive to ``target``; returns (SHA-256 of the file, its size).
 
     The parts are hashed as they stream in; the manifest, with every part's size and SHA-256,
-    goes last (``manifest["parts"]`` is filled in here).
+    goes last (``manifest["parts"]`` is filled in here; ``complete(manifest)``, if given, adds
+    the rest just before it is written).
     """
     manifest["parts"] = {}
     with open(target, "xb") as out:
@@ -387,6 +389,8 @@ def write_archive(
                     counting = _Counting(src, progress)
                     tar.addfile(info, counting)
                 manifest["parts"][part] = {"size": info.size, "sha256": counting.sha256.hexdigest()}
+            if complete is not None:
+                complete(manifest)
             body = json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False).encode()
             info = tarfile.TarInfo(MANIFEST)
             info.size = len(body)
