@@ -48,7 +48,8 @@ SUFFIX = ".anxbak"
 MANIFEST = "manifest.json"
 COMPRESSION_LEVEL = 1  # zstd: fast; encrypted field values hardly compress anyway
 COMPRESS_THREADS = 2
-IN_FLIGHT = 2  # chunks being (de)compressed at once, besides the one at hand (memory: a few MiB)
+IN_FLIGHT = 2  # chunks being compressed at once, besides the one at hand (memory: a few MiB)
+READ_AHEAD = 1  # chunks being decrypted and decompressed ahead of the one being read
 MAX_SEALED = CHUNK + CHUNK // 100 + 1024  # a chunk that did not compress, plus the framing
 MAX_HEADER = 64 * 1024
 BUFFER = 1 << 20
@@ -244,7 +245,7 @@ class DecryptingReader(io.RawIOBase):
     """A read-only stream of the decrypted, decompressed tar; raises ``ArchiveError``s.
 
     Chunks are read in order on the calling thread and authenticated and decompressed on two
-    threads, a few chunks ahead (memory stays bounded); they are handed out in order, and an
+    thread, one chunk ahead (memory stays bounded); they are handed out in order, and an
     error is raised where it occurs in the file, after every chunk before it.
     """
 
@@ -269,7 +270,7 @@ class DecryptingReader(io.RawIOBase):
         self._eof = False
         self._done = False
         self._out = bytearray()
-        self._pool = ThreadPoolExecutor(max_workers=COMPRESS_THREADS)
+        self._pool = ThreadPoolExecutor(max_workers=READ_AHEAD + 1)
         self._pending: deque[Future] = deque()
 
     def readable(self) -> bool:
@@ -297,7 +298,7 @@ class DecryptingReader(io.RawIOBase):
         self._eof = True
 
     def _fill(self) -> None:
-        while not self._eof and len(self._pending) < IN_FLIGHT:
+        while not self._eof and len(self._pending) <= READ_AHEAD:
             raw_len = self._fh.read(4)
             if not raw_len:
                 self._eof = True
