@@ -3,9 +3,11 @@
 Layout of ``<name>.anxbak``::
 
     b"ANXBAK01" | header length (4 bytes, big-endian) | header (JSON, plaintext)
-    chunk 0 | chunk 1 | … | final chunk        each: length (4 bytes) | AES-GCM(zlib(1 MiB of the tar))
+    chunk 0 | chunk 1 | … | final chunk        each: length (4 bytes) | AES-GCM(zstd(1 MiB of the tar))
 
-The header names the format, the backup, the compression, a random salt and the fingerprint of
+Format 2 (this version writes it) compresses each chunk with zstd (level 1, a frame of its own
+with its content size); format 1 used zlib and is still read. The header names the format, the
+backup, the compression ("zstd" or "zlib"), a random salt and the fingerprint of
 the backup key (so a wrong key is reported as such, not as damage). The archive key is
 HKDF(backup key, salt): every archive has its own key, so the chunk counter is a safe nonce.
 Each chunk's associated data is the SHA-256 of the header, the chunk number and a "final" flag:
@@ -25,26 +27,30 @@ import json
 import os
 import struct
 import tarfile
+import threading
 import zlib
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+import zstandard
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 MAGIC = b"ANXBAK01"
-FORMAT = 1
+FORMAT = 2  # written; READS lists every format this version can restore
+READS = {1: "zlib", 2: "zstd"}
 CHUNK = 1 << 20  # plaintext bytes per encrypted chunk
 SUFFIX = ".anxbak"
 MANIFEST = "manifest.json"
-COMPRESSION_LEVEL = 1  # zlib: fast; encrypted field values hardly compress anyway
+COMPRESSION_LEVEL = 1  # zstd: fast; encrypted field values hardly compress anyway
 COMPRESS_THREADS = 2
-IN_FLIGHT = 2  # chunks being compressed at once (memory: a few MiB)
-MAX_SEALED = CHUNK + CHUNK // 100 + 1024  # a chunk that did not compress, plus zlib's framing
+IN_FLIGHT = 2  # chunks being compressed at once, besides the one at hand (memory: a few MiB)
+READ_AHEAD = 1  # chunks being decrypted and decompressed ahead of the one being read
+MAX_SEALED = CHUNK + CHUNK // 100 + 1024  # a chunk that did not compress, plus the framing
 MAX_HEADER = 64 * 1024
 BUFFER = 1 << 20
 
@@ -59,6 +65,57 @@ class WrongKey(ArchiveError):
 
 class Damaged(ArchiveError):
     pass
+
+
+_local = threading.local()
+
+
+def _zstd_compress(raw: bytes) -> bytes:
+    # One compressor per thread (they are not thread-safe); the C code releases the GIL.
+    compressor = getattr(_local, "compressor", None)
+    if compressor is None:
+        compressor = _local.compressor = zstandard.ZstdCompressor(
+            level=COMPRESSION_LEVEL, write_content_size=True, write_checksum=False
+        )
+    return compressor.compress(raw)
+
+
+def _zstd_decompress(data: bytes, index: int) -> bytes:
+    try:
+        size = zstandard.frame_content_size(data)
+    except zstandard.ZstdError:
+        size = -2
+    if not 0 <= size <= CHUNK:
+        raise Damaged(f"the backup file's chunk {index} is malformed")
+    decompressor = getattr(_local, "decompressor", None)
+    if decompressor is None:
+        decompressor = _local.decompressor = zstandard.ZstdDecompressor()
+    try:
+        plain = decompressor.decompress(data, max_output_size=CHUNK)
+    except zstandard.ZstdError as exc:
+        raise Damaged(f"the backup file's compressed data is damaged ({exc})") from None
+    if len(plain) != size:
+        raise Damaged(f"the backup file's chunk {index} is malformed")
+    return plain
+
+
+def _zlib_decompress(data: bytes, index: int) -> bytes:
+    inflate = zlib.decompressobj()
+    try:
+        plain = inflate.decompress(data, CHUNK + 1)
+    except zlib.error as exc:
+        raise Damaged(f"the backup file's compressed data is damaged ({exc})") from None
+    if not inflate.eof or len(plain) > CHUNK or inflate.unused_data:
+        raise Damaged(f"the backup file's chunk {index} is malformed")
+    return plain
+
+
+def _zlib_compress(raw: bytes) -> bytes:
+    return zlib.compress(raw, 1)
+
+
+COMPRESS = {"zlib": _zlib_compress, "zstd": _zstd_compress}  # zlib: only for the tests of format 1
+DECOMPRESS = {"zlib": _zlib_decompress, "zstd": _zstd_decompress}
 
 
 def _hkdf(material: bytes, info: bytes, salt: bytes | None = None) -> bytes:
@@ -98,7 +155,7 @@ class EncryptingWriter(io.RawIOBase):
             "format": FORMAT,
             "backup": name,
             "created": created,
-            "compression": "zlib",
+            "compression": READS[FORMAT],
             "chunk": CHUNK,
             "salt": salt.hex(),
             "key": fingerprint(material),
@@ -114,9 +171,10 @@ class EncryptingWriter(io.RawIOBase):
         self._raw = bytearray()
         self._index = 0
         self.plain = 0
-        # zlib releases the GIL: chunks are compressed on two threads, sealed in order.
+        # zstd releases the GIL: chunks are compressed on two threads, sealed in order.
         self._pool = ThreadPoolExecutor(max_workers=COMPRESS_THREADS)
         self._pending: deque = deque()
+        self._compress = COMPRESS[header["compression"]]
 
     def _emit(self, data: bytes) -> None:
         self._out.write(data)
@@ -131,7 +189,7 @@ class EncryptingWriter(io.RawIOBase):
         self._index += 1
 
     def _submit(self, raw: bytes) -> None:
-        self._pending.append(self._pool.submit(zlib.compress, raw, COMPRESSION_LEVEL))
+        self._pending.append(self._pool.submit(self._compress, raw))
         while len(self._pending) > IN_FLIGHT:  # memory stays bounded: a few chunks at most
             self._seal(self._pending.popleft().result(), False)
 
@@ -148,9 +206,7 @@ class EncryptingWriter(io.RawIOBase):
 
     def finish(self) -> None:
         try:
-            self._pending.append(
-                self._pool.submit(zlib.compress, bytes(self._raw), COMPRESSION_LEVEL)
-            )
+            self._pending.append(self._pool.submit(self._compress, bytes(self._raw)))
             self._raw = bytearray()
             while self._pending:
                 data = self._pending.popleft().result()
@@ -178,13 +234,20 @@ def read_header(fh) -> tuple[dict, bytes]:
         bytes.fromhex(header["salt"])
     except (ValueError, KeyError, TypeError):
         raise Damaged("the backup file's header is damaged") from None
-    if header["format"] != FORMAT:
+    if header["format"] not in READS:
         raise ArchiveError(f"backup format {header['format']} is not one this version reads")
+    if header.get("compression") != READS[header["format"]]:
+        raise Damaged("the backup file's header is damaged")
     return header, magic + raw_len + body
 
 
 class DecryptingReader(io.RawIOBase):
-    """A read-only stream of the decrypted, decompressed tar; raises ``ArchiveError``s."""
+    """A read-only stream of the decrypted, decompressed tar; raises ``ArchiveError``s.
+
+    Chunks are read in order on the calling thread and authenticated and decompressed on two
+    thread, one chunk ahead (memory stays bounded); they are handed out in order, and an
+    error is raised where it occurs in the file, after every chunk before it.
+    """
 
     def __init__(self, fh, material: bytes):
         super().__init__()
@@ -201,51 +264,79 @@ class DecryptingReader(io.RawIOBase):
         self._aead = AESGCM(
             _hkdf(material, b"anxin-backup-archive-v1", bytes.fromhex(self.header["salt"]))
         )
-        self._index = 0
+        self._decompress = DECOMPRESS[self.header["compression"]]
+        self._index = 0  # chunks handed out
+        self._read = 0  # chunks read from the file
+        self._eof = False
         self._done = False
         self._out = bytearray()
+        self._pool = ThreadPoolExecutor(max_workers=READ_AHEAD + 1)
+        self._pending: deque[Future] = deque()
 
     def readable(self) -> bool:
         return True
 
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        super().close()
+
+    def _open(self, index: int, sealed: bytes) -> tuple[bool, bytes]:
+        for final in (False, True):
+            try:
+                data = self._aead.decrypt(
+                    _nonce(index), sealed, _aad(self._header_hash, index, final)
+                )
+            except InvalidTag:
+                continue
+            return final, self._decompress(data, index)
+        raise Damaged(f"the backup file is damaged: chunk {index} fails its authentication check")
+
+    def _fail(self, error: ArchiveError) -> None:
+        failed: Future = Future()
+        failed.set_exception(error)
+        self._pending.append(failed)
+        self._eof = True
+
+    def _fill(self) -> None:
+        while not self._eof and len(self._pending) <= READ_AHEAD:
+            raw_len = self._fh.read(4)
+            if not raw_len:
+                self._eof = True
+                return
+            if len(raw_len) != 4:
+                return self._fail(
+                    Damaged(
+                        "the backup file is truncated: it ends before its last chunk "
+                        f"(after {self._read} chunks)"
+                    )
+                )
+            (length,) = struct.unpack(">I", raw_len)
+            if length > MAX_SEALED:
+                return self._fail(Damaged(f"the backup file is damaged at chunk {self._read}"))
+            sealed = self._fh.read(length)
+            if len(sealed) != length:
+                return self._fail(
+                    Damaged(f"the backup file is truncated inside chunk {self._read}")
+                )
+            self._pending.append(self._pool.submit(self._open, self._read, sealed))
+            self._read += 1
+
     def _next_chunk(self) -> bytes | None:
         if self._done:
             return None
-        raw_len = self._fh.read(4)
-        if len(raw_len) != 4:
+        self._fill()
+        if not self._pending:
             raise Damaged(
                 "the backup file is truncated: it ends before its last chunk "
                 f"(after {self._index} chunks)"
             )
-        (length,) = struct.unpack(">I", raw_len)
-        if length > MAX_SEALED:
-            raise Damaged(f"the backup file is damaged at chunk {self._index}")
-        sealed = self._fh.read(length)
-        if len(sealed) != length:
-            raise Damaged(f"the backup file is truncated inside chunk {self._index}")
-        for final in (False, True):
-            try:
-                data = self._aead.decrypt(
-                    _nonce(self._index), sealed, _aad(self._header_hash, self._index, final)
-                )
-            except InvalidTag:
-                continue
-            self._index += 1
-            if final:
-                self._done = True
-                if self._fh.read(1):
-                    raise Damaged("the backup file has extra bytes after its last chunk")
-            inflate = zlib.decompressobj()
-            try:
-                plain = inflate.decompress(data, CHUNK + 1)
-            except zlib.error as exc:
-                raise Damaged(f"the backup file's compressed data is damaged ({exc})") from None
-            if not inflate.eof or len(plain) > CHUNK or inflate.unused_data:
-                raise Damaged(f"the backup file's chunk {self._index - 1} is malformed")
-            return plain
-        raise Damaged(
-            f"the backup file is damaged: chunk {self._index} fails its authentication check"
-        )
+        final, plain = self._pending.popleft().result()
+        self._index += 1
+        if final:
+            self._done = True
+            if self._pending or self._fh.read(1):
+                raise Damaged("the backup file has extra bytes after its last chunk")
+        return plain
 
     def readinto(self, buffer) -> int:
         want = len(buffer)
@@ -279,11 +370,13 @@ def write_archive(
     manifest: dict,
     parts: dict[str, Path],
     progress: Callable[[int], None] | None = None,
+    complete: Callable[[dict], None] | None = None,
 ) -> tuple[str, int]:
     """Write the archive to ``target``; returns (SHA-256 of the file, its size).
 
     The parts are hashed as they stream in; the manifest, with every part's size and SHA-256,
-    goes last (``manifest["parts"]`` is filled in here).
+    goes last (``manifest["parts"]`` is filled in here; ``complete(manifest)``, if given, adds
+    the rest just before it is written).
     """
     manifest["parts"] = {}
     with open(target, "xb") as out:
@@ -297,6 +390,8 @@ def write_archive(
                     counting = _Counting(src, progress)
                     tar.addfile(info, counting)
                 manifest["parts"][part] = {"size": info.size, "sha256": counting.sha256.hexdigest()}
+            if complete is not None:
+                complete(manifest)
             body = json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False).encode()
             info = tarfile.TarInfo(MANIFEST)
             info.size = len(body)
@@ -333,8 +428,10 @@ def extract(
     """
     manifest = None
     seen: dict[str, tuple[int, str]] = {}
-    with open(path, "rb") as fh:
-        reader = io.BufferedReader(DecryptingReader(fh, material), BUFFER)
+    with (
+        open(path, "rb") as fh,
+        io.BufferedReader(DecryptingReader(fh, material), BUFFER) as reader,
+    ):
         try:
             tar = tarfile.open(fileobj=reader, mode="r|")  # noqa: SIM115
         except tarfile.TarError as exc:

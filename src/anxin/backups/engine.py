@@ -55,20 +55,30 @@ def live_settings(using: str = "default") -> dict:
 # -- SQLite ----------------------------------------------------------------------------------
 
 
-def sqlite_dump(target: Path, using: str = "default") -> dict:
-    """Copy the live SQLite database to ``target`` (online backup API); facts for the manifest."""
+def sqlite_dump(target: Path, using: str = "default", *, count: bool = True) -> dict | None:
+    """Copy the live SQLite database to ``target`` (online backup API); facts for the manifest
+    (with ``count=False`` none: ``sqlite_facts(target)`` takes them from the copy later)."""
     source = sqlite3.connect(live_settings(using)["NAME"], timeout=60)
     try:
         copy = sqlite3.connect(target)
         try:
             source.backup(copy)
             copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-            facts = _sqlite_facts(copy)
+            facts = _sqlite_facts(copy) if count else None
         finally:
             copy.close()
     finally:
         source.close()
     return facts
+
+
+def sqlite_facts(path: Path) -> dict:
+    """Row counts and migrations of a copy made by ``sqlite_dump`` (opened read-only)."""
+    conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        return _sqlite_facts(conn)
+    finally:
+        conn.close()
 
 
 def _sqlite_facts(conn: sqlite3.Connection) -> dict:

@@ -17,6 +17,7 @@ import secrets
 import shutil
 import tarfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC
 from importlib.metadata import PackageNotFoundError, version
@@ -197,12 +198,17 @@ def _backup(backup: Backup) -> None:
     parts: dict[str, Path] = {}
 
     progress.start("database")
+    counting = ThreadPoolExecutor(max_workers=1)
     if kind == "sqlite":
         parts[engine.SQLITE_PART] = stage / engine.SQLITE_PART
-        facts = engine.sqlite_dump(parts[engine.SQLITE_PART])
+        engine.sqlite_dump(parts[engine.SQLITE_PART], count=False)
+        # The copy's row counts are taken on another thread while the copy is being archived;
+        # the manifest (which goes last in the archive) waits for them.
+        facts = counting.submit(engine.sqlite_facts, parts[engine.SQLITE_PART])
     elif kind == "postgresql":
         parts[engine.PG_PART] = stage / engine.PG_PART
-        facts = engine.pg_dump(parts[engine.PG_PART])
+        facts = Future()
+        facts.set_result(engine.pg_dump(parts[engine.PG_PART]))
     else:
         raise BackupFailed(f"backups of {kind} databases are not supported")
     progress.advance(1)
@@ -222,24 +228,31 @@ def _backup(backup: Backup) -> None:
         "created": backup.started_at.isoformat(),
         "anxin_version": anxin_version(),
         "database": kind,
-        "migrations": facts["migrations"],
-        "schema": {app: names[-1] for app, names in sorted(facts["migrations"].items())},
-        "row_counts": facts["row_counts"],
     }
+
+    def add_facts(manifest: dict) -> None:
+        found = facts.result()
+        manifest["migrations"] = found["migrations"]
+        manifest["schema"] = {app: names[-1] for app, names in sorted(found["migrations"].items())}
+        manifest["row_counts"] = found["row_counts"]
+
     total = sum(path.stat().st_size for path in parts.values())
 
     progress.start("archive", total)
     file_name = backup.name + archive.SUFFIX
     target = stage / file_name
-    checksum, size = archive.write_archive(
-        target,
-        backup_key(),
-        name=backup.name,
-        created=manifest["created"],
-        manifest=manifest,
-        parts=parts,
-        progress=progress.advance,
-    )
+    with counting:  # waits for the counting thread, also when the archive fails
+        checksum, size = archive.write_archive(
+            target,
+            backup_key(),
+            name=backup.name,
+            created=manifest["created"],
+            manifest=manifest,
+            parts=parts,
+            progress=progress.advance,
+            complete=add_facts,
+        )
+    facts = facts.result()
     _test_pause()
     for path in parts.values():  # the plaintext copies go as soon as they are sealed
         path.unlink()
@@ -263,10 +276,14 @@ def _backup(backup: Backup) -> None:
     dests = destinations.configured()
     progress.start("copies", len(dests))
     failures = []
-    for dest in dests:
+    # The copies go out at once (each is read back and checked against the SHA-256 by its own
+    # destination); they are recorded here, in order, on this thread.
+    with ThreadPoolExecutor(max_workers=max(1, min(len(dests), 2))) as pool:
+        puts = [pool.submit(dest.put, target, file_name, checksum) for dest in dests]
+    for dest, future in zip(dests, puts, strict=True):
         now = timezone.now()
         try:
-            location = dest.put(target, file_name, checksum)
+            location = future.result()
         except OSError as exc:
             failures.append((dest, destinations.describe_oserror(exc)))
             BackupCopy.objects.create(

@@ -85,3 +85,48 @@ def test_memory_bounded_by_chunks(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 10 * archive.CHUNK
+
+
+def _header(target):
+    with open(target, "rb") as fh:
+        return archive.read_header(fh)[0]
+
+
+@pytest.mark.req("STO-4")
+def test_new_archives_are_zstd_format_2(tmp_path):
+    target, *_ = _make(tmp_path)
+    header = _header(target)
+    assert (header["format"], header["compression"]) == (2, "zstd")
+
+
+@pytest.mark.req("STO-4", "STO-5")
+def test_format_1_zlib_archives_are_still_read(tmp_path, monkeypatch):
+    """Backups made before zstd (format 1, zlib) restore; one flipped byte is still refused."""
+    monkeypatch.setattr(archive, "FORMAT", 1)
+    target, part, *_ = _make(tmp_path)
+    monkeypatch.undo()
+    assert (_header(target)["format"], _header(target)["compression"]) == (1, "zlib")
+    out = tmp_path / "out"
+    out.mkdir()
+    manifest = archive.extract(target, KEY, out)
+    assert (out / "database.sqlite3").read_bytes() == part.read_bytes()
+    assert manifest["parts"]["database.sqlite3"]["sha256"] == archive.sha256_file(part)
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    target.write_bytes(bytes(data))
+    with pytest.raises(archive.Damaged):
+        archive.extract(target, KEY, None)
+
+
+@pytest.mark.req("STO-5")
+def test_header_naming_another_compression_is_refused(tmp_path):
+    """The header is authenticated (its hash is in every chunk's associated data): relabelling
+    a zstd archive as zlib is refused, not decompressed with the wrong codec."""
+    target, *_ = _make(tmp_path)
+    data = target.read_bytes()
+    forged = data.replace(b'"compression": "zstd"', b'"compression": "zlib"', 1)
+    forged = forged.replace(b'"format": 2', b'"format": 1', 1)
+    assert forged != data
+    target.write_bytes(forged)
+    with pytest.raises(archive.Damaged, match="authentication"):
+        archive.extract(target, KEY, None)
