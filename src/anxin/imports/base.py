@@ -38,6 +38,7 @@ is imported. It runs as a huey task and reports progress (see ``services``).
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 from django.utils.translation import override
@@ -68,24 +69,27 @@ def normalise_heading(text) -> str:
     return "".join(str(text or "").split()).lower().rstrip("*＊")
 
 
-class Importer:
+class Importer(ABC):
     key = ""
     label = ""
     columns: list[Column] = []
     max_rows = 50_000
     batch = 500  # progress is reported every this many rows
 
+    @abstractmethod
     def allowed(self, user, store) -> bool:
-        raise NotImplementedError
+        """Who may import (and download the template) in this store."""
 
+    @abstractmethod
     def form(self, data: dict, *, store):
-        raise NotImplementedError
+        """One row as a bound form, with the same validation as the page's form."""
 
     def check(self, rows: list[tuple[int, dict]], *, actor, store) -> dict[int, dict[str, str]]:
         return {}
 
+    @abstractmethod
     def save(self, rows: list[dict], *, actor, store, job) -> int:
-        raise NotImplementedError
+        """Save every (valid) row, inside the import's one transaction; returns how many."""
 
     def cell_to_text(self, value) -> str:
         """A cell as the form sees it."""
