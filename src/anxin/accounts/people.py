@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from anxin.audit.models import UseAction
+from anxin.core.forms import add_errors
 
 from . import services
 from .forms import (
@@ -40,11 +41,6 @@ def _person_or_404(request, pk) -> User:
     if user is None:
         raise Http404
     return user
-
-
-def _add_errors(form, exc: ValidationError):
-    for message in exc.messages:
-        form.add_error(None, message)
 
 
 def people_list(request):
@@ -81,7 +77,7 @@ def person_new(request):
                 phone=form.cleaned_data["phone"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -146,7 +142,7 @@ def person_detail(request, pk):
                         actor=request.user, user=person, successor=data["successor"]
                     )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("accounts:person", pk=person.pk)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from anxin.accounts.permissions import MANAGE_ACCOUNTS
 from anxin.audit.models import UseOutcome
 from anxin.audit.services import use_log
+from anxin.core.forms import add_errors
 
 from . import selectors, services
 from .forms import DECISIONS, DecisionForm, RoleGrantForm
@@ -31,16 +32,6 @@ def _deny(request, record_id: str = "", *, not_found: bool = False):
     if not_found:
         raise Http404
     raise PermissionDenied
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def inbox(request):
@@ -88,7 +79,7 @@ def detail(request, change_id: int):
                         actor=request.user, change=change, note=note, request=request
                     )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_errors(form, exc)
             else:
                 done = {
                     "approve": _("Change no. %(number)s approved and applied."),
@@ -134,7 +125,7 @@ def role_grant_new(request):
                 request=request,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(
                 request,

@@ -7,20 +7,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from anxin.accounts.policy import scope_for
+from anxin.core.forms import add_errors
 
 from . import selectors, services
 from .forms import ClockEntryForm, DecideForm, LeaveForm, MonthForm, OvertimeForm, PatternForm
 from .models import LeaveState, WorkPattern
 from .selectors import RECORD
-
-
-def _errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _time(value) -> str:
@@ -81,7 +73,7 @@ def leave_new(request):
                 actor=request.user, store=request.store, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Leave request sent for approval."))
             return redirect("attendance:leave_detail", pk=leave.pk)
@@ -128,7 +120,7 @@ def leave_detail(request, pk):
                 return redirect("attendance:leave_detail", pk=leave.pk)
         except ValidationError as exc:
             if form is not None:
-                _errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.error(request, " ".join(exc.messages))
                 return redirect("attendance:leave_detail", pk=leave.pk)
@@ -194,7 +186,7 @@ def person(request, pk):
                 else:
                     services.overtime_record(**common, **data)
             except ValidationError as exc:
-                _errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("attendance:person", pk=member.pk)

@@ -7,6 +7,8 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from anxin.core.forms import add_errors
+
 from . import selectors, services
 from .forms import AlertFilterForm, AlertHandleForm, OperationLogFilterForm, UseLogFilterForm
 from .models import UseOutcome
@@ -27,16 +29,6 @@ def _require(request, record_type: str, record_id: str = "") -> None:
             request=request,
         )
         raise PermissionDenied
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _page(request, queryset, size=PAGE_SIZE):
@@ -80,7 +72,7 @@ def alert_detail(request, alert_id: int):
                     request=request,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_errors(form, exc)
             else:
                 if action == "acknowledge":
                     messages.success(request, _("Alert acknowledged."))

@@ -17,16 +17,6 @@ MEMBER_LEVEL_LABELS = {
 }
 
 
-def add_errors(form, exc: ValidationError) -> None:
-    """A service's ``ValidationError`` shown on the form: by field where it names one."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
 class ItemForm(forms.ModelForm):
     category = forms.ModelChoiceField(
         label=_("Category"),

@@ -3,17 +3,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from anxin.core.forms import add_errors
+
 from . import selectors, services
 from .forms import (
     ItemEditForm,
     ItemForm,
     PriceProposalForm,
     PromotionForm,
-    add_errors,
 )
 from .models import ItemPrice
-
-_errors = add_errors
 
 
 def _page(request, template, context, form=None):
@@ -60,7 +59,7 @@ def item_new(request):
                 actor=request.user, store=request.store, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Service item %(code)s saved.") % {"code": item.code})
             return redirect("catalogue:item_detail", code=item.code)
@@ -87,7 +86,7 @@ def item_edit(request, code):
                     request=request,
                 )
             except ValidationError as exc:
-                _errors(price_form, exc)
+                add_errors(price_form, exc)
             else:
                 messages.success(
                     request,
@@ -112,7 +111,7 @@ def item_edit(request, code):
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Service item %(code)s saved.") % {"code": item.code})
             return redirect("catalogue:item_detail", code=item.code)
@@ -159,7 +158,7 @@ def promotion_new(request):
                 actor=request.user, store=request.store, request=request, **form.service_data()
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Promotion %(code)s saved.") % {"code": promotion.code})
             return redirect("catalogue:promotion_detail", code=promotion.code)
@@ -182,7 +181,7 @@ def promotion_edit(request, code):
                 **form.service_data(),
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Promotion %(code)s saved.") % {"code": promotion.code})
             return redirect("catalogue:promotion_detail", code=promotion.code)

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from anxin.accounts.models import User
 from anxin.accounts.policy import scope_for
 from anxin.audit.services import use_log
-from anxin.catalogue.forms import add_errors
 from anxin.catalogue.models import ServiceItem
 from anxin.clients.models import Client
+from anxin.core.forms import add_errors
 
 from . import selectors, services
 from .forms import (
@@ -25,9 +25,6 @@ from .forms import (
 from .selectors import RECORD
 
 PAGE_SIZE = 50
-
-
-_errors = add_errors
 
 
 def _status(*forms):
@@ -104,7 +101,7 @@ def service_new(request):
                     request=request,
                 )
             except ValidationError as exc:
-                _errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -149,7 +146,7 @@ def service_feedback(request, pk):
                 request=request,
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Feedback saved."))
             return redirect("delivery:service_detail", pk=record.pk)
@@ -196,7 +193,7 @@ def service_correct(request, pk):
                 request=request,
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -258,7 +255,7 @@ def task_new(request, pk):
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Follow-up task assigned."))
             return redirect("delivery:task_detail", pk=task.pk)
@@ -281,7 +278,7 @@ def task_detail(request, pk):
                 request=request,
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Follow-up recorded."))
             return redirect("delivery:task_list")
@@ -301,7 +298,7 @@ def suggestion_list(request):
                 actor=user, store=store, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Suggestion forwarded."))
             return redirect("delivery:suggestion_list")
@@ -328,7 +325,7 @@ def suggestion_detail(request, pk):
                 actor=user, store=store, suggestion=suggestion, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Suggestion updated."))
             return redirect("delivery:suggestion_list")

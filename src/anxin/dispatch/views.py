@@ -7,8 +7,8 @@ from django.views.decorators.http import require_POST
 
 from anxin.accounts.policy import scope_for
 from anxin.clients import selectors as client_selectors
+from anxin.core.forms import add_errors
 from anxin.scheduling.selectors import practitioners
-from anxin.scheduling.views import _apply_errors
 
 from . import selectors, services
 from .forms import FeedbackForm, JobForm, NotesForm
@@ -55,7 +55,7 @@ def job_new(request):
                     request=request,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Job dispatched."))
                 return redirect("dispatch:detail", pk=job.pk)
@@ -105,7 +105,7 @@ def job_advance(request, pk):
                 actor=request.user, job=job, notes=form.cleaned_data["notes"], request=request
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Status updated."))
             return redirect("dispatch:detail", pk=pk)
@@ -126,7 +126,7 @@ def job_feedback(request, pk):
                 request=request,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("dispatch:detail", pk=pk)

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from anxin.accounts.permissions import MANAGE_ORG, VIEW_ORG
+from anxin.core.forms import add_errors
 from anxin.core.models import Category, CategoryKind
 
 from . import services
@@ -32,12 +33,6 @@ def post_detail(request, code):
     return render(request, "org/post_detail.html", {"post": post, "can_manage": can_manage})
 
 
-def _apply_errors(form, exc: ValidationError):
-    for field, errors in exc.message_dict.items():
-        for message in errors:
-            form.add_error(field if field in form.fields else None, message)
-
-
 def post_create(request):
     _require(request, MANAGE_ORG)
     form = PostForm(request.POST or None)
@@ -45,7 +40,7 @@ def post_create(request):
         try:
             post = services.post_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors(form, exc)
         except Exception as exc:
             from anxin.core.codes import CodeError
 
@@ -68,7 +63,7 @@ def post_edit(request, code):
                 actor=request.user, post=Post.objects.get(pk=post.pk), **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("org:post_detail", code=post.code)

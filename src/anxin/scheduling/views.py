@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from anxin.accounts.policy import scope_for
 from anxin.clients import selectors as client_selectors
+from anxin.core.forms import add_errors
 
 from . import selectors, services
 from .forms import (
@@ -21,16 +22,6 @@ from .forms import (
     RescheduleForm,
 )
 from .models import QueueEntry, QueueState, Status
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _can(request, record, action) -> bool:
@@ -95,7 +86,7 @@ def new(request):
                         **booking,
                     )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -168,7 +159,7 @@ def change(request, code, what):
                     request=request,
                 )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("scheduling:detail", code=code)
@@ -234,7 +225,7 @@ def queue(request):
                 )
                 return redirect("scheduling:queue")
         except ValidationError as exc:
-            _apply_errors(adjust_form if request.POST.get("do") == "adjust" else open_form, exc)
+            add_errors(adjust_form if request.POST.get("do") == "adjust" else open_form, exc)
         status = 400
     order = services.queue_order(store=store, day=today)
     start, end = selectors.day_bounds(today)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.policy import scope_for
 from anxin.audit.services import use_log
+from anxin.core.forms import add_errors
 
 from . import selectors, services
 from .forms import (
@@ -18,15 +19,6 @@ from .forms import (
 )
 from .models import StaffMember
 from .selectors import RECORD
-
-
-def _errors(form, exc: ValidationError):
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def staff_list(request):
@@ -58,7 +50,7 @@ def staff_new(request):
                 actor=request.user, store=request.store, request=request, user=user, **data
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Staff file of %(name)s saved.") % {"name": member})
             return redirect("staff:detail", pk=member.pk)
@@ -86,7 +78,7 @@ def staff_edit(request, pk):
                 **data,
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("staff:detail", pk=member.pk)
@@ -138,7 +130,7 @@ def staff_detail(request, pk):
             try:
                 done = _act(request, member, action, form.cleaned_data)
             except ValidationError as exc:
-                _errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, done)
                 return redirect("staff:detail", pk=member.pk)
