@@ -23,7 +23,9 @@ def _backup_file(two_dirs, backup):
 
 
 def _aside_files(settings):
-    return sorted(Path(settings.DATA_DIR).glob("*.before-restore-*"))
+    """Files this test's database set aside; other xdist workers share the data directory."""
+    live = Path(connection.settings_dict["NAME"]).name
+    return sorted(Path(settings.DATA_DIR).glob(f"{live}.before-restore-*"))
 
 
 def _drop_aside_pg(checks):
