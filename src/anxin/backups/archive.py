@@ -22,7 +22,6 @@ lists each part with its size and SHA-256 (hashed as it streamed in, so nothing 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import struct
@@ -145,11 +144,11 @@ def _aad(header_hash: bytes, index: int, final: bool) -> bytes:
     return header_hash + index.to_bytes(8, "big") + (b"\x01" if final else b"\x00")
 
 
-class EncryptingWriter(io.RawIOBase):
-    """A write-only stream: compresses, encrypts in chunks, writes to ``out`` (hashing it)."""
+class EncryptingWriter:
+    """Takes the tar's bytes (``write``): compresses and encrypts them in chunks, writes them to
+    ``out`` (hashing it); ``finish`` seals the final chunk."""
 
     def __init__(self, out, material: bytes, *, name: str, created: str):
-        super().__init__()
         salt = os.urandom(16)
         header = {
             "format": FORMAT,
@@ -171,9 +170,10 @@ class EncryptingWriter(io.RawIOBase):
         self._raw = bytearray()
         self._index = 0
         self.plain = 0
-        # zstd releases the GIL: chunks are compressed on two threads, sealed in order.
+        # zstd and AES-GCM release the GIL: chunks are compressed and sealed on two threads,
+        # written in order on this one.
         self._pool = ThreadPoolExecutor(max_workers=COMPRESS_THREADS)
-        self._pending: deque = deque()
+        self._pending: deque[Future] = deque()
         self._compress = COMPRESS[header["compression"]]
 
     def _emit(self, data: bytes) -> None:
@@ -181,38 +181,44 @@ class EncryptingWriter(io.RawIOBase):
         self.sha256.update(data)
         self.written += len(data)
 
-    def _seal(self, data: bytes, final: bool) -> None:
+    def _pack(self, index: int, raw: bytes, final: bool) -> tuple[bytes, bytes]:
         sealed = self._aead.encrypt(
-            _nonce(self._index), data, _aad(self._header_hash, self._index, final)
+            _nonce(index), self._compress(raw), _aad(self._header_hash, index, final)
         )
-        self._emit(struct.pack(">I", len(sealed)) + sealed)
+        return struct.pack(">I", len(sealed)), sealed
+
+    def _submit(self, raw: bytes, final: bool = False) -> None:
+        self._pending.append(self._pool.submit(self._pack, self._index, raw, final))
         self._index += 1
-
-    def _submit(self, raw: bytes) -> None:
-        self._pending.append(self._pool.submit(self._compress, raw))
-        while len(self._pending) > IN_FLIGHT:  # memory stays bounded: a few chunks at most
-            self._seal(self._pending.popleft().result(), False)
-
-    def writable(self) -> bool:
-        return True
+        while len(self._pending) > (0 if final else IN_FLIGHT):  # memory: a few chunks at most
+            for piece in self._pending.popleft().result():
+                self._emit(piece)  # two writes: no third copy of the chunk in memory
 
     def write(self, data) -> int:
-        self.plain += len(data)
-        self._raw += data
-        while len(self._raw) >= CHUNK:
-            self._submit(bytes(self._raw[:CHUNK]))
-            del self._raw[:CHUNK]
-        return len(data)
+        with memoryview(data) as view:
+            size = len(view)
+            self.plain += size
+            taken = 0
+            if self._raw:
+                taken = min(CHUNK - len(self._raw), size)
+                self._raw += view[:taken]
+                if len(self._raw) < CHUNK:
+                    return size
+                self._submit(bytes(self._raw))
+                self._raw = bytearray()
+            while size - taken >= CHUNK:  # whole chunks go straight from the caller's buffer
+                self._submit(bytes(view[taken : taken + CHUNK]))
+                taken += CHUNK
+            self._raw += view[taken:]
+        return size
 
     def finish(self) -> None:
+        """Seal the rest as the final chunk (empty when the data ended on a chunk boundary)."""
         try:
-            self._pending.append(self._pool.submit(self._compress, bytes(self._raw)))
-            self._raw = bytearray()
-            while self._pending:
-                data = self._pending.popleft().result()
-                self._seal(data, not self._pending)
+            raw, self._raw = bytes(self._raw), bytearray()
+            self._submit(raw, final=True)
         finally:
-            self._pool.shutdown()
+            self._pool.shutdown(cancel_futures=True)
 
 
 def read_header(fh) -> tuple[dict, bytes]:
@@ -241,16 +247,15 @@ def read_header(fh) -> tuple[dict, bytes]:
     return header, magic + raw_len + body
 
 
-class DecryptingReader(io.RawIOBase):
-    """A read-only stream of the decrypted, decompressed tar; raises ``ArchiveError``s.
+class DecryptingReader:
+    """The decrypted, decompressed tar, chunk by chunk (``next_chunk``); raises ``ArchiveError``s.
 
     Chunks are read in order on the calling thread and authenticated and decompressed on two
-    thread, one chunk ahead (memory stays bounded); they are handed out in order, and an
+    threads, one chunk ahead (memory stays bounded); they are handed out in order, and an
     error is raised where it occurs in the file, after every chunk before it.
     """
 
     def __init__(self, fh, material: bytes):
-        super().__init__()
         self._fh = fh
         self.header, head = read_header(fh)
         if self.header.get("key") != fingerprint(material):
@@ -269,16 +274,11 @@ class DecryptingReader(io.RawIOBase):
         self._read = 0  # chunks read from the file
         self._eof = False
         self._done = False
-        self._out = bytearray()
         self._pool = ThreadPoolExecutor(max_workers=READ_AHEAD + 1)
         self._pending: deque[Future] = deque()
 
-    def readable(self) -> bool:
-        return True
-
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
-        super().close()
 
     def _open(self, index: int, sealed: bytes) -> tuple[bool, bytes]:
         for final in (False, True):
@@ -321,7 +321,7 @@ class DecryptingReader(io.RawIOBase):
             self._pending.append(self._pool.submit(self._open, self._read, sealed))
             self._read += 1
 
-    def _next_chunk(self) -> bytes | None:
+    def next_chunk(self) -> bytes | None:
         if self._done:
             return None
         self._fill()
@@ -337,18 +337,6 @@ class DecryptingReader(io.RawIOBase):
             if self._pending or self._fh.read(1):
                 raise Damaged("the backup file has extra bytes after its last chunk")
         return plain
-
-    def readinto(self, buffer) -> int:
-        want = len(buffer)
-        while len(self._out) < want:
-            chunk = self._next_chunk()
-            if chunk is None:
-                break
-            self._out += chunk
-        n = min(want, len(self._out))
-        buffer[:n] = self._out[:n]
-        del self._out[:n]
-        return n
 
 
 def sha256_file(path: Path, progress: Callable[[int], None] | None = None) -> str:
@@ -381,38 +369,124 @@ def write_archive(
     manifest["parts"] = {}
     with open(target, "xb") as out:
         writer = EncryptingWriter(out, material, name=name, created=created)
-        with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+        hasher = ThreadPoolExecutor(max_workers=1)  # the parts' SHA-256, beside the compression
+        try:
             for part, path in parts.items():
                 info = tarfile.TarInfo(part)
                 info.size = path.stat().st_size
                 info.mode = 0o600
-                with open(path, "rb") as src:
-                    counting = _Counting(src, progress)
-                    tar.addfile(info, counting)
-                manifest["parts"][part] = {"size": info.size, "sha256": counting.sha256.hexdigest()}
-            if complete is not None:
-                complete(manifest)
-            body = json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False).encode()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size = len(body)
-            info.mode = 0o600
-            tar.addfile(info, io.BytesIO(body))
+                writer.write(info.tobuf(tarfile.PAX_FORMAT))
+                digest = hashlib.sha256()
+                hashing: deque[Future] = deque()
+                copied = 0
+                with open(path, "rb", buffering=0) as src:
+                    while block := src.read(CHUNK):
+                        hashing.append(hasher.submit(digest.update, block))
+                        writer.write(block)
+                        copied += len(block)
+                        if progress:
+                            progress(len(block))
+                        while len(hashing) > IN_FLIGHT:
+                            hashing.popleft().result()
+                for future in hashing:
+                    future.result()
+                if copied != info.size:
+                    raise ArchiveError(f"{part} changed size while it was being archived")
+                writer.write(_padding(info.size))
+                manifest["parts"][part] = {"size": info.size, "sha256": digest.hexdigest()}
+        finally:
+            hasher.shutdown()
+        if complete is not None:
+            complete(manifest)
+        body = json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False).encode()
+        info = tarfile.TarInfo(MANIFEST)
+        info.size = len(body)
+        info.mode = 0o600
+        writer.write(info.tobuf(tarfile.PAX_FORMAT))
+        writer.write(body)
+        writer.write(_padding(len(body)))
+        writer.write(bytes(2 * tarfile.BLOCKSIZE))  # the tar's end: two empty blocks
         writer.finish()
         out.flush()
     return writer.sha256.hexdigest(), writer.written
 
 
-class _Counting:
-    def __init__(self, fh, progress):
-        self._fh, self._progress = fh, progress
-        self.sha256 = hashlib.sha256()
+def _padding(size: int) -> bytes:
+    return bytes(-size % tarfile.BLOCKSIZE)
 
-    def read(self, n=-1):
-        data = self._fh.read(n)
-        self.sha256.update(data)
-        if self._progress and data:
-            self._progress(len(data))
-        return data
+
+class _Plain:
+    """The decrypted tar, read straight from the decrypted chunks (no copies of the data)."""
+
+    def __init__(self, reader: DecryptingReader):
+        self._reader = reader
+        self._view = memoryview(b"")
+
+    def _more(self) -> bool:
+        chunk = self._reader.next_chunk()
+        if chunk is None:
+            return False
+        self._view = memoryview(chunk)
+        return True
+
+    def blocks(self, n: int):
+        """The next ``n`` bytes, as views of the chunks they lie in."""
+        while n:
+            if not self._view and not self._more():
+                raise Damaged("the backup's content is damaged (it ends inside an entry)")
+            piece = self._view[:n]
+            self._view = self._view[len(piece) :]
+            n -= len(piece)
+            yield piece
+
+    def take(self, n: int) -> bytes:
+        return b"".join(bytes(piece) for piece in self.blocks(n))
+
+    def drain(self) -> None:
+        while self._more():
+            pass
+
+
+def _pax_records(data: bytes) -> dict[str, str]:
+    """The ``"<length> <key>=<value>\\n"`` records of a pax extended header."""
+    records, pos = {}, 0
+    try:
+        while pos < len(data):
+            space = data.index(b" ", pos)
+            length = int(data[pos:space])
+            key, _, value = data[space + 1 : pos + length - 1].partition(b"=")
+            records[key.decode()] = value.decode("utf-8", "surrogateescape")
+            pos += length
+    except ValueError:
+        raise Damaged("the backup's content is damaged (a bad pax header)") from None
+    return records
+
+
+def _members(plain: _Plain):
+    """The tar's entries, in order; the caller reads each one's data and padding."""
+    extended: dict[str, str] = {}
+    while True:
+        block = plain.take(tarfile.BLOCKSIZE)
+        if block == bytes(tarfile.BLOCKSIZE):
+            return  # the end of the archive
+        try:
+            info = tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")
+        except tarfile.HeaderError as exc:
+            raise Damaged(f"the backup's content is damaged ({exc})") from None
+        if info.type in (tarfile.XHDTYPE, tarfile.XGLTYPE):
+            data = plain.take(info.size + (-info.size % tarfile.BLOCKSIZE))[: info.size]
+            if info.type == tarfile.XHDTYPE:
+                extended = _pax_records(data)
+            continue
+        if "path" in extended:
+            info.name = extended["path"]
+        if "size" in extended:
+            try:
+                info.size = int(extended["size"])
+            except ValueError:
+                raise Damaged("the backup's content is damaged (a bad pax header)") from None
+        extended = {}
+        yield info
 
 
 def extract(
@@ -428,34 +502,28 @@ def extract(
     """
     manifest = None
     seen: dict[str, tuple[int, str]] = {}
-    with (
-        open(path, "rb") as fh,
-        io.BufferedReader(DecryptingReader(fh, material), BUFFER) as reader,
-    ):
+    with open(path, "rb") as fh:
+        reader = DecryptingReader(fh, material)
         try:
-            tar = tarfile.open(fileobj=reader, mode="r|")  # noqa: SIM115
-        except tarfile.TarError as exc:
-            raise Damaged(f"the backup's content is damaged ({exc})") from None
-        with tar:
-            try:
-                for member in tar:
-                    if not member.isfile() or "/" in member.name or member.name.startswith("."):
-                        raise Damaged(f"unexpected entry in the backup: {member.name!r}")
-                    src = tar.extractfile(member)
-                    if manifest is not None:
-                        raise Damaged("the backup has entries after its manifest")
-                    if member.name == MANIFEST:
-                        try:
-                            manifest = json.loads(src.read(MAX_HEADER * 16))
-                        except ValueError:
-                            raise Damaged("the backup's manifest is damaged") from None
-                        continue
-                    digest, size = hashlib.sha256(), 0
+            plain = _Plain(reader)
+            for member in _members(plain):
+                if not member.isfile() or "/" in member.name or member.name.startswith("."):
+                    raise Damaged(f"unexpected entry in the backup: {member.name!r}")
+                if manifest is not None:
+                    raise Damaged("the backup has entries after its manifest")
+                if member.name == MANIFEST:
+                    if member.size > MAX_HEADER * 16:
+                        raise Damaged("the backup's manifest is damaged")
+                    try:
+                        manifest = json.loads(plain.take(member.size))
+                    except ValueError:
+                        raise Damaged("the backup's manifest is damaged") from None
+                else:
+                    digest = hashlib.sha256()
                     out = open(into / member.name, "xb") if into is not None else None  # noqa: SIM115
                     try:
-                        while block := src.read(BUFFER):
+                        for block in plain.blocks(member.size):
                             digest.update(block)
-                            size += len(block)
                             if out is not None:
                                 out.write(block)
                             if progress:
@@ -463,12 +531,12 @@ def extract(
                     finally:
                         if out is not None:
                             out.close()
-                    seen[member.name] = (size, digest.hexdigest())
-            except tarfile.TarError as exc:
-                raise Damaged(f"the backup's content is damaged ({exc})") from None
-        # Drain to the final chunk: a file cut after the tar's end must still be refused.
-        while reader.read(BUFFER):
-            pass
+                    seen[member.name] = (member.size, digest.hexdigest())
+                plain.take(-member.size % tarfile.BLOCKSIZE)
+            # Drain to the final chunk: a file cut after the tar's end must still be refused.
+            plain.drain()
+        finally:
+            reader.close()
     if manifest is None:
         raise Damaged("the backup has no manifest")
     expected = manifest.get("parts", {})

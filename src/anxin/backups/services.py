@@ -257,10 +257,6 @@ def _backup(backup: Backup) -> None:
     for path in parts.values():  # the plaintext copies go as soon as they are sealed
         path.unlink()
 
-    progress.start("verify", total)
-    archive.extract(target, backup_key(), None, progress=progress.advance)
-    _test_pause()
-
     content = {
         "database": kind,
         "parts": manifest["parts"],
@@ -273,13 +269,21 @@ def _backup(backup: Backup) -> None:
     Backup.objects.filter(pk=backup.pk).update(content=content, size=size, sha256=checksum)
     backup.content, backup.size, backup.sha256 = content, size, checksum
 
+    # The copies go out (each read back and checked against the SHA-256 by its destination)
+    # while the archive is verified here: decrypted, every part hashed against the manifest. A
+    # failed verification takes the copies back.
     dests = destinations.configured()
-    progress.start("copies", len(dests))
-    failures = []
-    # The copies go out at once (each is read back and checked against the SHA-256 by its own
-    # destination); they are recorded here, in order, on this thread.
+    progress.start("verify", total)
     with ThreadPoolExecutor(max_workers=max(1, min(len(dests), 2))) as pool:
         puts = [pool.submit(dest.put, target, file_name, checksum) for dest in dests]
+        try:
+            archive.extract(target, backup_key(), None, progress=progress.advance)
+        except BaseException:
+            _take_back(dests, puts, file_name)
+            raise
+    _test_pause()
+    progress.start("copies", len(dests))
+    failures = []
     for dest, future in zip(dests, puts, strict=True):
         now = timezone.now()
         try:
@@ -309,6 +313,16 @@ def _backup(backup: Backup) -> None:
     else:
         _finish_backup(backup, Result.OK, "")
         prune(dests)
+
+
+def _take_back(dests: list, puts: list[Future], file_name: str) -> None:
+    """Delete the copies of an archive that failed its verification."""
+    for dest, future in zip(dests, puts, strict=True):
+        if future.exception() is None:
+            try:
+                dest.delete(file_name)
+            except Exception:  # the verification's error is the one to report
+                log.warning("backup: could not delete an unverified copy at %s", dest.label)
 
 
 def _finish_backup(backup: Backup, result: str, reason: str) -> None:

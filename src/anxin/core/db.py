@@ -4,6 +4,7 @@ import re
 from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, connections, migrations
+from django.db.models import FloatField, Func
 
 _MESSAGE = "anxin: {what} of {table} cannot be changed"
 
@@ -169,3 +170,26 @@ def deletes_allowed(switch: str, using: str = DEFAULT_DB_ALIAS):
             switches.discard(name)
     else:
         yield
+
+
+class SecondsBetween(Func):
+    """``later - earlier`` in seconds, computed by the database itself (for sums of durations).
+
+    Django's own datetime subtraction runs a Python function per row on SQLite; this is
+    ``julianday`` arithmetic there (exact to well under a millisecond) and ``EXTRACT(EPOCH …)``
+    on PostgreSQL.
+    """
+
+    arg_joiner = " - "
+    template = "EXTRACT(EPOCH FROM (%(expressions)s))"
+    output_field = FloatField()
+
+    def __init__(self, later, earlier, **extra):
+        super().__init__(later, earlier, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        (later, later_params), (earlier, earlier_params) = (
+            compiler.compile(e) for e in self.get_source_expressions()
+        )
+        sql = f"((julianday({later}) - julianday({earlier})) * 86400.0)"
+        return sql, (*later_params, *earlier_params)

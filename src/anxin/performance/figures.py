@@ -12,10 +12,11 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
 
 from anxin.clients.models import ServiceRecord
+from anxin.core.db import SecondsBetween
 from anxin.scheduling.models import HOLDING, Appointment
 from anxin.scheduling.selectors import practitioners
 
@@ -30,12 +31,9 @@ def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
-def _minutes(value) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, dt.timedelta):
-        return int(value.total_seconds() // 60)
-    return int(value) // 60_000_000  # microseconds, as some backends sum durations
+def _minutes(seconds) -> int:
+    """Whole minutes in a sum of seconds (``SecondsBetween``), rounded to the second first."""
+    return 0 if seconds is None else round(float(seconds)) // 60
 
 
 def monthly_figures(*, store, month: dt.date) -> list[dict]:
@@ -56,7 +54,7 @@ def monthly_figures(*, store, month: dt.date) -> list[dict]:
             walk_in_minutes=Sum("item__duration", filter=Q(appointment__isnull=True)),
         )
     }
-    length = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
+    length = SecondsBetween(F("end"), F("start"))
     booked = {
         row["practitioner_id"]: _minutes(row["booked"])
         for row in Appointment.objects.filter(
@@ -99,7 +97,7 @@ def _worked_minutes(*, store, month: dt.date, people) -> dict[int, int]:
     from anxin.attendance.models import ClockRecord
 
     start, end = month_bounds(month)
-    worked = ExpressionWrapper(F("clock_out") - F("clock_in"), output_field=DurationField())
+    worked = SecondsBetween(F("clock_out"), F("clock_in"))
     return {
         row["member__user_id"]: _minutes(row["worked"])
         for row in ClockRecord.objects.filter(

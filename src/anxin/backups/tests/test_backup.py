@@ -131,6 +131,25 @@ def test_no_destination_takes_it_fails_and_raises(demo_data, tmp_path, settings,
 
 
 @pytest.mark.req("STO-4")
+def test_archive_failing_its_verification_is_taken_back(
+    demo_data, two_dirs, monkeypatch, supervisors
+):
+    """The copies go out while the archive is verified; when verification fails they are
+    deleted again, the backup is recorded as failed and the supervisors are alerted."""
+
+    def damaged(*args, **kwargs):
+        raise archive.Damaged("the backup file is damaged: simulated")
+
+    monkeypatch.setattr(archive, "extract", damaged)
+    with pytest.raises(services.BackupFailed):
+        services.run_backup()
+    backup = Backup.objects.get()
+    assert backup.result == Result.FAILED and "simulated" in backup.reason
+    assert [p for d in two_dirs for p in d.iterdir() if p.suffix == archive.SUFFIX] == []
+    assert Notification.objects.filter(kind="backups.failed").exists()
+
+
+@pytest.mark.req("STO-4")
 def test_one_backup_at_a_time(demo_data, two_dirs, settings):
     import fcntl
     import os
