@@ -1,5 +1,5 @@
-"""Demo attendance: working hours for every staff file and, at store scale, two years of clock
-records, leave and overtime, made in bulk (``bulk_create``) from the same calendar rules the
+"""Demo attendance: working hours for every staff file and, at store scale, three years of clock
+records (the span of the demo's service history), leave and overtime, made in bulk (``bulk_create``) from the same calendar rules the
 summary uses (holidays and make-up days from ``chinese_calendar``)."""
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from anxin.staff.models import StaffKind
 from .models import CalendarRule, ClockRecord, LeaveRequest, LeaveState, OvertimeRecord, WorkPattern
 from .selectors import pattern_shift
 
-DAYS = {"small": 60, "store": 730, "chain": 60}
-EARLY, LATE = ["10:00", "18:00"], ["14:00", "22:00"]
+DAYS = {"small": 60, "store": 1095, "chain": 60}
+# Practitioners work long shifts (the store is open 10:00-22:00); office staff office hours.
+EARLY, LATE = ["10:00", "21:00"], ["11:00", "22:00"]
 OFFICE = ["09:00", "18:00"]
 
 

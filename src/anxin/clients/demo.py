@@ -1,9 +1,7 @@
-"""Demo clients (``anxin demo``): registered with consent, a third with a health file, some
-served by the demo practitioner; in bulk, so 20,000 load in seconds (still encrypted, coded,
+"""Demo clients (``anxin demo``): registered with consent, a third with a health file; in bulk, so 20,000 load in seconds (still encrypted, coded,
 blind-indexed and searchable)."""
 
 import datetime as dt
-from decimal import Decimal
 
 from django.utils import timezone
 
@@ -18,19 +16,12 @@ from .models import (
     Consent,
     HealthFile,
     SearchKey,
-    ServiceRecord,
     Source,
 )
 from .notice import notice_current
 from .pinyin import name_keys
 from .selectors import RECORD
 
-ITEMS = [
-    ("全身按摩", "128.00"),
-    ("足部按摩", "98.00"),
-    ("推拿理疗", "168.00"),
-    ("面部护理", "198.00"),
-]
 ALLERGIES = ["青霉素过敏", "对精油过敏", "花粉过敏", "对乳胶过敏"]
 CONDITIONS = ["腰椎间盘突出", "高血压，避免强力按压", "孕期，禁做腹部", "颈椎病"]
 OCCUPATIONS = ["教师", "工程师", "退休", "个体经营", "医生", ""]
@@ -39,16 +30,17 @@ MONTHS = 24
 BATCH = 1000
 
 
-def demo_clients(*, rnd, store, front_desk, practitioner, count: int) -> None:
+def demo_clients(*, rnd, store, front_desk, count: int, months: int = MONTHS) -> None:
+    """``count`` clients registered over the last ``months`` months (their services come from
+    the service-records demo, on the practitioners' working days)."""
     today = timezone.localdate()
-    now = timezone.now()
     notice = notice_current()
     for start in range(0, count, BATCH):
         clients, health = [], []
         for i in range(start, min(count, start + BATCH)):
             female = rnd.random() < 0.6
             birth = rnd.birth_date(today=today)
-            registered = today - dt.timedelta(days=rnd.randrange(0, MONTHS * 30))
+            registered = today - dt.timedelta(days=rnd.randrange(0, months * 30))
             has_health = i % 3 == 0
             client = Client(
                 store=store,
@@ -75,7 +67,7 @@ def demo_clients(*, rnd, store, front_desk, practitioner, count: int) -> None:
             client._health = has_health
             clients.append(client)
         Client.objects.bulk_create(clients)
-        keys, consents, services = [], [], []
+        keys, consents = [], []
         for c in clients:
             keys += [SearchKey(client=c, store=store, key=k) for k in name_keys(c.name)]
             at = timezone.make_aware(dt.datetime.combine(c._registered, dt.time(10)))
@@ -92,26 +84,11 @@ def demo_clients(*, rnd, store, front_desk, practitioner, count: int) -> None:
                         updated_by=front_desk,
                     )
                 )
-            if rnd.random() < 0.25:
-                item, price = rnd.choice(ITEMS)
-                services.append(
-                    ServiceRecord(
-                        store=store,
-                        client=c,
-                        practitioner=practitioner,
-                        item_name=item,
-                        amount=Decimal(price),
-                        served_at=now - dt.timedelta(days=rnd.randrange(1, 60)),
-                        created_by=practitioner,
-                        updated_by=practitioner,
-                    )
-                )
         SearchKey.objects.bulk_create(keys)
         Consent.objects.bulk_create(consents)
         HealthFile.objects.bulk_create(health)
-        ServiceRecord.objects.bulk_create(services)
-    # Registration dates spread over two years (the data-quality page's "no visit" list).
-    for months_back in range(MONTHS + 1):
+    # Registration dates spread over the months (the data-quality page's "no visit" list).
+    for months_back in range(months + 1):
         index = today.year * 12 + today.month - 1 - months_back
         month = dt.date(index // 12, index % 12 + 1, 15)
         Client.objects.filter(store=store, code__startswith=f"KH{month:%y%m}").update(

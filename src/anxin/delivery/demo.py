@@ -1,12 +1,21 @@
-"""Demo service records over two years, with feedback, follow-up tasks and suggestions.
+"""Demo service records, with feedback, follow-up tasks and suggestions, on the practitioners'
+real working days.
 
-300,000 records at store scale are written in batches with one prepared INSERT each (no
-per-row audit entries: demo history, not work done through the application).
+Every service lies inside a clock record (attendance) of the practitioner who gave it: a
+worked day's sessions follow one another with the rest gap between them and never overlap, so
+the appointments made from them (``scheduling.demo``) are conflict-free and the monthly
+utilisation is booked time over clocked time. Clients are served only once registered.
+300,000 records at store scale (three years) are written in batches with one prepared INSERT
+each (no per-row audit entries: demo history, not work done through the application). About
+one booking in a hundred never became a service (cancelled or missed): those are returned for
+the appointments demo.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
@@ -18,26 +27,95 @@ from anxin.core.models import Category, CategoryKind
 
 from .models import Feedback, FollowUpTask, Suggestion, TaskKind, TaskState
 
-RECORD_COUNTS = {"small": 2_000, "store": 300_000, "chain": 2_000}
+RECORD_COUNTS = {"small": 1_000, "store": 300_000, "chain": 1_000}
 BATCH = 5_000
-DAYS = 730
 FEEDBACK_SHARE = 0.3
+MISSED_SHARE = 0.01  # bookings that were cancelled or missed instead of served
 COMMENTS = ["手法很好", "力度合适", "环境安静", "等待时间有点长", "技师很专业", "希望多些时段", ""]
 PRODUCTS = ["", "", "", "", "精油一瓶", "艾草贴", "足浴包", "护肤套装"]
 SUGGESTIONS = ["希望延长营业时间", "建议增加停车位", "候诊区加些靠垫", "希望提供线上预约"]
 
 
-def demo_services(*, rnd, store, items, promotions, scale: str) -> int:
+@dataclass(frozen=True)
+class Session:
+    """One booked session of a practitioner's worked day."""
+
+    start: dt.datetime
+    end: dt.datetime
+    practitioner_id: int
+    item: object
+    missed: bool = False
+
+
+def worked_days(store) -> list[tuple[int, dt.datetime, dt.datetime]]:
+    """(practitioner account, clock-in, clock-out) of every closed clock record of the store's
+    practitioners who have an account."""
+    from anxin.attendance.models import ClockRecord
+    from anxin.staff.models import StaffKind
+
+    return list(
+        ClockRecord.objects.filter(
+            store=store,
+            member__kind=StaffKind.PRACTITIONER,
+            member__user__isnull=False,
+            clock_out__isnull=False,
+        )
+        .order_by("clock_in")
+        .values_list("member__user_id", "clock_in", "clock_out")
+    )
+
+
+def _day(rnd, items, begin, end, want: int, gap: int) -> list:
+    """``want`` sessions (fewer if they do not fit) spread over [begin, end]: idle time falls
+    at random between them, each is followed by the rest gap."""
+    window = int((end - begin).total_seconds() // 60)
+    chosen = [rnd.choice(items) for _ in range(want)]
+    while chosen and sum(i.duration for i in chosen) + gap * (len(chosen) - 1) > window:
+        chosen.pop()
+    slack = window - sum(i.duration for i in chosen) - gap * max(len(chosen) - 1, 0)
+    idle = sorted(int(rnd.random() * slack) for _ in chosen)
+    out, busy = [], 0
+    for item, before in zip(chosen, idle, strict=True):
+        start = begin + dt.timedelta(minutes=before + busy)
+        out.append((start, start + dt.timedelta(minutes=item.duration), item))
+        busy += item.duration + gap
+    return out
+
+
+def plan_sessions(*, rnd, store, items, total: int) -> list[Session]:
+    """About ``total`` served sessions (plus the missed ones) over the worked days, in time order."""
+    from anxin.scheduling.services import rest_gap
+
+    days = worked_days(store)
+    if not days or not items:
+        return []
+    gap = int(rest_gap().total_seconds() // 60)
+    wanted = total * (1 + MISSED_SHARE)
+    per_day = wanted / len(days)
+    sessions = []
+    for who, begin, end in days:
+        want = int(per_day) + (1 if rnd.random() < per_day % 1 else 0)
+        for start, finish, item in _day(rnd, items, begin, end, want, gap):
+            missed = rnd.random() < MISSED_SHARE
+            sessions.append(Session(start, finish, who, item, missed))
+    sessions.sort(key=lambda s: (s.start, s.practitioner_id))
+    return sessions
+
+
+def demo_services(*, rnd, store, items, promotions, scale: str) -> dict:
+    """Service records (and their feedback) from the planned sessions. Returns the count and
+    the sessions that were booked but never served."""
     from anxin.catalogue.demo import holder
 
-    practitioner, front_desk = holder(store, "practitioner"), holder(store, "front_desk")
-    # One account per role in the demo (each printed with its password): the demo
-    # practitioner gave every service.
-    practitioners = [practitioner]
-    client_ids = list(Client.objects.filter(store=store).values_list("pk", flat=True))
-    items = [i for i in items if i.active]
-    if not client_ids or not items:
-        return 0
+    front_desk = holder(store, "front_desk")
+    items = [i for i in items if i.active and i.duration]
+    clients = list(
+        Client.objects.filter(store=store).order_by("created_at").values_list("pk", "created_at")
+    )
+    if not clients or not items:
+        return {"records": 0, "missed": []}
+    registered = [at for _pk, at in clients]
+    client_ids = [pk for pk, _at in clients]
     by_day: dict[dt.date, list] = {}
     for p in promotions:
         day = p.starts_on
@@ -48,33 +126,29 @@ def demo_services(*, rnd, store, items, promotions, scale: str) -> int:
     seen: set[int] = set(
         ServiceRecord.objects.filter(store=store).values_list("client_id", flat=True)
     )
-    total = RECORD_COUNTS[scale]
-    # Oldest first, so "a new client" means the client's first service.
-    offsets = sorted((rnd.random() for _ in range(total)), reverse=True)
+    sessions = plan_sessions(rnd=rnd, store=store, items=items, total=RECORD_COUNTS[scale])
+    missed = [s for s in sessions if s.missed]
+    served = [s for s in sessions if not s.missed and s.end <= now]
     made = 0
     sqlite = connection.vendor == "sqlite"
     now_s = stamp(now, sqlite)
-    for start in range(0, total, BATCH):
+    for start in range(0, len(served), BATCH):
         rows, last_id = [], _max_id(ServiceRecord)
-        for offset in offsets[start : start + BATCH]:
-            served_at = now - dt.timedelta(days=offset * DAYS, hours=rnd.random() * 2)
-            hour = 10 + int(rnd.random() * 12)
-            served_at = served_at.replace(hour=hour % 24, minute=rnd.randrange(60))
-            if served_at > now:
-                served_at -= dt.timedelta(days=1)
-            client_id = rnd.choice(client_ids)
-            item = rnd.choice(items)
+        for session in served[start : start + BATCH]:
+            known = bisect.bisect_right(registered, session.start)
+            if not known:
+                continue  # no client registered yet
+            client_id = client_ids[rnd.randrange(known)]
+            item = session.item
             amount, promotion = item.price, None
             purchase = Purchase(item.code, item.price, client_id not in seen)
-            for p in by_day.get(timezone.localtime(served_at).date(), []):
+            for p in by_day.get(timezone.localtime(session.start).date(), []):
                 if eligible(p.rules, purchase):
                     price = discounted(item.price, p.discount_kind, p.discount_value)
                     if price < amount:
                         amount, promotion = price, p
             seen.add(client_id)
-            who = rnd.choice(practitioners).pk
-            clock = rnd.choice(CLOCKS)
-            started = served_at - dt.timedelta(minutes=item.duration)
+            who = session.practitioner_id
             rows.append(
                 (
                     now_s,
@@ -84,16 +158,16 @@ def demo_services(*, rnd, store, items, promotions, scale: str) -> int:
                     store.pk,
                     client_id,
                     who,
-                    stamp(served_at, sqlite),
-                    stamp(started, sqlite),
-                    stamp(served_at, sqlite),
+                    stamp(session.end, sqlite),
+                    stamp(session.start, sqlite),
+                    stamp(session.end, sqlite),
                     item.pk,
                     item.name,
                     promotion.pk if promotion else None,
                     amount,
                     rnd.choice(PRODUCTS),
                     "",
-                    clock,
+                    rnd.choice(CLOCKS),
                 )
             )
         _insert(RECORD_COLUMNS, ServiceRecord, rows)
@@ -115,8 +189,9 @@ def demo_services(*, rnd, store, items, promotions, scale: str) -> int:
         ]
         _insert(FEEDBACK_COLUMNS, Feedback, feedback)
         made += len(new_ids)
+    practitioners = [holder(store, "practitioner")]
     _demo_follow_ups(rnd=rnd, store=store, front_desk=front_desk, practitioners=practitioners)
-    return made
+    return {"records": made, "missed": [s for s in missed if s.end <= now]}
 
 
 RECORD_COLUMNS = (

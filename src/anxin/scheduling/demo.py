@@ -3,14 +3,17 @@
 Every demo service record gets the appointment it came from: same client, practitioner, item,
 clock type; ``start`` is the record's ``started_at`` (or ``served_at`` minus the item's
 duration), ``end`` its ``ended_at`` (or ``served_at``), status done, linked by
-``Appointment.service_record``. A few past bookings were cancelled or missed (with reasons), and
-some are still to come. Rows are written with one prepared INSERT per batch, like the service
+``Appointment.service_record``. The services lie in the practitioners' clock records, one after
+another with the rest gap, so no two holding appointments of a practitioner overlap. About one
+booking in a hundred was cancelled or missed (with reasons), in a shift of its practitioner;
+some bookings are still to come, in the coming shifts. Rows are written with one prepared INSERT per batch, like the service
 records (demo history, not work done through the application: no per-row audit entries).
 
 YY codes are ``YY`` + YYMM + a serial of the width the settings give (4 by default: 9,999 a
-month). The store-scale demo has about 12,500 services a month: with the default width a month
-is capped at the range (the current and coming months at three quarters of it, so new bookings
-still get codes): the services beyond it stay walk-ins without a booking, and the demo says so. ``ANXIN_CODE_WIDTHS=YY=5`` gives every service its appointment. The code counters
+month). The store-scale demo has about 8,400 services a month over three years, inside that
+range. A month that would exceed it (the current and coming months keep a quarter of the range
+free for real bookings) leaves its remaining services as walk-ins without a booking, and the
+demo says so (``ANXIN_CODE_WIDTHS=YY=5`` widens the range). The code counters
 (``CodeSequence``) end at the last serial given, so new bookings continue from there.
 """
 
@@ -61,9 +64,10 @@ COLUMNS = (
 )
 
 
-def demo_appointments(*, rnd, store, scale: str, out=None) -> dict:
-    """Rooms, one appointment per service record (within the code range), missed and upcoming
-    bookings, and today's queue. Returns the counts."""
+def demo_appointments(*, rnd, store, scale: str, missed=(), out=None) -> dict:
+    """Rooms, one appointment per service record (within the code range), the ``missed``
+    sessions (``delivery.demo.Session``: booked, then cancelled or not turned up), upcoming
+    bookings in the practitioners' coming shifts, and today's queue. Returns the counts."""
     from anxin.accounts.models import User
     from anxin.catalogue.demo import holder
     from anxin.catalogue.models import ServiceItem
@@ -138,7 +142,7 @@ def demo_appointments(*, rnd, store, scale: str, out=None) -> dict:
         if end <= start:
             end = start + dt.timedelta(minutes=durations.get(item, 60) or 60)
         events.append((start, 0, (pk, client, who, item, name, end, clock)))
-    client_ids = list(store.clients.values_list("pk", flat=True)) if events else []
+    client_ids = list(store.clients.values_list("pk", flat=True))
     practitioners = list(
         User.objects.filter(
             is_active=True,
@@ -150,13 +154,8 @@ def demo_appointments(*, rnd, store, scale: str, out=None) -> dict:
         .order_by("pk")
     )
     items = list(ServiceItem.objects.filter(active=True).order_by("pk"))
-    if client_ids and practitioners and items:
-        first = min(e[0] for e in events)
-        span = max((now - first).total_seconds(), 86_400)
-        for _n in range(MISSED[scale]):
-            start = first + dt.timedelta(seconds=rnd.random() * (span - 86_400))
-            start = start.replace(minute=(start.minute // 15) * 15, second=0, microsecond=0)
-            events.append((start, 1, None))
+    for session in missed:  # in a practitioner's shift; they do not hold the time
+        events.append((session.start, 1, session))
     rows, given, capped, made = [], 0, Counter(), Counter()
     events.sort(key=lambda e: (e[0], e[1]))
     for start, kind, payload in events:
@@ -185,19 +184,19 @@ def demo_appointments(*, rnd, store, scale: str, out=None) -> dict:
             )
             made["done"] += 1
         else:
-            item = rnd.choice(items)
+            item = payload.item
             status = Status.CANCELLED if rnd.random() < 0.6 else Status.NO_SHOW
             reason = rnd.choice(CANCEL_REASONS if status == Status.CANCELLED else NO_SHOW_REASONS)
             rows.append(
                 row(
                     code=code,
                     client=rnd.choice(client_ids),
-                    who=rnd.choice(practitioners).pk,
-                    room=rnd.choice(rooms).pk,
+                    who=payload.practitioner_id,
+                    room=None,
                     item=item.pk,
                     name=item.name,
                     start=start,
-                    end=start + dt.timedelta(minutes=item.duration),
+                    end=payload.end,
                     clock=ClockType.NAMED,
                     status=status,
                     reason=reason,
@@ -208,37 +207,18 @@ def demo_appointments(*, rnd, store, scale: str, out=None) -> dict:
         if len(rows) >= 5_000:
             _insert(COLUMNS, Appointment, rows)
             rows = []
-    # Upcoming bookings: from tomorrow, one after another per practitioner (no overlaps), each
-    # in the next room.
-    if client_ids and practitioners and items:
-        day = timezone.localdate() + dt.timedelta(days=1)
-        zone = timezone.get_current_timezone()
-        cursor = {p.pk: dt.datetime.combine(day, dt.time(10), tzinfo=zone) for p in practitioners}
-        for n in range(UPCOMING[scale]):
-            who = practitioners[n % len(practitioners)].pk
-            item = rnd.choice(items)
-            start = cursor[who]
-            end = start + dt.timedelta(minutes=item.duration or 60)
-            if timezone.localtime(end + gap).hour >= 21:
-                day = timezone.localtime(start).date() + dt.timedelta(days=1)
-                start = dt.datetime.combine(day, dt.time(10), tzinfo=zone)
-                end = start + dt.timedelta(minutes=item.duration or 60)
-            cursor[who] = end + gap
-            code = code_for(start)
+    if client_ids and items:
+        for booking in _upcoming(rnd, store, practitioners, items, rooms, gap, UPCOMING[scale]):
+            code = code_for(booking["start"])
             if code is None:
                 continue
             rows.append(
                 row(
                     code=code,
                     client=rnd.choice(client_ids),
-                    who=who,
-                    room=rooms[n % len(rooms)].pk,
-                    item=item.pk,
-                    name=item.name,
-                    start=start,
-                    end=end,
                     clock=ClockType.NAMED,
                     status=Status.BOOKED,
+                    **booking,
                 )
             )
             made["booked"] += 1
@@ -265,6 +245,44 @@ def demo_appointments(*, rnd, store, scale: str, out=None) -> dict:
         "seconds": round(time.perf_counter() - began, 1),
         **{str(k): v for k, v in made.items()},
     }
+
+
+def _upcoming(rnd, store, practitioners, items, rooms, gap, count: int) -> list[dict]:
+    """``count`` bookings in the coming week, inside each practitioner's shifts (work pattern
+    and national calendar), one after another with the rest gap; a room when one is free."""
+    from anxin.attendance.models import WorkPattern
+    from anxin.attendance.selectors import pattern_shift
+
+    patterns = {
+        p.member.user_id: p
+        for p in WorkPattern.objects.filter(member__store=store).select_related("member")
+    }
+    zone = timezone.get_current_timezone()
+    room_free = {room.pk: timezone.now() for room in rooms}
+    bookings = []
+    for offset in range(1, 8):
+        day = timezone.localdate() + dt.timedelta(days=offset)
+        for who in practitioners:
+            shift = pattern_shift(patterns.get(who.pk), day)
+            if shift is None or len(bookings) >= count:
+                continue
+            cursor = dt.datetime.combine(day, shift[0], tzinfo=zone)
+            close = dt.datetime.combine(day, shift[1], tzinfo=zone)
+            for _n in range(rnd.randrange(0, 3)):
+                item = rnd.choice(items)
+                start = cursor + dt.timedelta(minutes=rnd.choice([0, 30, 60, 90]))
+                end = start + dt.timedelta(minutes=item.duration or 60)
+                if end > close or len(bookings) >= count:
+                    break
+                room = next((pk for pk, free in room_free.items() if free <= start), None)
+                if room is not None:
+                    room_free[room] = end + gap
+                bookings.append(
+                    {"who": who.pk, "room": room, "item": item.pk, "name": item.name,
+                     "start": start, "end": end}
+                )  # fmt: skip
+                cursor = end + gap
+    return bookings
 
 
 def _insert(columns, model, rows) -> None:

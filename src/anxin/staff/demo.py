@@ -8,6 +8,7 @@ import datetime as dt
 from django.utils import timezone
 
 from anxin.accounts.models import Agreement, User
+from anxin.accounts.services import role_assign, user_create
 
 from .models import Skill, StaffKind, StaffMember
 from .services import staff_register
@@ -57,9 +58,23 @@ def _person(rnd, today) -> dict:
     }
 
 
+def _account(store, index: int, data: dict) -> User:
+    """A practitioner's own account (they record their services): no password until the
+    administrator issues one; only the demo accounts printed by ``anxin demo`` can log in."""
+    user = user_create(
+        username=f"{store.short_code.lower()}-ms{index + 1:02d}",
+        password=None,
+        full_name=data["name"],
+        phone=data["phone"],
+    )
+    role_assign(user=user, store=store, role_key="practitioner")
+    return user
+
+
 def demo_staff(*, rnd, store, scale: str) -> list[StaffMember]:
-    """Staff files for ``store``: the demo practitioner and office accounts get theirs; the
-    rest have no account (they clock in at the front desk's terminal via the clerk)."""
+    """Staff files for ``store``: every practitioner has an account (the first is the demo
+    practitioner's), office staff have the demo office accounts or none (they clock in at the
+    front desk's terminal via the clerk)."""
     practitioners, others = COUNTS[scale]
     today = timezone.localdate()
     hr = User.objects.get(username="hr")
@@ -68,13 +83,17 @@ def demo_staff(*, rnd, store, scale: str) -> list[StaffMember]:
     }
     members = []
     for i in range(practitioners):
-        hired = today - dt.timedelta(days=rnd.randrange(30, 6 * 365))
+        # Most practitioners have been with the store for years; one in ten joined lately.
+        recent = i % 10 == 9
+        hired = today - dt.timedelta(
+            days=rnd.randrange(30, 3 * 365) if recent else rnd.randrange(3 * 365 + 30, 10 * 365)
+        )
         data = _person(rnd, today)
         members.append(
             staff_register(
                 actor=hr,
                 store=store,
-                user=accounts.get("practitioner") if i == 0 else None,
+                user=accounts.get("practitioner") if i == 0 else _account(store, i, data),
                 kind=StaffKind.PRACTITIONER,
                 post="按摩师" if i % 10 else "技术主管",
                 hire_date=hired,

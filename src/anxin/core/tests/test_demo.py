@@ -47,12 +47,18 @@ def test_demo_command_loads_stores_one_account_per_role_and_category_tables(caps
     call_command("demo", scale="chain", seed=5)
     out = capsys.readouterr().out
     assert Store.objects.count() == 3
-    assert User.objects.count() == len(DEFAULT_ROLES)
+    # One account per role can log in (printed with its password); the other practitioners
+    # have accounts without a password (they record their own services once issued one).
+    printed = [u for u in User.objects.all() if u.has_usable_password()]
+    assert len(printed) == len(DEFAULT_ROLES)
+    unusable = User.objects.exclude(pk__in=[u.pk for u in printed])
+    assert unusable.count() == 4 and all(u.username not in out for u in unusable)
+    assert not unusable.exclude(role_assignments__role__key="practitioner").exists()
     for key in DEFAULT_ROLES:
         assert RoleAssignment.objects.filter(role__key=key).exists()
     assert Category.objects.filter(kind="department").count() >= 5
     assert Post.objects.filter(code="JG0101").exists()
-    for user in User.objects.all():
+    for user in printed:
         assert user.username in out
         assert not user.password.startswith(("pbkdf2", "!")) or user.has_usable_password()
         line = next(

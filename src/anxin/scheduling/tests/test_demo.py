@@ -76,3 +76,55 @@ def test_demo_caps_a_month_at_the_code_range_and_says_so(capsys):
     month = timezone.localdate().strftime("%y%m")
     assert stored.get(month, 0) <= 7 and allocate_code("YY").startswith(f"YY{month}")
     assert Appointment.objects.filter(status=Status.DONE).count() < ServiceRecord.objects.count()
+
+
+@pytest.mark.django_db
+@pytest.mark.req("BIZ-3", "STF-3", "STF-4")
+def test_demo_history_is_consistent_with_attendance_and_free_of_conflicts(capsys):
+    """Services lie in the clock records of the practitioner who gave them, never overlap
+    (with the rest gap), follow the client's registration; every practitioner has work."""
+    from anxin.attendance.models import ClockRecord, WorkPattern
+    from anxin.attendance.selectors import pattern_shift
+    from anxin.scheduling.models import HOLDING
+    from anxin.scheduling.services import rest_gap
+    from anxin.staff.models import StaffMember
+
+    call_command("demo", scale="small", seed=6)
+    practitioners = StaffMember.objects.filter(kind="practitioner")
+    assert practitioners.filter(user__isnull=True).count() == 0
+    shifts = {}
+    for user_id, begin, end in ClockRecord.objects.filter(member__kind="practitioner").values_list(
+        "member__user_id", "clock_in", "clock_out"
+    ):
+        shifts.setdefault(user_id, []).append((begin, end))
+    records = list(ServiceRecord.objects.select_related("client"))
+    assert len(records) > 500
+    assert {r.practitioner_id for r in records} == set(
+        practitioners.values_list("user_id", flat=True)
+    )
+    for r in records:
+        assert any(b <= r.started_at and r.ended_at <= e for b, e in shifts[r.practitioner_id])
+        assert r.client.created_at <= r.started_at
+    missed = Appointment.objects.filter(status__in=[Status.CANCELLED, Status.NO_SHOW])
+    for a in missed:
+        assert any(b <= a.start and a.end <= e for b, e in shifts[a.practitioner_id])
+    gap = rest_gap()
+    by_person = {}
+    for a in Appointment.objects.filter(status__in=HOLDING).order_by("start"):
+        by_person.setdefault(a.practitioner_id, []).append(a)
+    for appointments in by_person.values():
+        for earlier, later in zip(appointments, appointments[1:], strict=False):
+            assert earlier.end + gap <= later.start, (earlier.code, later.code)
+    patterns = {p.member.user_id: p for p in WorkPattern.objects.select_related("member")}
+    for a in Appointment.objects.filter(status=Status.BOOKED):
+        day = timezone.localtime(a.start).date()
+        begin, end = pattern_shift(patterns[a.practitioner_id], day)
+        assert (
+            begin <= timezone.localtime(a.start).time() and timezone.localtime(a.end).time() <= end
+        )
+    rooms = {}
+    for a in Appointment.objects.filter(status__in=HOLDING, room__isnull=False).order_by("start"):
+        rooms.setdefault(a.room_id, []).append(a)
+    for booked in rooms.values():
+        for earlier, later in zip(booked, booked[1:], strict=False):
+            assert earlier.busy_until <= later.start

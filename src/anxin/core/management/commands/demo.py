@@ -80,33 +80,37 @@ def load_demo(*, scale: str, seed: int) -> list[tuple[str, str, str]]:
         accounts.append((username, str(roles[role_key].label), password))
         if role_key == "front_desk":
             front_desk = user
-        if role_key == "practitioner":
-            practitioner = user
     demo_clients(
         rnd=rnd,
         store=stores[0],
         front_desk=front_desk,
-        practitioner=practitioner,
         count=DEMO_CLIENTS[scale],
+        months=HISTORY_MONTHS[scale],
     )
+    from anxin.attendance.demo import demo_staff_and_attendance
     from anxin.catalogue.demo import demo_catalogue
     from anxin.delivery.demo import demo_services
-
-    items, promotions = demo_catalogue(rnd=rnd, store=stores[0], scale=scale)
-    demo_services(rnd=rnd, store=stores[0], items=items, promotions=promotions, scale=scale)
-    from anxin.attendance.demo import demo_staff_and_attendance
-
-    demo_staff_and_attendance(rnd=rnd, store=stores[0], scale=scale)
     from anxin.scheduling.demo import demo_appointments
 
-    demo_appointments(rnd=rnd, store=stores[0], scale=scale)
+    # Staff and their attendance first: the services lie on the practitioners' worked days,
+    # and each becomes the appointment it came from.
+    demo_staff_and_attendance(rnd=rnd, store=stores[0], scale=scale)
+    items, promotions = demo_catalogue(rnd=rnd, store=stores[0], scale=scale)
+    services = demo_services(
+        rnd=rnd, store=stores[0], items=items, promotions=promotions, scale=scale
+    )
+    demo_appointments(rnd=rnd, store=stores[0], scale=scale, missed=services["missed"])
     return accounts
 
 
 DEMO_CLIENTS = {"small": 40, "store": 20_000, "chain": 40}
 
 
-def demo_clients(*, rnd, store, front_desk, practitioner, count: int) -> None:
+# Months of history: client registrations, attendance and services span the same time.
+HISTORY_MONTHS = {"small": 24, "store": 36, "chain": 24}
+
+
+def demo_clients(*, rnd, store, front_desk, count: int, months: int) -> None:
     from anxin.clients.demo import demo_clients as generate
 
-    generate(rnd=rnd, store=store, front_desk=front_desk, practitioner=practitioner, count=count)
+    generate(rnd=rnd, store=store, front_desk=front_desk, count=count, months=months)
