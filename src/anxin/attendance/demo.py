@@ -16,7 +16,7 @@ from anxin.staff.models import StaffKind
 from .models import CalendarRule, ClockRecord, LeaveRequest, LeaveState, OvertimeRecord, WorkPattern
 from .selectors import pattern_shift
 
-DAYS = {"small": 60, "store": 1095, "chain": 60}
+DAYS = {"small": 60, "store": 36 * 30, "chain": 60}  # store: the 36 months of client history
 # Practitioners work long shifts (the store is open 10:00-22:00); office staff office hours.
 EARLY, LATE = ["10:00", "21:00"], ["11:00", "22:00"]
 OFFICE = ["09:00", "18:00"]

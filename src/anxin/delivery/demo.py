@@ -90,12 +90,14 @@ def plan_sessions(*, rnd, store, items, total: int) -> list[Session]:
     if not days or not items:
         return []
     gap = int(rest_gap().total_seconds() // 60)
-    wanted = total * (1 + MISSED_SHARE)
-    per_day = wanted / len(days)
-    sessions = []
+    per_day = total * (1 + MISSED_SHARE) / len(days)
+    sessions, owed = [], 0.0
     for who, begin, end in days:
-        want = int(per_day) + (1 if rnd.random() < per_day % 1 else 0)
-        for start, finish, item in _day(rnd, items, begin, end, want, gap):
+        # What a full day could not take is owed to the next ones: the total comes out right.
+        owed += per_day
+        planned = _day(rnd, items, begin, end, int(owed + rnd.random()), gap)
+        owed -= len(planned)
+        for start, finish, item in planned:
             missed = rnd.random() < MISSED_SHARE
             sessions.append(Session(start, finish, who, item, missed))
     sessions.sort(key=lambda s: (s.start, s.practitioner_id))

@@ -161,3 +161,17 @@ def free_slots(
 
 def _free(start, end) -> bool:
     return True
+
+
+def slot_ranges(
+    times: list[dt.datetime], step: int = 15
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Consecutive start times (``step`` minutes apart) merged into (first, last) ranges: a
+    practitioner's free day reads as a few ranges, not dozens of times."""
+    ranges: list[tuple[dt.datetime, dt.datetime]] = []
+    for t in times:
+        if ranges and t - ranges[-1][1] == dt.timedelta(minutes=step):
+            ranges[-1] = (ranges[-1][0], t)
+        else:
+            ranges.append((t, t))
+    return ranges

@@ -180,9 +180,10 @@ def free(request):
     form = FreeSlotForm(request.GET or None, initial={"day": timezone.localdate(), "minutes": 60})
     slots = None
     if request.GET and form.is_valid():
-        slots = selectors.free_slots(
+        found = selectors.free_slots(
             store=request.store, day=form.cleaned_data["day"], minutes=form.cleaned_data["minutes"]
         )
+        slots = [(person, selectors.slot_ranges(times)) for person, times in found]
     status = 400 if request.GET and not form.is_valid() else 200
     return render(request, "scheduling/free.html", {"form": form, "slots": slots}, status=status)
 

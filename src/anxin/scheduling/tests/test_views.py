@@ -167,6 +167,8 @@ def test_free_slots_leave_out_bookings_and_their_rest_gap(
     page = client.get(f"/appointments/free/?day={day}&minutes=60").content.decode()
     # 10:00 would end 11:00 + 10 min rest > 11:00 start: not free; 12:15 is the first after
     assert ">12:15<" in page and ">11:00<" not in page and ">10:00<" not in page
+    # 12:15, 12:30 ... 13:00 read as one range, not five times.
+    assert ">12:15</time>" in page and ">13:00</time>" in page and ">12:30<" not in page
     assert client.get("/appointments/free/?day=bad&minutes=0").status_code == 400
 
 
@@ -210,3 +212,15 @@ def test_rooms_of_the_store_are_offered(client, login, store, other_store, front
     login(client, front_desk)
     page = client.get("/appointments/new/").content.decode()
     assert "贵宾房" in page and "外店房" not in page
+
+
+@pytest.mark.req("BIZ-3")
+def test_slot_ranges_merge_consecutive_start_times():
+    from anxin.scheduling.selectors import slot_ranges
+
+    t = dt.datetime(2026, 5, 6, 10, 0, tzinfo=dt.UTC)
+    q = dt.timedelta(minutes=15)
+    times = [t, t + q, t + 2 * q, t + 5 * q, t + 7 * q, t + 8 * q]
+    assert slot_ranges(times) == [(t, t + 2 * q), (t + 5 * q, t + 5 * q), (t + 7 * q, t + 8 * q)]
+    assert slot_ranges([]) == []
+    assert slot_ranges([t, t + 2 * q], step=30) == [(t, t + 2 * q)]
