@@ -2,6 +2,7 @@
 codes, code counters at the last serial given (BIZ-3)."""
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.core.management import call_command
@@ -113,7 +114,7 @@ def test_demo_history_is_consistent_with_attendance_and_free_of_conflicts(capsys
     for a in Appointment.objects.filter(status__in=HOLDING).order_by("start"):
         by_person.setdefault(a.practitioner_id, []).append(a)
     for appointments in by_person.values():
-        for earlier, later in zip(appointments, appointments[1:], strict=False):
+        for earlier, later in itertools.pairwise(appointments):
             assert earlier.end + gap <= later.start, (earlier.code, later.code)
     patterns = {p.member.user_id: p for p in WorkPattern.objects.select_related("member")}
     for a in Appointment.objects.filter(status=Status.BOOKED):
@@ -126,5 +127,5 @@ def test_demo_history_is_consistent_with_attendance_and_free_of_conflicts(capsys
     for a in Appointment.objects.filter(status__in=HOLDING, room__isnull=False).order_by("start"):
         rooms.setdefault(a.room_id, []).append(a)
     for booked in rooms.values():
-        for earlier, later in zip(booked, booked[1:], strict=False):
+        for earlier, later in itertools.pairwise(booked):
             assert earlier.busy_until <= later.start
