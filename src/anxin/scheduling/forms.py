@@ -55,10 +55,7 @@ class BookingForm(forms.Form):
         ]
         self.fields["room"].queryset = Room.objects.filter(store=store, active=True)
         self.fields["item"].queryset = ServiceItem.objects.filter(store=store, active=True)
-        self.fields["item"].label_from_instance = lambda item: (
-            _("%(name)s, %(minutes)s minutes (%(code)s)")
-            % {"name": item.name, "minutes": item.duration, "code": item.code}
-        )
+        self.fields["item"].label_from_instance = _item_label
         self.fields["room"].empty_label = _("No room needed")
 
 
@@ -71,9 +68,44 @@ class RescheduleForm(ReasonForm):
     field_order = ["start", "reason"]
 
 
+def _item_label(item) -> str:
+    return _("%(name)s, %(minutes)s minutes (%(code)s)") % {
+        "name": item.name,
+        "minutes": item.duration,
+        "code": item.code,
+    }
+
+
 class FreeSlotForm(forms.Form):
+    """The free slots for a service item (its usual duration) or a duration, on one day."""
+
     day = forms.DateField(label=_("Day"), widget=DateInput)
-    minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1, max_value=720)
+    item = forms.ModelChoiceField(
+        label=_("Service item"), queryset=ServiceItem.objects.none(), required=False
+    )
+    minutes = forms.IntegerField(
+        label=_("Duration (minutes)"),
+        min_value=1,
+        max_value=720,
+        required=False,
+        help_text=_("Leave empty for the item's usual duration."),
+    )
+
+    def __init__(self, *args, store, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = ServiceItem.objects.filter(store=store, active=True)
+        self.fields["item"].label_from_instance = _item_label
+        self.fields["item"].empty_label = _("Any item: give the duration")
+
+    def clean(self):
+        data = super().clean()
+        item = data.get("item")
+        if not data.get("minutes"):
+            if item is not None and item.duration:
+                data["minutes"] = item.duration
+            elif "minutes" not in self.errors:
+                self.add_error("minutes", _("Choose a service item or give the duration."))
+        return data
 
 
 class QueueOpenForm(forms.Form):

@@ -163,9 +163,7 @@ def _free(start, end) -> bool:
     return True
 
 
-def slot_ranges(
-    times: list[dt.datetime], step: int = 15
-) -> list[tuple[dt.datetime, dt.datetime]]:
+def slot_ranges(times: list[dt.datetime], step: int = 15) -> list[tuple[dt.datetime, dt.datetime]]:
     """Consecutive start times (``step`` minutes apart) merged into (first, last) ranges: a
     practitioner's free day reads as a few ranges, not dozens of times."""
     ranges: list[tuple[dt.datetime, dt.datetime]] = []

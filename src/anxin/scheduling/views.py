@@ -177,7 +177,9 @@ def change(request, code, what):
 def free(request):
     if not _can(request, services.RECORD, "create"):
         raise PermissionDenied
-    form = FreeSlotForm(request.GET or None, initial={"day": timezone.localdate(), "minutes": 60})
+    form = FreeSlotForm(
+        request.GET or None, store=request.store, initial={"day": timezone.localdate()}
+    )
     slots = None
     if request.GET and form.is_valid():
         found = selectors.free_slots(

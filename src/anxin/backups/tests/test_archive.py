@@ -75,7 +75,9 @@ def _traced_peak(tmp_path, size: int) -> int:
     target = tmp_path / f"x-{size}.anxbak"
     tracemalloc.start()
     try:
-        archive.write_archive(target, KEY, name="x", created="now", manifest={}, parts={"big": part})
+        archive.write_archive(
+            target, KEY, name="x", created="now", manifest={}, parts={"big": part}
+        )
         archive.extract(target, KEY, None)
         return tracemalloc.get_traced_memory()[1]
     finally:

@@ -224,3 +224,38 @@ def test_slot_ranges_merge_consecutive_start_times():
     assert slot_ranges(times) == [(t, t + 2 * q), (t + 5 * q, t + 5 * q), (t + 7 * q, t + 8 * q)]
     assert slot_ranges([]) == []
     assert slot_ranges([t, t + 2 * q], step=30) == [(t, t + 2 * q)]
+
+
+@pytest.mark.django_db
+@pytest.mark.req("BIZ-3")
+def test_free_slots_for_a_service_item_take_its_duration(
+    client, login, store, manager, front_desk, practitioner, customer, settings
+):
+    from anxin.catalogue.testing import make_item
+
+    settings.ANXIN_OPENING_HOURS = "10:00-14:00"
+    long_item = make_item(actor=manager, store=store, name="套餐", price="298.00", duration=120)
+    services.appointment_book(
+        actor=front_desk,
+        store=store,
+        client=customer,
+        practitioner=practitioner,
+        start=local(1, 12),
+        minutes=60,
+        item_name="足疗",
+    )
+    login(client, front_desk)
+    day = timezone.localdate() + dt.timedelta(days=1)
+
+    def table(query):
+        page = client.get(f"/appointments/free/?day={day}&{query}").content.decode()
+        return page, page[page.index("<tbody>") : page.index("</tbody>")]
+
+    # 120 minutes + the rest gap before 12:00 leave no start; after 13:10 none fits before 14:00.
+    page, rows = table(f"item={long_item.pk}")
+    assert "套餐" in page and "<time" not in rows and "<td>无</td>" in rows
+    page, rows = table("minutes=60")
+    assert ">10:00</time>" in rows and ">10:45</time>" in rows
+    missing = client.get(f"/appointments/free/?day={day}")
+    assert missing.status_code == 400
+    assert "请选择服务项目或填写时长。" in missing.content.decode()
