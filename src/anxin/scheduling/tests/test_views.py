@@ -147,23 +147,29 @@ def test_cancel_needs_a_reason_and_frees_the_slot(
     assert (appointment.status, appointment.reason) == (Status.CANCELLED, "客户有事")
 
 
-@pytest.mark.django_db
-@pytest.mark.req("BIZ-3")
-def test_free_slots_leave_out_bookings_and_their_rest_gap(
-    client, login, store, front_desk, practitioner, customer, settings
-):
+def _free_slot_day(client, login, store, front_desk, practitioner, customer, settings, hour):
+    """Tomorrow, opening 10:00-14:00, with one 60-minute booking at ``hour``; logged in as the
+    front desk."""
     settings.ANXIN_OPENING_HOURS = "10:00-14:00"
     services.appointment_book(
         actor=front_desk,
         store=store,
         client=customer,
         practitioner=practitioner,
-        start=local(1, 11),
+        start=local(1, hour),
         minutes=60,
         item_name="足疗",
     )
     login(client, front_desk)
-    day = timezone.localdate() + dt.timedelta(days=1)
+    return timezone.localdate() + dt.timedelta(days=1)
+
+
+@pytest.mark.django_db
+@pytest.mark.req("BIZ-3")
+def test_free_slots_leave_out_bookings_and_their_rest_gap(
+    client, login, store, front_desk, practitioner, customer, settings
+):
+    day = _free_slot_day(client, login, store, front_desk, practitioner, customer, settings, 11)
     page = client.get(f"/appointments/free/?day={day}&minutes=60").content.decode()
     # 10:00 would end 11:00 + 10 min rest > 11:00 start: not free; 12:15 is the first after
     assert ">12:15<" in page and ">11:00<" not in page and ">10:00<" not in page
@@ -233,19 +239,8 @@ def test_free_slots_for_a_service_item_take_its_duration(
 ):
     from anxin.catalogue.testing import make_item
 
-    settings.ANXIN_OPENING_HOURS = "10:00-14:00"
     long_item = make_item(actor=manager, store=store, name="套餐", price="298.00", duration=120)
-    services.appointment_book(
-        actor=front_desk,
-        store=store,
-        client=customer,
-        practitioner=practitioner,
-        start=local(1, 12),
-        minutes=60,
-        item_name="足疗",
-    )
-    login(client, front_desk)
-    day = timezone.localdate() + dt.timedelta(days=1)
+    day = _free_slot_day(client, login, store, front_desk, practitioner, customer, settings, 12)
 
     def table(query):
         page = client.get(f"/appointments/free/?day={day}&{query}").content.decode()
