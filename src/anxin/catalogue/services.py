@@ -111,9 +111,10 @@ def _item_create(*, actor, store, category, name, price, duration, description, 
     return item
 
 
-def item_update(*, actor, store, item: ServiceItem, request=None, **changes) -> ServiceItem:
-    """Change what is not the price (the price goes through ``item_price_propose``)."""
-    unknown = set(changes) - set(ITEM_FIELDS)
+def _update_allowed(*, actor, store, record, changes, fields, permission, request) -> None:
+    """The checks before an update: only ``fields`` change, the actor holds ``permission``,
+    and the record is this store's."""
+    unknown = set(changes) - set(fields)
     if unknown:
         raise ValidationError(
             _("These fields cannot be changed here: %s") % ", ".join(sorted(unknown))
@@ -121,12 +122,25 @@ def item_update(*, actor, store, item: ServiceItem, request=None, **changes) -> 
     _require(
         actor=actor,
         store=store,
-        permission=MANAGE_ITEMS,
-        record_type="catalogue.serviceitem",
+        permission=permission,
+        record_type=record._meta.label_lower,
         request=request,
     )
-    if item.store_id != store.pk:
+    if record.store_id != store.pk:
         raise ValidationError(_("No such record was found in this store."))
+
+
+def item_update(*, actor, store, item: ServiceItem, request=None, **changes) -> ServiceItem:
+    """Change what is not the price (the price goes through ``item_price_propose``)."""
+    _update_allowed(
+        actor=actor,
+        store=store,
+        record=item,
+        changes=changes,
+        fields=ITEM_FIELDS,
+        permission=MANAGE_ITEMS,
+        request=request,
+    )
     with transaction.atomic():
         item = ServiceItem.objects.select_for_update().get(pk=item.pk)
         before = {k: getattr(item, k) for k in changes}
@@ -235,20 +249,15 @@ def _clean_promotion(promotion: Promotion) -> None:
 
 
 def promotion_update(*, actor, store, promotion: Promotion, request=None, **changes) -> Promotion:
-    unknown = set(changes) - set(PROMOTION_FIELDS)
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %s") % ", ".join(sorted(unknown))
-        )
-    _require(
+    _update_allowed(
         actor=actor,
         store=store,
+        record=promotion,
+        changes=changes,
+        fields=PROMOTION_FIELDS,
         permission=MANAGE_PROMOTIONS,
-        record_type="catalogue.promotion",
         request=request,
     )
-    if promotion.store_id != store.pk:
-        raise ValidationError(_("No such record was found in this store."))
     with transaction.atomic():
         promotion = Promotion.objects.select_for_update().get(pk=promotion.pk)
         if "rules" in changes:
