@@ -211,6 +211,8 @@ LANGUAGES = [
     ("en", "English"),
 ]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Input values in ISO 8601 whatever the language (src/anxin/formats/).
+FORMAT_MODULE_PATH = ["anxin.formats"]
 TIME_ZONE = os.environ.get("ANXIN_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

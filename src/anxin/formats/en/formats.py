@@ -1,0 +1,3 @@
+from anxin.formats import iso_first
+
+DATE_INPUT_FORMATS, DATETIME_INPUT_FORMATS = iso_first("en")
