@@ -31,6 +31,17 @@ def assert_focus_visible(state):
     assert state["outlineWidth"] not in ("0px", ""), f"no visible focus on {state}"
 
 
+def announced(page):
+    """The result a screen reader reads after the page loaded: the focused message or error
+    summary (GOV.UK patterns), as ``(role, text)``."""
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            return [el.getAttribute('role'), el.innerText.trim()];
+        }"""
+    )
+
+
 def tab_until(page, wanted, what, limit=15):
     """Press Tab until ``wanted(state)``, the focus visible on everything on the way."""
     for _ in range(limit):

@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 from pages_staff import practitioner_file
-from test_keyboard import assert_focus_visible, tab_to
+from test_keyboard import announced, assert_focus_visible, tab_to
 
 from anxin.attendance.models import ClockRecord
 
@@ -25,14 +25,15 @@ def test_clock_in_and_out_with_keyboard_only(
         page.keyboard.press("Enter")
     record = ClockRecord.objects.get(member=member)
     at = timezone.localtime(record.clock_in).strftime("%H:%M")
-    assert page.locator("[role=status]").inner_text().strip() == f"Clocked in at {at}."
+    assert announced(page) == ["status", f"Clocked in at {at}."]
     assert page.locator("#clock-state").inner_text() == f"You are clocked in since {at}."
 
     # Clocking in again is refused with a clear message, and nothing is added.
     tab_to(page, "clock-in", limit=30)
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert "clock out first" in page.locator("[role=status]").inner_text()
+    role, text = announced(page)
+    assert role == "alert" and "clock out first" in text
     assert ClockRecord.objects.filter(member=member).count() == 1
 
     state = tab_to(page, "clock-out", limit=30)
@@ -41,5 +42,6 @@ def test_clock_in_and_out_with_keyboard_only(
         page.keyboard.press("Enter")
     record.refresh_from_db()
     out = timezone.localtime(record.clock_out).strftime("%H:%M")
-    assert page.locator("[role=status]").inner_text().startswith(f"Clocked out at {out}")
+    role, text = announced(page)
+    assert role == "status" and text.startswith(f"Clocked out at {out}")
     assert "You are not clocked in" in page.locator("#clock-state").inner_text()

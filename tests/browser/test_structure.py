@@ -41,5 +41,14 @@ def test_page_structure(app_page, open_app_page):
     # in its one field on purpose (the password change).
     if page.locator("[autofocus]").count():
         return
+    # After an action, its result (error summary or message) has the focus, so that a screen
+    # reader reads it at once (GOV.UK patterns); Tab goes on from there.
+    if page.locator("[data-autofocus]").count():
+        focused = page.evaluate(
+            "[document.activeElement.hasAttribute('data-autofocus'),"
+            " document.activeElement.getAttribute('role')]"
+        )
+        assert focused[0] and focused[1] in {"alert", "status"}, focused
+        return
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.classList.contains('skip-link')")
