@@ -89,11 +89,13 @@ def sensitive_fields(model) -> frozenset[str]:
 
 
 def client_ip(request) -> str:
-    """REMOTE_ADDR; X-Forwarded-For only through ``ANXIN_AUDIT_PROXY_COUNT`` trusted proxies."""
+    """REMOTE_ADDR; X-Forwarded-For only through ``ANXIN_TRUSTED_PROXIES`` trusted proxies.
+
+    Also the address the log-in lockout counts by (``AXES_CLIENT_IP_CALLABLE``)."""
     if request is None:
         return ""
     address = request.META.get("REMOTE_ADDR", "")
-    proxies = settings.ANXIN_AUDIT_PROXY_COUNT
+    proxies = settings.ANXIN_TRUSTED_PROXIES
     if proxies:
         hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         hops = [h for h in hops if h]
