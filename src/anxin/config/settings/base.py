@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "anxin.accounts.middleware.CurrentStoreMiddleware",
+    "anxin.audit.middleware.DeniedUseMiddleware",
     "anxin.accounts.middleware.SecondFactorMiddleware",
     "anxin.accounts.middleware.PasswordExpiryMiddleware",
     "axes.middleware.AxesMiddleware",
