@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from . import login_throttle
+
 
 class LoginForm(AuthenticationForm):
     error_messages = {
@@ -18,6 +20,16 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].widget.attrs.pop("autofocus", None)
         self.fields["username"].widget.attrs.update({"autocomplete": "username"})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+    def clean(self):
+        # The per-account throttle refuses before the password is checked (SEC-7).
+        username = self.cleaned_data.get("username")
+        if username and self.request is not None:
+            refusal = login_throttle.check(self.request, username)
+            if refusal is not None:
+                self.retry_after = refusal.retry_after
+                raise forms.ValidationError(refusal.message, code="throttled")
+        return super().clean()
 
 
 class StoreSwitchForm(forms.Form):

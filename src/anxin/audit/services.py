@@ -13,6 +13,7 @@ import functools
 import ipaddress
 import json
 from collections.abc import Iterable
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
@@ -31,6 +32,8 @@ from .rules import is_immediate, raise_immediate
 
 PURGE_SWITCH = "audit_purge"
 SENSITIVE_MARK = {"changed": True}
+# Whether this request has logged a denied use already (reset per request by the middleware).
+denial_logged: ContextVar[bool] = ContextVar("anxin_denial_logged", default=False)
 
 
 class _Encoder(DjangoJSONEncoder):
@@ -89,11 +92,13 @@ def sensitive_fields(model) -> frozenset[str]:
 
 
 def client_ip(request) -> str:
-    """REMOTE_ADDR; X-Forwarded-For only through ``ANXIN_AUDIT_PROXY_COUNT`` trusted proxies."""
+    """REMOTE_ADDR; X-Forwarded-For only through ``ANXIN_TRUSTED_PROXIES`` trusted proxies.
+
+    Also the address the log-in lockout counts by (``AXES_CLIENT_IP_CALLABLE``)."""
     if request is None:
         return ""
     address = request.META.get("REMOTE_ADDR", "")
-    proxies = settings.ANXIN_AUDIT_PROXY_COUNT
+    proxies = settings.ANXIN_TRUSTED_PROXIES
     if proxies:
         hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         hops = [h for h in hops if h]
@@ -230,6 +235,8 @@ def use_log(
     # No savepoint: if the entry cannot be written, the change it records must not commit either.
     with transaction.atomic(savepoint=False):
         chain.append(chain.USE, entry)
+        if outcome == UseOutcome.DENIED:
+            denial_logged.set(True)
         if is_immediate(entry):
             entry_id = entry.pk
             transaction.on_commit(lambda: raise_immediate(entry_id), robust=True)

@@ -58,14 +58,18 @@ def staff_list(*, actor, store) -> QuerySet[StaffMember]:
 
 
 def staff_get(
-    *, actor, store, pk, action: str = "view", request=None, log: bool = True
+    *, actor, store, pk=None, code=None, action: str = "view", request=None, log: bool = True
 ) -> StaffMember:
-    """One staff file if in scope for ``action``; otherwise 404 and a denied use entry."""
-    member = None
-    if str(pk).isdigit():
-        member = scoped_staff(actor=actor, store=store, action=action).filter(pk=pk).first()
+    """One staff file, by id or by code, if in scope for ``action``; otherwise 404 and a denied
+    use entry: out of scope reads exactly like missing, so a code's existence is not given away."""
+    scoped = scoped_staff(actor=actor, store=store, action=action)
+    member, key = None, pk if code is None else code
+    if code is not None:
+        member = scoped.filter(code=code).first()
+    elif str(pk).isdigit():
+        member = scoped.filter(pk=pk).first()
     if member is None:
-        deny(actor=actor, store=store, action=action, record_id=str(pk)[:64], request=request)
+        deny(actor=actor, store=store, action=action, record_id=str(key)[:64], request=request)
         raise Http404
     if log:
         use_log(actor=actor, action=action, instance=member, request=request, store=store)

@@ -17,7 +17,6 @@ from .forms import (
     TrainingForm,
     TrainingProposeForm,
 )
-from .models import StaffMember
 from .selectors import RECORD
 
 
@@ -147,7 +146,8 @@ def staff_detail(request, pk):
 
 
 def staff_by_code(request, code):
-    member = StaffMember.objects.filter(code=code, store=request.store).first()
-    if member is None:
-        raise Http404
+    """Opens a staff file by its code (the code search links here); the file page logs the read."""
+    member = selectors.staff_get(
+        actor=request.user, store=request.store, code=code, request=request, log=False
+    )
     return redirect("staff:detail", pk=member.pk)

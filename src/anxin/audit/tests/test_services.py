@@ -165,11 +165,11 @@ def test_an_export_records_how_many_rows(manager, store):
 
 def test_forwarded_for_is_ignored_unless_a_proxy_is_trusted(settings):
     request = request_from("10.0.0.1", forwarded="1.2.3.4, 172.16.0.9")
-    settings.ANXIN_AUDIT_PROXY_COUNT = 0
+    settings.ANXIN_TRUSTED_PROXIES = 0
     assert client_ip(request) == "10.0.0.1"
-    settings.ANXIN_AUDIT_PROXY_COUNT = 1
+    settings.ANXIN_TRUSTED_PROXIES = 1
     assert client_ip(request) == "172.16.0.9"  # what our one proxy saw
-    settings.ANXIN_AUDIT_PROXY_COUNT = 2
+    settings.ANXIN_TRUSTED_PROXIES = 2
     assert client_ip(request) == "1.2.3.4"
     assert client_ip(request_from("not-an-address")) == ""
     assert client_ip(request_from("2001:0db8:0000:0000:0000:0000:0000:0001")) == "2001:db8::1"

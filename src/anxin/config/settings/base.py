@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "anxin.accounts.middleware.CurrentStoreMiddleware",
+    "anxin.audit.middleware.DeniedUseMiddleware",
     "anxin.accounts.middleware.SecondFactorMiddleware",
     "anxin.accounts.middleware.PasswordExpiryMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -168,14 +169,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "anxin.accounts.passwords.DengbaoComplexityValidator"},
 ]
 
-# Lockout: 5 failures per username and IP, then a 15-minute cool-off (django-axes).
+# Lockout: 5 failures per username and IP, then a 15-minute cool-off (django-axes). Attempts made
+# while locked do not restart the cool-off, or one request every 15 minutes would keep anyone out.
+# The address is REMOTE_ADDR, or X-Forwarded-For through ANXIN_TRUSTED_PROXIES trusted proxies.
 AXES_FAILURE_LIMIT = int(os.environ.get("ANXIN_LOCKOUT_FAILURES", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("ANXIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "anxin.audit.services.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password"]
+# Every failure is kept (per account) for the soft throttle below (anxin/accounts/login_throttle.py).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Per-account soft throttle for devices that never logged in to the account: after 5 consecutive
+# failures from anywhere, each further one makes them wait 1, 2, 4 … seconds (at most 5 minutes);
+# after 100 (NIST SP 800-63B §5.2.2) only devices that have logged in before (a signed cookie kept
+# for a year) may try, until the account next logs in.
+ANXIN_LOGIN_FREE_FAILURES = int(os.environ.get("ANXIN_LOGIN_FREE_FAILURES", "5"))
+ANXIN_LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("ANXIN_LOGIN_MAX_DELAY_SECONDS", "300"))
+ANXIN_LOGIN_ACCOUNT_LIMIT = int(os.environ.get("ANXIN_LOGIN_ACCOUNT_LIMIT", "100"))
+ANXIN_KNOWN_DEVICE_DAYS = int(os.environ.get("ANXIN_KNOWN_DEVICE_DAYS", "365"))
 
 # Sessions: idle timeout 30 minutes (the cookie is renewed on each request), absolute 12 hours.
 ANXIN_SESSION_IDLE_SECONDS = int(os.environ.get("ANXIN_SESSION_IDLE_MINUTES", "30")) * 60
@@ -291,7 +306,8 @@ ANXIN_AUDIT_CHECKPOINT_EVERY = env_int("ANXIN_AUDIT_CHECKPOINT_EVERY", 1000)
 # Kept three years by default; the law requires at least six months (183 days, checked at start).
 ANXIN_AUDIT_RETENTION_DAYS = env_int("ANXIN_AUDIT_RETENTION_DAYS", 1095)
 # How many reverse proxies in front of Anxin append to X-Forwarded-For (0: trust REMOTE_ADDR only).
-ANXIN_AUDIT_PROXY_COUNT = env_int("ANXIN_AUDIT_PROXY_COUNT", 0)
+# The logs and the log-in lockout take the client's address from that header only through them.
+ANXIN_TRUSTED_PROXIES = env_int("ANXIN_TRUSTED_PROXIES", env_int("ANXIN_AUDIT_PROXY_COUNT", 0))
 # Anomaly rules over the use log (AUD-3); any key may be overridden, any rule switched off.
 ANXIN_ALERT_RULES = {
     "bulk_reads": {"records": 50, "minutes": 10},
