@@ -15,7 +15,7 @@ import anxin
 
 LANGUAGES = ["zh-hans", "zh-hant", "en"]
 DAY = dt.date(2026, 12, 2)
-MOMENT = dt.datetime(2026, 12, 2, 9, 5)  # noqa: DTZ001 - a naive value, as a form holds it
+MOMENT = dt.datetime(2026, 12, 2, 9, 5)  # a naive value, as a form holds it
 
 
 def every_form_class():
@@ -102,6 +102,8 @@ def _marketing(store):
     from anxin.accounts.services import role_assign, roles_ensure_defaults, user_create
 
     roles_ensure_defaults()
-    user = user_create(username="marketing", password="correct horse battery staple", full_name="市场")
+    user = user_create(
+        username="marketing", password="correct horse battery staple", full_name="市场"
+    )
     role_assign(user=user, store=store, role_key="marketing")
     return user
