@@ -276,6 +276,10 @@ def test_whatever_is_attempted_no_two_bookings_of_a_practitioner_overlap(
         held = list(Appointment.objects.filter(practitioner=person).order_by("start"))
         for a, b in itertools.pairwise(held):
             assert a.end + gap <= b.start
+    # and the one client is never in two bookings at once
+    theirs = list(Appointment.objects.filter(client=clients[0]).order_by("start"))
+    for a, b in itertools.pairwise(theirs):
+        assert a.end <= b.start
 
 
 @pytest.mark.django_db
