@@ -154,6 +154,7 @@ def service_record(
                 {},
                 {
                     **{k: getattr(record, k) for k in RECORD_FIELDS},
+                    "notes": record.notes or None,  # logged as changed (no text) only if given
                     "client": client.code,
                     "item": item.code,
                     "promotion": promotion.code if promotion else None,
