@@ -163,26 +163,22 @@ def service_feedback(request, pk):
         )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # A first score, or a correction of the one given (which needs the reason).
+        write, extra = (
+            (services.feedback_record, {})
+            if feedback is None
+            else (services.feedback_correct, {"reason": data["reason"]})
+        )
         try:
-            if feedback is None:
-                services.feedback_record(
-                    actor=user,
-                    store=store,
-                    record=record,
-                    score=data["score"],
-                    comments=data["comments"],
-                    request=request,
-                )
-            else:
-                services.feedback_correct(
-                    actor=user,
-                    store=store,
-                    record=record,
-                    score=data["score"],
-                    comments=data["comments"],
-                    reason=data["reason"],
-                    request=request,
-                )
+            write(
+                actor=user,
+                store=store,
+                record=record,
+                score=data["score"],
+                comments=data["comments"],
+                request=request,
+                **extra,
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:

@@ -1,18 +1,16 @@
 """BIZ-3: one client is in one booking at a time — unless both bookings are for a service item
 that allows parallel bookings (a couple's or group service, several practitioners at once)."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from anxin.catalogue.testing import make_item
 from anxin.clients.services import client_create
 from anxin.scheduling import services
 from anxin.scheduling.models import Appointment
 
-from .test_booking import at, messages_of
+from .concurrency import at_once
+from .test_booking import at, book, messages_of
 
 pytestmark = pytest.mark.req("BIZ-3")
 
@@ -33,19 +31,6 @@ def couple_item(manager, store):
     from anxin.catalogue.services import item_update
 
     return item_update(actor=manager, store=store, item=item, allows_parallel_bookings=True)
-
-
-def book(front_desk, store, client, practitioner, start, *, item=None, minutes=60):
-    return services.appointment_book(
-        actor=front_desk,
-        store=store,
-        client=client,
-        practitioner=practitioner,
-        start=start,
-        minutes=minutes,
-        item=item,
-        item_name="全身推拿",
-    )
 
 
 @pytest.mark.django_db
@@ -107,28 +92,6 @@ def test_five_concurrent_bookings_of_one_client_with_five_practitioners_give_exa
     store, front_desk, team, guest
 ):
     start = at(1, 15)
-    barrier = threading.Barrier(len(team))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def attempt(person):
-        try:
-            barrier.wait()
-            book(front_desk, store, guest, person, start)
-            result = "booked"
-        except ValidationError as exc:
-            result = "conflict" if "start" in exc.message_dict else f"invalid {exc}"
-        except BaseException as exc:
-            result = f"error {exc!r}"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=attempt, args=(p,)) for p in team]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["booked"] + ["conflict"] * (len(team) - 1), outcomes
+    outcomes = at_once(lambda person: book(front_desk, store, guest, person, start), team)
+    assert outcomes == ["booked"] + ["conflict"] * (len(team) - 1), outcomes
     assert Appointment.objects.filter(client=guest).count() == 1
