@@ -35,6 +35,7 @@ ACTIONS = {
     "approve": _("approve a change"),
     "view_pay": _("see pay and benefits"),
     "propose": _("propose a change for approval"),
+    "feedback": _("record or correct the client's feedback"),
 }
 
 RECORD_TYPES = {
@@ -99,11 +100,14 @@ POLICY: dict[str, dict[str, dict[str, Scope]]] = {
         "store_manager": {"view": S, "create": S, "change": S},
     },
     # Service records (CLI-4): a practitioner records and reads the services they gave to the
-    # clients in their scope; the front desk and the manager for the whole store.
+    # clients in their scope; the front desk and the manager for the whole store. Feedback
+    # (CLI-5) comes through the client's channel: the front desk entering what the client said,
+    # the manager, and the assignee of a follow-up task (checked in the service). Never the
+    # practitioner who served (not even with another role), never a read-only role.
     "delivery.service": {
-        "front_desk": {"view": S, "create": S, "change": S},
+        "front_desk": {"view": S, "create": S, "change": S, "feedback": S},
         "practitioner": {"view": V, "create": V, "change": V},
-        "store_manager": {"view": S, "create": S, "change": S, "approve": S},
+        "store_manager": {"view": S, "create": S, "change": S, "approve": S, "feedback": S},
         "finance": {"view": S},
     },
     # Monthly performance (STF-3): the manager publishes and resolves; a practitioner sees and

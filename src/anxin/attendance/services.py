@@ -8,7 +8,6 @@ translated message, and nothing is written.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from anxin.accounts.policy import scope_for
 from anxin.audit.services import diff, operation_log, use_log
+from anxin.core.spreadsheets import XlsxWriter
 from anxin.staff.models import StaffMember
 
 from . import hooks
@@ -476,15 +476,13 @@ COLUMNS = [
 
 def summary_export(*, actor, store, year: int, month: int, request=None) -> tuple[bytes, int]:
     """The monthly summary as .xlsx; exporting needs its own permission and is logged."""
-    from openpyxl import Workbook
-
     require(actor=actor, store=store, action="export", request=request)
     from .selectors import scoped_members
 
     members = list(scoped_members(actor=actor, store=store, action="export"))
     rows = summarise(store=store, year=year, month=month, members=members)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(f"{year:04d}-{month:02d}")
+    book = XlsxWriter()
+    sheet = book.sheet(f"{year:04d}-{month:02d}")
     sheet.append(
         [str(label) for _key, label in COLUMNS] + [str(label) for label in LeaveKind.labels]
     )
@@ -495,8 +493,7 @@ def summary_export(*, actor, store, year: int, month: int, request=None) -> tupl
         line = [float(v) if isinstance(v, Decimal) else v for v in line]
         line += [float(row["leave"][kind]) for kind in LeaveKind.values]
         sheet.append(line)
-    out = io.BytesIO()
-    book.save(out)
+    content = book.to_bytes()
     use_log(
         actor=actor,
         action="export",
@@ -507,7 +504,7 @@ def summary_export(*, actor, store, year: int, month: int, request=None) -> tupl
         request=request,
         store=store,
     )
-    return out.getvalue(), len(rows)
+    return content, len(rows)
 
 
 # -- a leaver's open work (SEC-6) ----------------------------------------------------------

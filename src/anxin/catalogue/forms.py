@@ -25,7 +25,15 @@ class ItemForm(forms.ModelForm):
 
     class Meta:
         model = ServiceItem
-        fields = ["category", "name", "description", "price", "duration", "active"]
+        fields = [
+            "category",
+            "name",
+            "description",
+            "price",
+            "duration",
+            "active",
+            "allows_parallel_bookings",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -34,7 +42,7 @@ class ItemEditForm(forms.ModelForm):
 
     class Meta:
         model = ServiceItem
-        fields = ["name", "description", "duration", "active"]
+        fields = ["name", "description", "duration", "active", "allows_parallel_bookings"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 

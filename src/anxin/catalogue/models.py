@@ -37,6 +37,16 @@ class ServiceItem(CodedModel):
         _("duration (minutes)"), validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
     )
     active = models.BooleanField(_("offered"), default=True)
+    # A couple's or group service, or one given by several practitioners at once: the same
+    # client may then be in overlapping bookings (BIZ-3). Otherwise never.
+    allows_parallel_bookings = models.BooleanField(
+        _("allows parallel bookings of one client"),
+        default=False,
+        help_text=_(
+            "For couple or group services, or services given by several practitioners at "
+            "once: the same client may be booked with several practitioners at the same time."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]

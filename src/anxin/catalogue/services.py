@@ -19,7 +19,7 @@ from .approval_kinds import ITEM_PRICE
 from .models import ItemPrice, Promotion, ServiceItem
 from .rules import validate_rules
 
-ITEM_FIELDS = ["name", "description", "duration", "active"]
+ITEM_FIELDS = ["name", "description", "duration", "active", "allows_parallel_bookings"]
 PROMOTION_FIELDS = [
     "name",
     "content",
@@ -56,6 +56,7 @@ def item_create(
     duration: int,
     description: str = "",
     active: bool = True,
+    allows_parallel_bookings: bool = False,
     request=None,
 ) -> ServiceItem:
     _require(
@@ -75,11 +76,24 @@ def item_create(
             duration=duration,
             description=description,
             active=active,
+            allows_parallel_bookings=allows_parallel_bookings,
             request=request,
         )
 
 
-def _item_create(*, actor, store, category, name, price, duration, description, active, request):
+def _item_create(
+    *,
+    actor,
+    store,
+    category,
+    name,
+    price,
+    duration,
+    description,
+    active,
+    request,
+    allows_parallel_bookings=False,
+):
     if category is None or category.kind != CategoryKind.ITEM:
         raise ValidationError({"category": _("Choose a service item category.")})
     item = ServiceItem(
@@ -90,6 +104,7 @@ def _item_create(*, actor, store, category, name, price, duration, description, 
         duration=duration,
         description=description,
         active=active,
+        allows_parallel_bookings=bool(allows_parallel_bookings),
         created_by=actor,
         updated_by=actor,
         code="XM00000",

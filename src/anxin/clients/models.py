@@ -301,7 +301,9 @@ class ServiceRecord(TrackedModel):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_AMOUNT)],
     )
     products_sold = models.CharField(_("products sold"), max_length=200, blank=True)
-    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    # Free text that may hold health information (what the practitioner noticed): encrypted
+    # like the health file, and never in the operation log in clear.
+    notes = EncryptedTextField(_("notes"), max_length=2000, blank=True)
     clock_type = models.CharField(
         _("clock type"), max_length=10, choices=ClockType.choices, blank=True
     )

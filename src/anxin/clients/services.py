@@ -1,5 +1,4 @@
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -8,11 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
 
 from anxin.accounts.policy import Scope, grant
 from anxin.audit.services import diff, operation_log, sensitive_fields, use_log
 from anxin.core.codes import allocate_code
+from anxin.core.spreadsheets import XlsxWriter
 from anxin.notifications.services import notify_holders
 
 from .models import (
@@ -403,8 +402,8 @@ def client_export(
     if unknown or not fields:
         raise ValidationError(_("Choose at least one of the offered fields."))
     clients = scoped_clients(actor=actor, store=store, action="export").order_by("code")
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("clients")
+    book = XlsxWriter()
+    sheet = book.sheet("clients")
     sheet.append([str(EXPORTABLE[f][0]) for f in fields])
     count = 0
     for client in clients.iterator():
@@ -414,8 +413,7 @@ def client_export(
             row.append(value.isoformat() if hasattr(value, "isoformat") else value)
         sheet.append(row)
         count += 1
-    out = io.BytesIO()
-    book.save(out)
+    content = book.to_bytes()
     use_log(
         actor=actor,
         action="export",
@@ -426,7 +424,7 @@ def client_export(
         request=request,
         store=store,
     )
-    return out.getvalue(), count
+    return content, count
 
 
 EDITABLE = ["name", "gender", "birth_date", "occupation", "phone", "address"]

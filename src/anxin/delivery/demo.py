@@ -268,7 +268,10 @@ def _demo_follow_ups(*, rnd, store, front_desk, practitioners) -> None:
                 client=record.client,
                 service=record,
                 kind=rnd.choice(TaskKind.values),
-                assignee=rnd.choice([front_desk, *practitioners[:2]]),
+                # never the practitioner who gave the service (CLI-5: the client's channel)
+                assignee=rnd.choice(
+                    [p for p in [front_desk, *practitioners[:2]] if p.pk != record.practitioner_id]
+                ),
                 due_on=today + dt.timedelta(days=rnd.randrange(-5, 7)),
                 state=TaskState.DONE if done else TaskState.OPEN,
                 outcome="客户满意" if done else "",

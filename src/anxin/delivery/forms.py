@@ -149,6 +149,12 @@ class FeedbackForm(forms.Form):
     )
 
 
+class FeedbackCorrectionForm(FeedbackForm):
+    """A score already given changes only with a reason (kept with the old score)."""
+
+    reason = forms.CharField(label=_("Reason for the correction"), max_length=500)
+
+
 class FollowUpForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=TaskKind.choices)
     assignee = forms.ModelChoiceField(label=_("Assigned to"), queryset=None)

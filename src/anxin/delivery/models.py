@@ -33,6 +33,30 @@ class Feedback(TrackedModel):
         return f"{self.service_id}: {self.score}"
 
 
+class FeedbackCorrection(TrackedModel):
+    """A score changed after it was given (CLI-5): what it was, what it became, and why. The
+    old score is kept here (and in the operation log); only the current one feeds performance."""
+
+    feedback = models.ForeignKey(
+        Feedback, on_delete=models.CASCADE, related_name="corrections", verbose_name=_("feedback")
+    )
+    score_before = models.PositiveSmallIntegerField(_("score before"))
+    score_after = models.PositiveSmallIntegerField(
+        _("score after"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comments_before = models.TextField(_("comments before"), blank=True, max_length=2000)
+    comments_after = models.TextField(_("comments after"), blank=True, max_length=2000)
+    reason = models.CharField(_("reason for the correction"), max_length=500)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("feedback correction")
+        verbose_name_plural = _("feedback corrections")
+
+    def __str__(self):
+        return f"{self.feedback_id}: {self.score_before} → {self.score_after}"
+
+
 class TaskKind(models.TextChoices):
     SURVEY = "survey", _("satisfaction survey")
     PHONE = "phone", _("phone follow-up (回访)")

@@ -26,13 +26,14 @@ from anxin.notifications.services import notify
 from .approval_kinds import SERVICE_CORRECTION
 from .models import (
     Feedback,
+    FeedbackCorrection,
     FollowUpTask,
     Suggestion,
     SuggestionState,
     TaskKind,
     TaskState,
 )
-from .selectors import RECORD, client_for_record, deny
+from .selectors import RECORD, client_for_record, deny, scoped_services
 
 RELATED = ["store", "client", "practitioner", "item", "promotion", "created_by", "updated_by"]
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)  # clocks differ; a later time is a mistake
@@ -153,6 +154,7 @@ def service_record(
                 {},
                 {
                     **{k: getattr(record, k) for k in RECORD_FIELDS},
+                    "notes": record.notes or None,  # logged as changed (no text) only if given
                     "client": client.code,
                     "item": item.code,
                     "promotion": promotion.code if promotion else None,
@@ -203,33 +205,109 @@ def service_correction_propose(
 
 # -- feedback ----------------------------------------------------------------------------------
 
+FEEDBACK = "feedback"  # the policy action (``accounts.policy``)
+
+
+def may_give_feedback(actor, store, record: ServiceRecord) -> bool:
+    """The client's channel (CLI-5): whom the policy lets record feedback on this service —
+    never the practitioner who gave it, whatever their other roles."""
+    return (
+        record.store_id == store.pk
+        and record.practitioner_id != actor.pk
+        and scoped_services(actor=actor, store=store, action=FEEDBACK).filter(pk=record.pk).exists()
+    )
+
 
 def feedback_record(
     *, actor, store, record: ServiceRecord, score: int, comments: str = "", request=None
 ) -> Feedback:
-    """The client's satisfaction with a service (1–5) and comments; a second survey replaces it."""
-    from .selectors import scoped_services
-
-    allowed = actor.has_store_perm(MANAGE_FOLLOW_UPS, store) or (
-        scoped_services(actor=actor, store=store).filter(pk=record.pk).exists()
+    """The client's satisfaction with a service (1–5) and comments, as the client gave them.
+    Given once: changing it later is ``feedback_correct``, with a reason."""
+    if not may_give_feedback(actor, store, record):
+        deny(actor=actor, store=store, action=FEEDBACK, record_id=record.pk, request=request)
+    return _feedback_save(
+        actor=actor, store=store, record=record, score=score, comments=comments, request=request
     )
-    if not allowed or record.store_id != store.pk:
-        deny(actor=actor, store=store, action="change", record_id=record.pk, request=request)
+
+
+def feedback_correct(
+    *,
+    actor,
+    store,
+    record: ServiceRecord,
+    score: int,
+    reason: str,
+    comments: str = "",
+    request=None,
+) -> Feedback:
+    """Change a score already given: the old one is kept (``FeedbackCorrection``) and the
+    operation log holds both and the reason."""
+    if not may_give_feedback(actor, store, record):
+        deny(actor=actor, store=store, action=FEEDBACK, record_id=record.pk, request=request)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for the correction.")})
+    return _feedback_save(
+        actor=actor,
+        store=store,
+        record=record,
+        score=score,
+        comments=comments,
+        reason=reason,
+        request=request,
+    )
+
+
+def _feedback_save(
+    *, actor, store, record, score, comments, reason: str = "", request=None
+) -> Feedback:
+    """Callers decide who may; this keeps a given score from being overwritten silently."""
     if not isinstance(score, int) or not 1 <= score <= 5:
         raise ValidationError({"score": _("Give a score from 1 to 5.")})
+    reason, comments = (reason or "").strip()[:500], comments or ""
     with transaction.atomic():
         feedback = Feedback.objects.select_for_update().filter(service=record).first()
-        before = {"score": feedback.score, "comments": feedback.comments} if feedback else {}
         if feedback is None:
-            feedback = Feedback(service=record, created_by=actor)
-        feedback.score, feedback.comments, feedback.updated_by = score, comments or "", actor
+            feedback = Feedback(
+                service=record, score=score, comments=comments, created_by=actor, updated_by=actor
+            )
+            feedback.full_clean()
+            feedback.save()
+            operation_log(
+                actor=actor,
+                action="create",
+                instance=feedback,
+                changes=diff({}, {"score": score, "comments": comments}),
+                reason=reason,
+                request=request,
+                store=store,
+            )
+            return feedback
+        if not reason:
+            raise ValidationError(
+                {"score": _("This service has feedback already: correct it, with a reason.")}
+            )
+        before = {"score": feedback.score, "comments": feedback.comments}
+        correction = FeedbackCorrection(
+            feedback=feedback,
+            score_before=feedback.score,
+            score_after=score,
+            comments_before=feedback.comments,
+            comments_after=comments,
+            reason=reason,
+            created_by=actor,
+            updated_by=actor,
+        )
+        correction.full_clean(exclude=["feedback"])
+        feedback.score, feedback.comments, feedback.updated_by = score, comments, actor
         feedback.full_clean()
         feedback.save()
+        correction.save()
         operation_log(
             actor=actor,
-            action="update" if before else "create",
+            action="correct",
             instance=feedback,
-            changes=diff(before, {"score": score, "comments": feedback.comments}),
+            changes=diff(before, {"score": score, "comments": comments}),
+            reason=reason,
             request=request,
             store=store,
         )
@@ -266,6 +344,15 @@ def follow_up_create(
         raise ValidationError({"service": _("That service is not this client's.")})
     if assignee is None or not _works_in(assignee, store):
         raise ValidationError({"assignee": _("Choose someone who works in this store.")})
+    if service is not None and assignee.pk == service.practitioner_id:
+        raise ValidationError(
+            {
+                "assignee": _(
+                    "The practitioner who gave the service cannot ask for its feedback: "
+                    "choose someone else."
+                )
+            }
+        )
     if kind not in TaskKind.values:
         raise ValidationError({"kind": _("Choose a survey or a phone follow-up.")})
     if due_on < timezone.localdate():
@@ -322,6 +409,10 @@ def follow_up_complete(
         deny(actor=actor, store=store, action="change", record_id=task.pk, request=request)
     if not (outcome or "").strip():
         raise ValidationError({"outcome": _("Say what came of the follow-up.")})
+    scored = score is not None and task.service_id is not None
+    if scored and task.service.practitioner_id == actor.pk:
+        # Never one's own service's score, even when the task was assigned before this rule.
+        deny(actor=actor, store=store, action=FEEDBACK, record_id=task.service_id, request=request)
     with transaction.atomic():
         task = FollowUpTask.objects.select_for_update().get(pk=task.pk)
         if task.state != TaskState.OPEN:
@@ -338,13 +429,15 @@ def follow_up_complete(
             request=request,
             store=store,
         )
-        if score is not None and task.service_id:
-            feedback_record(
+        if scored:
+            # What the client told the assignee; a score given before is corrected, not lost.
+            _feedback_save(
                 actor=actor,
                 store=store,
                 record=task.service,
                 score=score,
                 comments=outcome,
+                reason=_("Follow-up task no. %(number)s") % {"number": task.pk},
                 request=request,
             )
         return task

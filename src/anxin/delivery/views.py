@@ -15,6 +15,7 @@ from anxin.core.forms import add_errors
 from . import selectors, services
 from .forms import (
     CorrectionForm,
+    FeedbackCorrectionForm,
     FeedbackForm,
     FollowUpForm,
     ServiceRecordForm,
@@ -112,50 +113,78 @@ def service_new(request):
     return render(request, "delivery/service_new.html", {"form": form}, status=_status(form))
 
 
-def service_detail(request, pk):
-    record = selectors.service_get(actor=request.user, store=request.store, pk=pk, request=request)
+def _feedback_form(request, record, feedback, data=None):
+    """The form the page offers: a first score, or a correction of the score given; none for
+    whoever may not record feedback (the practitioner who served, read-only roles)."""
+    if not services.may_give_feedback(request.user, request.store, record):
+        return None
+    if feedback is None:
+        return FeedbackForm(data)
+    return FeedbackCorrectionForm(
+        data, initial={"score": feedback.score, "comments": feedback.comments}
+    )
+
+
+def _detail(request, record, *, feedback_form=False, status=200):
     feedback = getattr(record, "feedback", None)
+    if feedback_form is False:
+        feedback_form = _feedback_form(request, record, feedback)
     return render(
         request,
         "delivery/service_detail.html",
         {
             "record": record,
             "feedback": feedback,
-            "feedback_form": FeedbackForm(
-                initial={"score": feedback.score, "comments": feedback.comments}
-                if feedback
-                else None
-            ),
+            "corrections": list(feedback.corrections.select_related("created_by"))
+            if feedback
+            else [],
+            "feedback_form": feedback_form,
             "can_correct": scope_for(request.user, request.store, RECORD, "change") is not None,
             "can_follow_up": selectors.can_manage_follow_ups(request.user, request.store),
         },
+        status=status,
     )
 
 
-def service_feedback(request, pk):
+def service_detail(request, pk):
     record = selectors.service_get(actor=request.user, store=request.store, pk=pk, request=request)
-    form = FeedbackForm(request.POST or None)
+    return _detail(request, record)
+
+
+def service_feedback(request, pk):
+    """A first score, or a correction with a reason; refused (logged) for anyone else."""
+    user, store = request.user, request.store
+    record = selectors.service_get(actor=user, store=store, pk=pk, request=request)
+    feedback = getattr(record, "feedback", None)
+    form = _feedback_form(request, record, feedback, request.POST or None)
+    if form is None:
+        selectors.deny(
+            actor=user, store=store, action=services.FEEDBACK, record_id=record.pk, request=request
+        )
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        # A first score, or a correction of the one given (which needs the reason).
+        write, extra = (
+            (services.feedback_record, {})
+            if feedback is None
+            else (services.feedback_correct, {"reason": data["reason"]})
+        )
         try:
-            services.feedback_record(
-                actor=request.user,
-                store=request.store,
+            write(
+                actor=user,
+                store=store,
                 record=record,
-                score=form.cleaned_data["score"],
-                comments=form.cleaned_data["comments"],
+                score=data["score"],
+                comments=data["comments"],
                 request=request,
+                **extra,
             )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
             messages.success(request, _("Feedback saved."))
             return redirect("delivery:service_detail", pk=record.pk)
-    return render(
-        request,
-        "delivery/service_detail.html",
-        {"record": record, "feedback": None, "feedback_form": form, "can_correct": False},
-        status=_status(form),
-    )
+    return _detail(request, record, feedback_form=form, status=_status(form))
 
 
 def service_correct(request, pk):

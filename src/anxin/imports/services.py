@@ -14,10 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from anxin.audit.services import operation_log
+from anxin.core.spreadsheets import XlsxWriter
 
 from .base import Importer, normalise_heading
 from .models import ImportJob
@@ -36,24 +37,19 @@ class FileProblem(Exception):
 def template(importer: Importer) -> bytes:
     """The .xlsx to fill in: the headings (required ones marked *), one example row, and a
     second sheet explaining each column. Text columns are formatted as text."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = str(importer.label)[:31] or "data"
+    book = XlsxWriter(streamed=False)
+    sheet = book.sheet(importer.label)
     sheet.append([f"{c.label}{' *' if c.required else ''}" for c in importer.columns])
     sheet.append([c.example for c in importer.columns])
     for i, column in enumerate(importer.columns, start=1):
-        letter = sheet.cell(row=1, column=i).column_letter
-        sheet.column_dimensions[letter].width = max(12, len(str(column.label)) * 2 + 4)
+        sheet.column_width(i, max(12, len(str(column.label)) * 2 + 4))
         if column.text:
-            for row in range(2, 1002):
-                sheet.cell(row=row, column=i).number_format = "@"
-    help_sheet = book.create_sheet(_("Help")[:31])
+            sheet.text_column(i, range(2, 1002))
+    help_sheet = book.sheet(_("Help"))
     help_sheet.append([_("Column"), _("Required"), _("Explanation")])
     for c in importer.columns:
         help_sheet.append([str(c.label), _("yes") if c.required else _("no"), str(c.help)])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return book.to_bytes()
 
 
 def _open(content: bytes):

@@ -1,9 +1,11 @@
 """Booking without double booking, and the rotation queue (BIZ-3, 排钟).
 
-Every write is one transaction that first takes the locks it needs — the practitioner's and the
-room's calendars (PostgreSQL: transaction-level advisory locks, always in the same order; SQLite:
-``BEGIN IMMEDIATE`` already serialises writers) — then checks for overlaps, then writes. So N
-concurrent attempts at one slot give exactly one booking and N−1 clear conflict messages.
+Every write is one transaction that first takes the locks it needs — the practitioner's, the
+client's and the room's calendars (PostgreSQL: transaction-level advisory locks, always in the
+same order; SQLite: ``BEGIN IMMEDIATE`` already serialises writers) — then checks for overlaps,
+then writes. So N concurrent attempts at one slot give exactly one booking and N−1 clear conflict
+messages. A client is in one booking at a time, unless both overlapping bookings are for items
+that allow it (``ServiceItem.allows_parallel_bookings``: couple, group, several practitioners).
 """
 
 import datetime as dt
@@ -36,7 +38,7 @@ AVAILABILITY_CHECKS: dict[str, Callable[..., list[str]]] = {}
 # practitioner id, a predicate ``(start, end) -> bool`` (True = free); absent ids are free.
 FREE_SLOT_FILTERS: dict[str, Callable[..., dict]] = {}
 
-_LOCK_PRACTITIONER, _LOCK_ROOM, _LOCK_QUEUE = 71, 72, 73
+_LOCK_PRACTITIONER, _LOCK_ROOM, _LOCK_QUEUE, _LOCK_CLIENT = 71, 72, 73, 74
 
 
 def rest_gap() -> dt.timedelta:
@@ -105,8 +107,36 @@ def _validate(*, store, client, practitioner, room, start, end, now) -> None:
         raise ValidationError({"start": reasons})
 
 
-def _conflicts(*, practitioner, room, start, end, exclude=None) -> list[str]:
-    """Translated messages for every booking this one would overlap (no other client named)."""
+def _calendars(*, practitioner_id: int, client_id: int, room) -> list[tuple[int, int]]:
+    """The lock keys of the calendars a booking touches."""
+    keys = [(_LOCK_PRACTITIONER, practitioner_id), (_LOCK_CLIENT, client_id)]
+    if room is not None:
+        keys.append((_LOCK_ROOM, room.pk))
+    return keys
+
+
+def _client_conflicts(*, client, item, start, end, holding) -> list[str]:
+    """The client's other bookings this one would overlap; none between two bookings whose
+    items both allow parallel bookings (a couple's or group service)."""
+    overlapping = holding.filter(client=client, start__lt=end, end__gt=start)
+    if item is not None and item.allows_parallel_bookings:
+        overlapping = overlapping.exclude(item__allows_parallel_bookings=True)
+    return [
+        _("This client is already booked %(start)s–%(end)s (%(code)s).")
+        % {
+            "start": _local(a.start),
+            "end": timezone.localtime(a.end).strftime("%H:%M"),
+            "code": a.code,
+        }
+        for a in overlapping
+    ]
+
+
+def _conflicts(
+    *, practitioner, room, start, end, client=None, item=None, exclude=None
+) -> list[str]:
+    """Translated messages for every booking this one would overlap (no other client named);
+    with a ``client``, also the client's own overlapping bookings."""
     busy_until = end + rest_gap()
     holding = Appointment.objects.filter(status__in=HOLDING)
     if exclude is not None:
@@ -134,6 +164,10 @@ def _conflicts(*, practitioner, room, start, end, exclude=None) -> list[str]:
             }
             for a in holding.filter(room=room, start__lt=end, end__gt=start)
         ]
+    if client is not None:
+        messages += _client_conflicts(
+            client=client, item=item, start=start, end=end, holding=holding
+        )
     return messages
 
 
@@ -172,12 +206,11 @@ def appointment_book(
         end=end,
         now=now or timezone.now(),
     )
-    keys = [(_LOCK_PRACTITIONER, practitioner.pk)]
-    if room is not None:
-        keys.append((_LOCK_ROOM, room.pk))
     with transaction.atomic():
-        _lock(*keys)
-        conflicts = _conflicts(practitioner=practitioner, room=room, start=start, end=end)
+        _lock(*_calendars(practitioner_id=practitioner.pk, client_id=client.pk, room=room))
+        conflicts = _conflicts(
+            practitioner=practitioner, room=room, start=start, end=end, client=client, item=item
+        )
         if conflicts:
             raise ValidationError({"start": conflicts}, code="conflict")
         appointment = Appointment.objects.create(
@@ -353,16 +386,22 @@ def appointment_reschedule(
         end=end,
         now=now or timezone.now(),
     )
-    keys = [(_LOCK_PRACTITIONER, appointment.practitioner_id)]
-    if room is not None:
-        keys.append((_LOCK_ROOM, room.pk))
+    keys = _calendars(
+        practitioner_id=appointment.practitioner_id, client_id=appointment.client_id, room=room
+    )
     with transaction.atomic():
         _lock(*keys)
         current = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if current.status != Status.BOOKED:
             raise ValidationError(_("Only a booked appointment can be moved."))
         conflicts = _conflicts(
-            practitioner=current.practitioner, room=room, start=start, end=end, exclude=current
+            practitioner=current.practitioner,
+            room=room,
+            start=start,
+            end=end,
+            client=current.client,
+            item=current.item,
+            exclude=current,
         )
         if conflicts:
             raise ValidationError({"start": conflicts}, code="conflict")

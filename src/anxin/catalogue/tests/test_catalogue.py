@@ -280,3 +280,24 @@ def test_the_approval_page_shows_the_old_and_new_price(
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.price == Decimal("150.50")
+
+
+@pytest.mark.req("BIZ-1", "BIZ-3")
+def test_whether_an_item_allows_parallel_bookings_is_set_on_its_form_and_logged(
+    client, login, manager, store, item
+):
+    assert item.allows_parallel_bookings is False  # the default: one booking at a time
+    login(client, manager)
+    form = client.get(f"/catalogue/items/{item.code}/edit/").content.decode()
+    assert 'name="item-allows_parallel_bookings"' in form
+    post = {
+        "item-name": item.name,
+        "item-duration": "60",
+        "item-active": "on",
+        "item-allows_parallel_bookings": "on",
+    }
+    assert client.post(f"/catalogue/items/{item.code}/edit/", post).status_code == 302
+    item.refresh_from_db()
+    assert item.allows_parallel_bookings is True
+    entry = OperationLog.objects.filter(record_code=item.code, action="update").latest("pk")
+    assert entry.changes["allows_parallel_bookings"] == {"before": False, "after": True}

@@ -20,8 +20,9 @@ from anxin.clients import selectors, services
 from anxin.clients.models import Client, HealthFile, ServiceRecord
 
 RECORD = "clients.client"
-# Approvals are proven in their own app; pay and proposals are staff-file actions.
-MATRIX_ACTIONS = [a for a in ACTIONS if a not in {"approve", "view_pay", "propose"}]
+# Approvals are proven in their own app; pay and proposals are staff-file actions, feedback a
+# service-record action (delivery).
+MATRIX_ACTIONS = [a for a in ACTIONS if a not in {"approve", "view_pay", "propose", "feedback"}]
 
 
 def snapshot():

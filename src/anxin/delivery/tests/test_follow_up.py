@@ -7,11 +7,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from anxin.accounts.services import account_offboard
+from anxin.audit.models import OperationLog, UseLog
 from anxin.core.models import Category
 from anxin.core.seeding import categories_ensure_defaults
-from anxin.delivery.models import Feedback, FollowUpTask, Suggestion, TaskState
+from anxin.delivery.models import (
+    Feedback,
+    FeedbackCorrection,
+    FollowUpTask,
+    Suggestion,
+    TaskState,
+)
 from anxin.delivery.selectors import my_tasks, overdue_tasks
 from anxin.delivery.services import (
+    feedback_correct,
     feedback_record,
     follow_up_complete,
     follow_up_create,
@@ -20,6 +28,7 @@ from anxin.delivery.services import (
     suggestion_update,
 )
 from anxin.notifications.models import Notification
+from anxin.performance.figures import monthly_figures
 
 pytestmark = pytest.mark.req("CLI-5")
 
@@ -51,28 +60,139 @@ def test_feedback_by_someone_out_of_scope_changes_nothing(practitioner_b, record
     assert not Feedback.objects.exists()
 
 
-def test_a_follow_up_task_notifies_its_assignee_and_is_listed(
+def feedback_state(record):
+    """The score, every correction and the operation-log entries about feedback."""
+    feedback = Feedback.objects.filter(service=record).first()
+    return (
+        (feedback.score, feedback.comments) if feedback else None,
+        list(FeedbackCorrection.objects.values_list("score_before", "score_after")),
+        OperationLog.objects.filter(record_type="delivery.feedback").count(),
+    )
+
+
+def denied_feedback(user):
+    return UseLog.objects.filter(user=user, action="feedback", outcome="denied").count()
+
+
+@pytest.mark.req("STF-3", "SEC-3")
+def test_the_practitioner_who_served_cannot_score_it_and_the_attempt_is_logged(
     client, login, front_desk, practitioner, store, record
+):
+    login(client, practitioner)
+    page = client.get(f"/services/{record.pk}/").content.decode()
+    assert f"/services/{record.pk}/feedback/" not in page  # no form offered
+    before = feedback_state(record)
+    response = client.post(f"/services/{record.pk}/feedback/", {"score": "5"})
+    assert response.status_code == 403
+    with pytest.raises(PermissionDenied):
+        feedback_record(actor=practitioner, store=store, record=record, score=5)
+    assert feedback_state(record) == before == (None, [], 0)
+    assert denied_feedback(practitioner) == 2
+    # not even as the assignee of a follow-up task made before the rule
+    task = FollowUpTask.objects.create(
+        store=store,
+        client=record.client,
+        service=record,
+        kind="phone",
+        assignee=practitioner,
+        due_on=timezone.localdate(),
+    )
+    with pytest.raises(PermissionDenied):
+        follow_up_complete(actor=practitioner, store=store, task=task, outcome="满意", score=5)
+    task.refresh_from_db()
+    assert task.state == TaskState.OPEN and feedback_state(record) == before
+    assert denied_feedback(practitioner) == 3
+    assert monthly_figures(store=store, month=timezone.localdate().replace(day=1))[0]["rated"] == 0
+
+
+@pytest.mark.req("STF-3", "SEC-3")
+def test_a_read_only_role_cannot_write_or_change_a_score(
+    client, login, front_desk, finance, store, record
+):
+    feedback_record(actor=front_desk, store=store, record=record, score=4, comments="力度合适")
+    login(client, finance)
+    assert client.get(f"/services/{record.pk}/").status_code == 200  # finance may read it
+    before = feedback_state(record)
+    response = client.post(
+        f"/services/{record.pk}/feedback/", {"score": "1", "comments": "", "reason": "复核"}
+    )
+    assert response.status_code == 403
+    with pytest.raises(PermissionDenied):
+        feedback_record(actor=finance, store=store, record=record, score=1)
+    with pytest.raises(PermissionDenied):
+        feedback_correct(actor=finance, store=store, record=record, score=1, reason="复核")
+    assert feedback_state(record) == before and before[0] == (4, "力度合适")
+    assert denied_feedback(finance) == 3
+    assert monthly_figures(store=store, month=timezone.localdate().replace(day=1))[0][
+        "satisfaction"
+    ] == pytest.approx(4.0)
+
+
+def test_a_given_score_changes_only_through_a_logged_correction_that_keeps_the_old_one(
+    client, login, front_desk, practitioner_b, store, record
+):
+    feedback_record(actor=front_desk, store=store, record=record, score=4, comments="力度合适")
+    with pytest.raises(ValidationError):
+        feedback_record(actor=front_desk, store=store, record=record, score=1)
+    login(client, front_desk)
+    response = client.post(f"/services/{record.pk}/feedback/", {"score": "2"})  # no reason
+    assert response.status_code == 400
+    assert feedback_state(record)[:2] == ((4, "力度合适"), [])
+    response = client.post(
+        f"/services/{record.pk}/feedback/",
+        {"score": "2", "comments": "回访时说偏重", "reason": "客户来电更正"},
+    )
+    assert response.status_code == 302
+    assert feedback_state(record)[:2] == ((2, "回访时说偏重"), [(4, 2)])
+    entry = OperationLog.objects.filter(record_type="delivery.feedback").latest("pk")
+    assert (entry.action, entry.reason) == ("correct", "客户来电更正")
+    assert entry.changes["score"] == {"before": 4, "after": 2}
+    page = client.get(f"/services/{record.pk}/").content.decode()
+    assert "客户来电更正" in page
+    # a later survey by a follow-up's assignee is a correction too, naming the task
+    task = follow_up_create(
+        actor=front_desk,
+        store=store,
+        client=record.client,
+        service=record,
+        kind="survey",
+        assignee=practitioner_b,
+        due_on=timezone.localdate(),
+    )
+    follow_up_complete(actor=practitioner_b, store=store, task=task, outcome="满意", score=5)
+    assert feedback_state(record)[:2] == ((5, "满意"), [(4, 2), (2, 5)])
+    latest = FeedbackCorrection.objects.latest("pk")
+    assert str(task.pk) in latest.reason and latest.created_by == practitioner_b
+
+
+def test_a_follow_up_task_notifies_its_assignee_and_is_listed(
+    client, login, front_desk, practitioner, practitioner_b, store, record
 ):
     login(client, front_desk)
     due = timezone.localdate() + dt.timedelta(days=2)
+    # Not the practitioner who gave the service: someone else asks the client (CLI-5).
     response = client.post(
         f"/services/{record.pk}/follow-up/",
         {"kind": "phone", "assignee": practitioner.pk, "due_on": due.isoformat()},
     )
+    assert response.status_code == 400 and not FollowUpTask.objects.exists()
+    response = client.post(
+        f"/services/{record.pk}/follow-up/",
+        {"kind": "phone", "assignee": practitioner_b.pk, "due_on": due.isoformat()},
+    )
     assert response.status_code == 302
     task = FollowUpTask.objects.get()
-    assert (task.assignee, task.client, task.service) == (practitioner, record.client, record)
-    note = Notification.objects.get(recipient=practitioner)
+    assert (task.assignee, task.client, task.service) == (practitioner_b, record.client, record)
+    note = Notification.objects.get(recipient=practitioner_b)
     assert record.client.code in note.subject and note.url == f"/services/tasks/{task.pk}/"
-    assert list(my_tasks(actor=practitioner, store=store)) == [task]
-    login(client, practitioner)
+    assert list(my_tasks(actor=practitioner_b, store=store)) == [task]
+    login(client, practitioner_b)
     assert client.get("/services/tasks/").status_code == 200
     response = client.post(f"/services/tasks/{task.pk}/", {"outcome": "很满意", "score": "5"})
     assert response.status_code == 302
     task.refresh_from_db()
     assert task.state == TaskState.DONE and record.feedback.score == 5
-    assert list(my_tasks(actor=practitioner, store=store)) == []
+    assert list(my_tasks(actor=practitioner_b, store=store)) == []
 
 
 def test_overdue_tasks(front_desk, practitioner, practitioner_b, store, record):

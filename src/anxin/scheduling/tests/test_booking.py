@@ -3,11 +3,9 @@
 import contextlib
 import datetime as dt
 import itertools
-import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +14,8 @@ from anxin.audit.models import OperationLog, UseLog
 from anxin.clients.services import client_create
 from anxin.scheduling import services
 from anxin.scheduling.models import Appointment, Room, Status
+
+from .concurrency import at_once
 
 
 def at(day_offset: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -226,30 +226,10 @@ def test_twenty_concurrent_attempts_at_one_slot_give_exactly_one_booking(
         for i in range(workers)
     ]
     start = at(1, 15)
-    barrier = threading.Barrier(workers)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def attempt(person):
-        try:
-            barrier.wait()
-            book(front_desk, store, person, practitioner, start, room=room)
-            result = "booked"
-        except ValidationError as exc:
-            result = "conflict" if "start" in exc.message_dict else f"invalid {exc}"
-        except BaseException as exc:
-            result = f"error {exc!r}"
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=attempt, args=(p,)) for p in people]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(outcomes) == ["booked"] + ["conflict"] * (workers - 1), outcomes
+    outcomes = at_once(
+        lambda person: book(front_desk, store, person, practitioner, start, room=room), people
+    )
+    assert outcomes == ["booked"] + ["conflict"] * (workers - 1), outcomes
     assert Appointment.objects.filter(practitioner=practitioner).count() == 1
 
 
@@ -276,6 +256,10 @@ def test_whatever_is_attempted_no_two_bookings_of_a_practitioner_overlap(
         held = list(Appointment.objects.filter(practitioner=person).order_by("start"))
         for a, b in itertools.pairwise(held):
             assert a.end + gap <= b.start
+    # and the one client is never in two bookings at once
+    theirs = list(Appointment.objects.filter(client=clients[0]).order_by("start"))
+    for a, b in itertools.pairwise(theirs):
+        assert a.end <= b.start
 
 
 @pytest.mark.django_db
