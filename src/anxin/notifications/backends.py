@@ -11,6 +11,7 @@ time, the channel, the recipient masked (``139****4321``, ``w***@example.cn``), 
 message it was and its length — never its text, which may name a person or a service.
 """
 
+import os
 import sys
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -62,9 +63,10 @@ class ConsoleBackend(Backend):
 
 class FileBackend(Backend):
     def send(self, *, address, subject, body, kind=""):
-        outbox = Path(settings.ANXIN_DATA_DIR) / "outbox"
+        outbox = Path(settings.DATA_DIR) / "outbox"
         outbox.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with open(outbox / f"{self.channel}.log", "a", encoding="utf-8") as fh:
+        fd = os.open(outbox / f"{self.channel}.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
             fh.write(_line(self.channel, address, subject, body, kind))
 
 

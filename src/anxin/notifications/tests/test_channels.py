@@ -67,7 +67,7 @@ def test_no_notification_channel_logs_personal_data(
 ):
     """The README promises logs never contain personal data: not the console, not the outbox,
     not the application log, whichever channel and backend carry the message."""
-    settings.ANXIN_DATA_DIR = tmp_path
+    settings.DATA_DIR = tmp_path
     settings.ANXIN_NOTIFY_CHANNELS = {channel: _NOTIFY_BACKENDS[kind]}
     caplog.set_level(logging.DEBUG)
     address = PHONE if channel == "sms" else EMAIL

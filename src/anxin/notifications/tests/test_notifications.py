@@ -67,7 +67,7 @@ def test_an_outside_link_is_never_followed(client, login, front_desk):
 def test_file_channel_writes_to_the_outbox_after_commit(settings, tmp_path):
     from django.db import transaction
 
-    settings.ANXIN_DATA_DIR = tmp_path
+    settings.DATA_DIR = tmp_path
     settings.ANXIN_NOTIFY_CHANNELS = {"sms": "anxin.notifications.backends.FileBackend"}
     with transaction.atomic():
         assert services.send_external(channel="sms", address="13800000000", subject="预约提醒")
@@ -81,7 +81,7 @@ def test_file_channel_writes_to_the_outbox_after_commit(settings, tmp_path):
 def test_a_rolled_back_change_sends_nothing(settings, tmp_path):
     from django.db import transaction
 
-    settings.ANXIN_DATA_DIR = tmp_path
+    settings.DATA_DIR = tmp_path
     settings.ANXIN_NOTIFY_CHANNELS = {"sms": "anxin.notifications.backends.FileBackend"}
     with pytest.raises(RuntimeError), transaction.atomic():
         services.send_external(channel="sms", address="13800000000", subject="x")

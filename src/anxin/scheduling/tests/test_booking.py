@@ -303,7 +303,7 @@ def test_reminders_reach_client_and_practitioner_once(
 ):
     from anxin.notifications.models import Notification
 
-    settings.ANXIN_DATA_DIR = tmp_path
+    settings.DATA_DIR = tmp_path
     settings.ANXIN_NOTIFY_CHANNELS = {"sms": "anxin.notifications.backends.FileBackend"}
     soon = book(front_desk, store, clients[0], practitioner, timezone.now() + dt.timedelta(hours=3))
     later = book(front_desk, store, clients[1], practitioner, at(3, 10))
