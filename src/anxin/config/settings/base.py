@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "anxin.core.middleware.MethodAllowlistMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "anxin.core.middleware.RequestIdMiddleware",
     "anxin.core.middleware.NoStoreMiddleware",
