@@ -17,6 +17,15 @@ class Store(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     active = models.BooleanField(_("open"), default=True)
+    # Off by default: a reminder is read by whoever sees the client's phone (PRV-2).
+    reminder_names_service = models.BooleanField(
+        _("reminders name the service"),
+        default=False,
+        help_text=_(
+            "Off: a reminder says only the store, the time and the booking code, so whoever "
+            "sees the client's phone does not learn which service was booked."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

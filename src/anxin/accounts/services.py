@@ -74,6 +74,26 @@ def store_create(
     return store
 
 
+@transaction.atomic
+def store_settings_update(
+    *, actor: User | None, store: Store, reminder_names_service: bool | None = None
+) -> Store:
+    """Change a store's settings; ``None`` leaves one as it is. Logged with before and after."""
+    current = Store.objects.select_for_update().get(pk=store.pk)
+    before = {"reminder_names_service": current.reminder_names_service}
+    if reminder_names_service is not None:
+        current.reminder_names_service = bool(reminder_names_service)
+    after = {"reminder_names_service": current.reminder_names_service}
+    changes = diff(before, after)
+    if changes:
+        current.full_clean()
+        current.save(update_fields=list(changes))
+        operation_log(
+            actor=actor, action="update", instance=current, changes=changes, store=current
+        )
+    return current
+
+
 def _user_new(
     *, username: str, password: str | None, full_name: str, phone: str, is_superuser: bool
 ) -> User:

@@ -1,5 +1,7 @@
 import uuid
 
+from django.http import HttpResponseNotAllowed
+
 
 class RequestIdMiddleware:
     """Gives every request an id (logged with each use of personal data, echoed in a header)."""
@@ -27,3 +29,18 @@ class NoStoreMiddleware:
             response["Cache-Control"] = "no-store, private"
             response["Pragma"] = "no-cache"
         return response
+
+
+class MethodAllowlistMiddleware:
+    """Only GET, HEAD and POST reach a page; TRACE, OPTIONS and anything else get 405 here,
+    once for every page, instead of each view rendering itself for them."""
+
+    ALLOWED = ("GET", "HEAD", "POST")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in self.ALLOWED:
+            return HttpResponseNotAllowed(self.ALLOWED)
+        return self.get_response(request)

@@ -2,10 +2,13 @@
 
     notify(recipients=[user], subject=_("…"), url=..., kind="clients.health_added", store=store)
     notify_holders(store=store, permission=VIEW_ALERTS, subject=..., kind="backups.failed")
-    send_external(channel="sms", address=phone, subject=..., body=...)
+    send_external(channel="sms", address=phone, subject=..., body=..., kind="scheduling.reminder")
 
 Keep personal data out of subjects and bodies beyond what the recipient may already see (a code
-and a name at most); the link leads to the scoped page, which checks access again.
+and a name at most); the link leads to the scoped page, which checks access again. What an outside
+channel logs (the console, the outbox) is the masked address and ``kind``, never the text; a
+channel that fails is logged by the name of its error alone, since an error message may quote the
+address.
 """
 
 import logging
@@ -65,7 +68,9 @@ def notify_holders(*, store, permission: str, **kwargs) -> list[Notification]:
     return notify(recipients=holders(store=store, permission=permission), store=store, **kwargs)
 
 
-def send_external(*, channel: str, address: str, subject: str, body: str = "") -> bool:
+def send_external(
+    *, channel: str, address: str, subject: str, body: str = "", kind: str = ""
+) -> bool:
     """Hand a message to an outside channel after the transaction commits; False if none."""
     sender = backend(channel)
     if sender is None or not address:
@@ -73,9 +78,10 @@ def send_external(*, channel: str, address: str, subject: str, body: str = "") -
 
     def deliver():
         try:
-            sender.send(address=address, subject=str(subject), body=str(body))
-        except Exception:  # a channel failing must not break the work that caused the message
-            log.exception("notification channel %s failed", channel)
+            sender.send(address=address, subject=str(subject), body=str(body), kind=kind)
+        except Exception as exc:  # a channel failing must not break the work that caused it
+            # Not log.exception: the error's text and traceback may quote the address.
+            log.error("notification channel %s failed (%s)", channel, type(exc).__name__)
 
     transaction.on_commit(deliver)
     return True

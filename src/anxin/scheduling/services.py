@@ -262,6 +262,20 @@ def _tell_practitioner(appointment, template) -> None:
     )
 
 
+def _reminder_text(appointment) -> str:
+    """What the client's phone shows: store, time and code; the service only if the store
+    says so (whoever sees the phone would learn it), never the client's name."""
+    values = {
+        "store": appointment.store.name,
+        "when": _local(appointment.start),
+        "item": appointment.item_name,
+        "code": appointment.code,
+    }
+    if appointment.store.reminder_names_service and appointment.item_name:
+        return _("%(store)s: your appointment %(when)s, %(item)s (%(code)s)") % values
+    return _("%(store)s: reminder of your appointment at %(when)s (%(code)s)") % values
+
+
 def reminders_send(*, now: dt.datetime | None = None) -> int:
     """Remind clients (SMS) and practitioners (inbox) of bookings starting within
     ``ANXIN_REMINDER_HOURS``; each booking once. Reading the client's number is logged."""
@@ -285,13 +299,8 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
                 send_external(
                     channel="sms",
                     address=client.phone,
-                    subject=_("%(store)s: your appointment %(when)s, %(item)s (%(code)s)")
-                    % {
-                        "store": appointment.store.name,
-                        "when": _local(appointment.start),
-                        "item": appointment.item_name,
-                        "code": appointment.code,
-                    },
+                    subject=_reminder_text(appointment),
+                    kind="scheduling.reminder",
                 )
                 use_log(
                     actor=None,

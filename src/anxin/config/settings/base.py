@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "anxin.core.middleware.MethodAllowlistMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "anxin.core.middleware.RequestIdMiddleware",
     "anxin.core.middleware.NoStoreMiddleware",
@@ -242,6 +243,11 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Uploads and collected static files: private to the account running Anxin, like the rest of
+# the data directory (Django would otherwise chmod them 0644 whatever the umask).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 HUEY = {
     "huey_class": "huey.SqliteHuey",

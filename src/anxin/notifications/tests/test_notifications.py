@@ -67,20 +67,21 @@ def test_an_outside_link_is_never_followed(client, login, front_desk):
 def test_file_channel_writes_to_the_outbox_after_commit(settings, tmp_path):
     from django.db import transaction
 
-    settings.ANXIN_DATA_DIR = tmp_path
+    settings.DATA_DIR = tmp_path
     settings.ANXIN_NOTIFY_CHANNELS = {"sms": "anxin.notifications.backends.FileBackend"}
     with transaction.atomic():
         assert services.send_external(channel="sms", address="13800000000", subject="预约提醒")
         assert not (tmp_path / "outbox" / "sms.log").exists()
     text = (tmp_path / "outbox" / "sms.log").read_text(encoding="utf-8")
-    assert "13800000000" in text and "预约提醒" in text
+    assert "sms to 138****0000" in text
+    assert "13800000000" not in text and "预约提醒" not in text  # a log: no number, no text
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_change_sends_nothing(settings, tmp_path):
     from django.db import transaction
 
-    settings.ANXIN_DATA_DIR = tmp_path
+    settings.DATA_DIR = tmp_path
     settings.ANXIN_NOTIFY_CHANNELS = {"sms": "anxin.notifications.backends.FileBackend"}
     with pytest.raises(RuntimeError), transaction.atomic():
         services.send_external(channel="sms", address="13800000000", subject="x")

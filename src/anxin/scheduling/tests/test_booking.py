@@ -287,7 +287,7 @@ def test_reminders_reach_client_and_practitioner_once(
 ):
     from anxin.notifications.models import Notification
 
-    settings.ANXIN_DATA_DIR = tmp_path
+    settings.DATA_DIR = tmp_path
     settings.ANXIN_NOTIFY_CHANNELS = {"sms": "anxin.notifications.backends.FileBackend"}
     soon = book(front_desk, store, clients[0], practitioner, timezone.now() + dt.timedelta(hours=3))
     later = book(front_desk, store, clients[1], practitioner, at(3, 10))
@@ -298,9 +298,12 @@ def test_reminders_reach_client_and_practitioner_once(
     )
     assert services.reminders_send() == 1
     assert services.reminders_send() == 0  # once only
-    sms = (tmp_path / "outbox" / "sms.log").read_text(encoding="utf-8")
-    assert clients[0].phone in sms and soon.code in sms
-    assert later.code not in sms and "客户0" not in sms  # no name in the text message
+    sms = (tmp_path / "outbox" / "sms.log").read_text(encoding="utf-8").splitlines()
+    # one reminder, logged with the number masked and without its text
+    assert len(sms) == 1 and "sms to 138****0000: scheduling.reminder" in sms[0]
+    assert clients[0].phone not in sms[0] and soon.code not in sms[0]
+    later.refresh_from_db()
+    assert later.reminded_at is None  # not yet due
     assert (
         Notification.objects.filter(recipient=practitioner, subject__contains=soon.code).count()
         == 2

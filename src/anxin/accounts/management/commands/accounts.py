@@ -1,4 +1,5 @@
-"""``anxin accounts offboard USER`` and ``anxin accounts review`` (SEC-6, SEC-8)."""
+"""``anxin accounts offboard USER``, ``anxin accounts review`` (SEC-6, SEC-8) and
+``anxin accounts store CODE`` (a store's settings: shown, or changed with an option)."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -18,11 +19,31 @@ class Command(BaseCommand):
         off.add_argument("--yes", action="store_true", help="do not ask for confirmation")
         review = sub.add_parser("review", help="list who can do what, per store")
         review.add_argument("--store", help="a store's short code (default: all stores)")
+        shop = sub.add_parser("store", help="show or change a store's settings")
+        shop.add_argument("code", help="the store's short code")
+        shop.add_argument(
+            "--reminder-names-service",
+            choices=["yes", "no"],
+            help="whether appointment reminders (SMS) name the booked service (default: no)",
+        )
 
     def handle(self, *args, action, **opts):
         if action == "offboard":
             return self.offboard(**opts)
+        if action == "store":
+            return self.store_settings(**opts)
         return self.review(**opts)
+
+    def store_settings(self, *, code, reminder_names_service, **_):
+        store = Store.objects.filter(short_code=code.upper()).first()
+        if store is None:
+            raise CommandError(f"there is no store '{code}'.")
+        if reminder_names_service is not None:
+            store = services.store_settings_update(
+                actor=None, store=store, reminder_names_service=reminder_names_service == "yes"
+            )
+        names = "yes" if store.reminder_names_service else "no"
+        self.stdout.write(f"{store.short_code} {store}: reminders name the service: {names}")
 
     def offboard(self, *, username, successor, yes, **_):
         user = User.objects.filter(username=username).first()
