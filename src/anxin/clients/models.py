@@ -335,8 +335,9 @@ class QualitySummary(models.Model):
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
     # {"missing": n, "invalid": n, "duplicates": n, "stale": n}
     totals = models.JSONField(default=dict, blank=True)
-    # {"missing": [[id, [kind, …]]], "invalid": [[id, field]], "duplicates": [[reason, [id, …]]],
-    #  "stale": [[id, last visit (ISO) or null]]}, each at most the report's limit long.
+    # {"missing": [[id, [kind, …]]], "invalid": [[id, field, {language: message}]],
+    #  "duplicates": [[reason, [id, …]]], "stale": [[id, last visit (ISO) or null]]}, each at
+    #  most the report's limit long.
     rows = models.JSONField(default=dict, blank=True)
 
     class Meta:

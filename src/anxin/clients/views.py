@@ -282,9 +282,7 @@ def data_quality(request):
     form = QualityForm(data or None)
     months = form.cleaned_data["months"] if form.is_valid() else quality.DEFAULT_MONTHS
     if request.method == "POST" and form.is_valid():
-        quality.request_compute(
-            actor=request.user, store=request.store, months=months, force=True
-        )
+        quality.request_compute(actor=request.user, store=request.store, months=months, force=True)
         messages.success(
             request,
             _("Recomputing the figures has been queued; reload this page shortly to see them."),
