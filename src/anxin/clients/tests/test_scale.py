@@ -129,13 +129,6 @@ def twin(front_desk, store, name, phone):
     )  # fmt: skip
 
 
-def twin(front_desk, store, name, phone):
-    return services.client_create(
-        actor=front_desk, store=store, name=name, gender="F", birth_date=dt.date(1991, 1, 1),
-        phone=phone, consent=services.ConsentGiven(health=True, paper_location="A-1"),
-    )  # fmt: skip
-
-
 def quality_world(front_desk, store, practitioner, n):
     """n clients of each finding: missing information, an invalid phone, a duplicate pair,
     and a stale client; and n in good order."""
