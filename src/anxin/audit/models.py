@@ -93,7 +93,11 @@ class OperationLog(LogEntry):
     class Meta(LogEntry.Meta):
         verbose_name = _("operation log entry")
         verbose_name_plural = _("operation log")
-        indexes = [models.Index(fields=["record_type", "record_id"], name="audit_op_record")]
+        indexes = [
+            models.Index(fields=["record_type", "record_id"], name="audit_op_record"),
+            # The log page: a store's entries (or the store-less ones) newest first, by keyset.
+            models.Index(fields=["store", "seq"], name="audit_op_store_seq"),
+        ]
 
     def __str__(self):
         return f"#{self.seq} {self.action} {self.record_label}"
@@ -144,6 +148,8 @@ class UseLog(LogEntry):
         indexes = [
             models.Index(fields=["record_type", "record_id"], name="audit_use_record"),
             models.Index(fields=["user", "at"], name="audit_use_user_at"),
+            # The log page: a store's entries (or the store-less ones) newest first, by keyset.
+            models.Index(fields=["store", "seq"], name="audit_use_store_seq"),
         ]
 
     def __str__(self):

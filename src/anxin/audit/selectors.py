@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from anxin.accounts.permissions import VIEW_ALERTS
+from anxin.core.dates import in_days
 
 from .models import Alert, AlertState, OperationLog, UseLog
 
@@ -16,6 +17,15 @@ def can_audit(actor, store) -> bool:
 
 def _scoped(qs: QuerySet, store) -> QuerySet:
     return qs.filter(Q(store=store) | Q(store__isnull=True))
+
+
+def _parts(qs: QuerySet, store) -> list[QuerySet]:
+    """The store's entries and the store-less ones as two lists, each read through the
+    (store, seq) index; ``keyset_page`` merges them. (``store = X OR store IS NULL`` would sort
+    the whole log on every page.) No join to the store: an inner join lets SQLite start from
+    the store table and sort the store's whole log; each entry's store is the caller's or none.
+    """
+    return [qs.filter(store=store), qs.filter(store__isnull=True)]
 
 
 def _person(qs: QuerySet, field: str, text: str) -> QuerySet:
@@ -37,19 +47,16 @@ def _record(qs: QuerySet, record_type: str, record: str) -> QuerySet:
 
 
 def _dates(qs: QuerySet, date_from: dt.date | None, date_to: dt.date | None) -> QuerySet:
-    if date_from:
-        qs = qs.filter(at__date__gte=date_from)
-    if date_to:
-        qs = qs.filter(at__date__lte=date_to)
-    return qs
+    return qs.filter(**in_days("at", date_from, date_to))
 
 
-def use_log_list(*, actor, store, filters: dict | None = None) -> QuerySet[UseLog]:
-    """The use log of the caller's store, newest first; empty for anyone not allowed to audit."""
+def use_log_list(*, actor, store, filters: dict | None = None) -> list[QuerySet[UseLog]]:
+    """The use log of the caller's store and the store-less entries (two parts, see
+    ``_parts``), newest first; nothing for anyone not allowed to audit."""
     if not can_audit(actor, store):
-        return UseLog.objects.none()
+        return [UseLog.objects.none()]
     f = filters or {}
-    qs = _scoped(UseLog.objects.select_related("user", "store"), store)
+    qs = UseLog.objects.select_related("user")  # the store: the caller's or none (``_parts``)
     qs = _person(qs, "user", f.get("user") or "")
     qs = _record(qs, f.get("record_type") or "", f.get("record") or "")
     qs = _dates(qs, f.get("date_from"), f.get("date_to"))
@@ -57,20 +64,23 @@ def use_log_list(*, actor, store, filters: dict | None = None) -> QuerySet[UseLo
         qs = qs.filter(action=f["action"])
     if f.get("outcome"):
         qs = qs.filter(outcome=f["outcome"])
-    return qs.order_by("-seq")
+    return _parts(qs.order_by("-seq"), store)
 
 
-def operation_log_list(*, actor, store, filters: dict | None = None) -> QuerySet[OperationLog]:
+def operation_log_list(
+    *, actor, store, filters: dict | None = None
+) -> list[QuerySet[OperationLog]]:
+    """The operation log, in two parts like ``use_log_list``."""
     if not can_audit(actor, store):
-        return OperationLog.objects.none()
+        return [OperationLog.objects.none()]
     f = filters or {}
-    qs = _scoped(OperationLog.objects.select_related("operator", "store"), store)
+    qs = OperationLog.objects.select_related("operator")  # the store: as in ``use_log_list``
     qs = _person(qs, "operator", f.get("user") or "")
     qs = _record(qs, f.get("record_type") or "", f.get("record") or "")
     qs = _dates(qs, f.get("date_from"), f.get("date_to"))
     if f.get("action"):
         qs = qs.filter(action=f["action"])
-    return qs.order_by("-seq")
+    return _parts(qs.order_by("-seq"), store)
 
 
 def alert_list(*, actor, store, states: list[str] | None = None) -> QuerySet[Alert]:

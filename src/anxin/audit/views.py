@@ -8,12 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from anxin.core.forms import add_errors
+from anxin.core.paging import keyset_page_for
 
 from . import selectors, services
 from .forms import AlertFilterForm, AlertHandleForm, OperationLogFilterForm, UseLogFilterForm
 from .models import UseOutcome
 
 PAGE_SIZE = 50
+LOG_ORDER = ("-seq",)  # keyset pages through the (store, seq) index: no OFFSET, no COUNT(*)
 PURPOSE = "supervision"  # stored as data, the same in every language
 
 
@@ -101,8 +103,11 @@ def use_list(request):
     _require(request, "audit.uselog")
     form = UseLogFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = _page(
-        request, selectors.use_log_list(actor=request.user, store=request.store, filters=filters)
+    page = keyset_page_for(
+        request,
+        selectors.use_log_list(actor=request.user, store=request.store, filters=filters),
+        order=LOG_ORDER,
+        size=PAGE_SIZE,
     )
     services.use_log(
         actor=request.user,
@@ -124,9 +129,11 @@ def operation_list(request):
     _require(request, "audit.operationlog")
     form = OperationLogFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    page = _page(
+    page = keyset_page_for(
         request,
         selectors.operation_log_list(actor=request.user, store=request.store, filters=filters),
+        order=LOG_ORDER,
+        size=PAGE_SIZE,
     )
     services.use_log(
         actor=request.user,

@@ -319,3 +319,42 @@ class ServiceRecord(TrackedModel):
 
     def __str__(self):
         return f"{self.client.code} {self.served_at:%Y-%m-%d}"
+
+
+class QualitySummary(models.Model):
+    """The data-quality figures of a store (STO-1), as a task last computed them.
+
+    Checking every client's phone and ID number means decrypting them all, and the last visits
+    mean reading every service record: too slow for a page at a store's scale. A task
+    (``clients.tasks``) computes the totals and the first rows of each list here, on request and
+    nightly; the page shows them with the time they were computed. Only client ids and the
+    kind of each issue are kept, no personal data.
+    """
+
+    store = models.ForeignKey(Store, on_delete=models.CASCADE, related_name="+")
+    months = models.PositiveSmallIntegerField(_("no visit for this many months"))
+    requested_at = models.DateTimeField(_("recompute requested at"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    # {"missing": n, "invalid": n, "duplicates": n, "stale": n}
+    totals = models.JSONField(default=dict, blank=True)
+    # {"missing": [[id, [kind, …]]], "invalid": [[id, field, {language: message}]],
+    #  "duplicates": [[reason, [id, …]]], "stale": [[id, last visit (ISO) or null]]}, each at
+    #  most the report's limit long.
+    rows = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("data-quality summary")
+        verbose_name_plural = _("data-quality summaries")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "months"], name="clients_quality_store_months")
+        ]
+
+    def __str__(self):
+        return f"{self.store_id} {self.months}"
+
+    @property
+    def pending(self) -> bool:
+        """A recompute was asked for and has not finished yet."""
+        return self.requested_at is not None and (
+            self.computed_at is None or self.requested_at > self.computed_at
+        )

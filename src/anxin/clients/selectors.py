@@ -11,10 +11,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Avg, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models import Avg, Count, Max, Min, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from anxin.accounts.policy import SCOPE_ORDER, Scope, parse_grant, scope_for
 from anxin.audit.models import UseLog
@@ -72,19 +71,29 @@ def scoped_clients(*, actor, store, action: str = "view") -> QuerySet[Client]:
         return Client.objects.none()
     qs = Client.objects.filter(store=store)
     if granted == Scope.SERVED:
-        since = timezone.now() - _served_window()
-        served = ServiceRecord.objects.filter(
-            client=OuterRef("pk"), practitioner=actor, served_at__gte=since
-        )
-        links = Exists(served)
-        for link in SERVED_LINKS.values():
-            links |= link(actor=actor, since=since)
-        qs = qs.filter(links)
+        qs = qs.filter(pk__in=served_client_ids(actor=actor))
     return qs
 
 
+def served_client_ids(*, actor) -> QuerySet:
+    """The ids of the clients this practitioner served, booked or visited in the served window:
+    one set the database builds from the practitioner's own recent rows (the (practitioner,
+    served_at) and (practitioner, start) indexes) and joins, rather than a look-up per client
+    of the store."""
+    since = timezone.now() - _served_window()
+    ids = (
+        ServiceRecord.objects.filter(practitioner=actor, served_at__gte=since)
+        .order_by()
+        .values("client_id")
+    )
+    for link in SERVED_LINKS.values():
+        ids = ids.union(link(actor=actor, since=since).order_by())
+    return ids
+
+
 # Other ways a practitioner is linked to a client (a booking, a home-service job) extend the
-# "served" scope: ``link(*, actor, since) -> Exists`` over rows with ``client=OuterRef("pk")``.
+# "served" scope: ``link(*, actor, since) -> QuerySet`` of ``values("client_id")`` of the rows
+# linking them from ``since`` on.
 SERVED_LINKS: dict = {}
 
 
@@ -340,105 +349,25 @@ def client_reveal(*, actor, store, code: str, field: str, purpose: str, request=
     return getattr(client, field)
 
 
-QUALITY_LIMIT = 200
-
-
-def data_quality(*, actor, store, months: int = 6, request=None) -> dict:
-    """The data-quality report (STO-1): what needs correcting, for the people who correct it.
-
-    Missing required information (phone, birth date, gender, consent on file), invalid phone or
-    ID numbers (checked like the form checks them), suspected duplicates (same phone, ID number,
-    or name and birth date), and clients with no visit in ``months`` months. Each list is capped
-    at ``QUALITY_LIMIT`` rows; the totals are exact.
-    """
+def require_quality(*, actor, store, request=None) -> None:
+    """The data-quality report is for those who correct client records (STO-1)."""
     if scope(actor, store, "change") != Scope.STORE:
         require(actor=actor, store=store, action="data_quality", request=request)
         raise Http404
-    clients = Client.objects.filter(store=store).exclude(status=ClientStatus.WITHDRAWN)
-    missing = []
-    for c in clients.filter(
-        Q(phone_index__isnull=True)
-        | Q(birth_date__isnull=True)
-        | Q(gender="U")
-        | Q(general_consent=False)
-    ).order_by("code"):
-        what = []
-        if not c.phone_index:
-            what.append(_("phone"))
-        if c.birth_date is None:
-            what.append(_("birth date"))
-        if c.gender == "U":
-            what.append(_("gender"))
-        if not c.general_consent:
-            what.append(_("consent"))
-        missing.append((c, what))
-    invalid = []
-    for c in (
-        clients.filter(Q(phone_index__isnull=False) | Q(id_number_index__isnull=False))
-        .only("pk", "code", "name", "phone", "id_number", "birth_date", "store")
-        .order_by("code")
-        .iterator(chunk_size=2000)
-    ):
-        for field, check in (
-            ("phone", lambda c: validation.clean_phone(c.phone)),
-            (
-                "id_number",
-                lambda c: validation.clean_id_number(c.id_number, birth_date=c.birth_date),
-            ),
-        ):
-            try:
-                check(c)
-            except ValidationError as exc:
-                invalid.append((c, Client._meta.get_field(field).verbose_name, exc.messages[0]))
-    duplicates = []
-    for field in ("phone_index", "id_number_index"):
-        values = (
-            clients.exclude(**{f"{field}__isnull": True})
-            .values(field)
-            .annotate(n=Count("pk"))
-            .filter(n__gt=1)
-            .values_list(field, flat=True)
-        )
-        label = _("same phone") if field == "phone_index" else _("same ID number")
-        groups = {}
-        for c in clients.filter(**{f"{field}__in": list(values[:QUALITY_LIMIT])}).order_by("code"):
-            groups.setdefault(getattr(c, field), []).append(c)
-        duplicates += [(label, group) for group in groups.values()]
-    pairs = (
-        clients.exclude(birth_date__isnull=True)
-        .values("name", "birth_date")
-        .annotate(n=Count("pk"))
-        .filter(n__gt=1)[:QUALITY_LIMIT]
-    )
-    for pair in pairs:
-        group = list(clients.filter(name=pair["name"], birth_date=pair["birth_date"]))
-        duplicates.append((_("same name and birth date"), group))
-    cutoff = timezone.now() - dt.timedelta(days=round(months * 30.4))
-    stale_qs = (
-        clients.filter(created_at__lt=cutoff)
-        .annotate(last=Max("services__served_at"))
-        .filter(Q(last__lt=cutoff) | Q(last__isnull=True))
-        .order_by("last", "code")
-    )
-    stale_total = stale_qs.count()
-    report = {
-        "missing": missing[:QUALITY_LIMIT],
-        "missing_total": len(missing),
-        "invalid": invalid[:QUALITY_LIMIT],
-        "invalid_total": len(invalid),
-        "duplicates": duplicates[:QUALITY_LIMIT],
-        "duplicates_total": len(duplicates),
-        "stale": list(stale_qs[:QUALITY_LIMIT]),
-        "stale_total": stale_total,
-        "months": months,
-        "limit": QUALITY_LIMIT,
-    }
+
+
+def data_quality(*, actor, store, months: int = 6, request=None) -> dict:
+    """The data-quality report (STO-1) as last computed (see ``quality``); the read is logged."""
+    from . import quality
+
+    require_quality(actor=actor, store=store, request=request)
+    report = quality.report(actor=actor, store=store, months=months)
     use_log(
         actor=actor,
         action="data_quality",
         record_type=RECORD,
         record_id="*",
-        count=len(missing) + len(invalid) + stale_total + sum(len(g) for _l, g in duplicates),
+        count=sum((report["summary"].totals or {}).values()),
         purpose="data quality report",
         request=request,
         store=store,

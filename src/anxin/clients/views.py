@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from anxin.accounts.policy import Scope
 from anxin.audit.services import use_log
 
-from . import selectors, services
+from . import quality, selectors, services
 from .forms import (
     ClientSettingsForm,
     ConsentChangeForm,
@@ -275,18 +275,26 @@ def client_settings(request):
 
 @_remembering
 def data_quality(request):
-    """STO-1: what to correct."""
+    """STO-1: what to correct, as the task queue last computed it; "recompute" queues it again."""
     if selectors.scope(request.user, request.store, "change") != Scope.STORE:
         raise PermissionDenied
-    form = QualityForm(request.GET or None)
-    months = form.cleaned_data["months"] if form.is_valid() else 6
+    data = request.POST if request.method == "POST" else request.GET
+    form = QualityForm(data or None)
+    months = form.cleaned_data["months"] if form.is_valid() else quality.DEFAULT_MONTHS
+    if request.method == "POST" and form.is_valid():
+        quality.request_compute(actor=request.user, store=request.store, months=months, force=True)
+        messages.success(
+            request,
+            _("Recomputing the figures has been queued; reload this page shortly to see them."),
+        )
+        return redirect(f"{reverse('clients:quality')}?months={months}")
     report = selectors.data_quality(
         actor=request.user, store=request.store, months=months, request=request
     )
     return render(
         request,
         "clients/quality.html",
-        {"form": form if request.GET else QualityForm(), "report": report},
+        {"form": form if data else QualityForm(), "report": report},
         status=400 if form.errors else 200,
     )
 

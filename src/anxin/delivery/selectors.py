@@ -55,12 +55,17 @@ def scoped_services(*, actor, store, action: str = "view") -> QuerySet[ServiceRe
     return qs
 
 
+# Newest first, paged by keyset through the (store, served_at) or (practitioner, served_at)
+# index (the row id breaks ties): the last page costs what the first does.
+SERVICE_ORDER = ("-served_at", "-pk")
+
+
 def service_list(*, actor, store) -> QuerySet[ServiceRecord]:
     return (
         scoped_services(actor=actor, store=store)
         .select_related("client", "practitioner", "item", "promotion", "feedback")
         .defer(*CLIENT_SENSITIVE)
-        .order_by("-served_at", "-pk")
+        .order_by(*SERVICE_ORDER)
     )
 
 

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from anxin.audit.services import use_log
 from anxin.catalogue.models import ServiceItem
 from anxin.clients.models import Client
 from anxin.core.forms import add_errors
+from anxin.core.paging import keyset_page_for
 
 from . import selectors, services
 from .forms import (
@@ -35,9 +35,12 @@ def _status(*forms):
 def service_list(request):
     if scope_for(request.user, request.store, RECORD, "view") is None:
         raise PermissionDenied
-    page = Paginator(
-        selectors.service_list(actor=request.user, store=request.store), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    page = keyset_page_for(
+        request,
+        selectors.service_list(actor=request.user, store=request.store),
+        order=selectors.SERVICE_ORDER,
+        size=PAGE_SIZE,
+    )
     use_log(
         actor=request.user,
         action="search",

@@ -3,13 +3,14 @@
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from anxin.accounts.models import User
 from anxin.accounts.policy import Scope, scope_for
 from anxin.audit.services import use_log
+from anxin.core.dates import day_range
 
 from . import services
 from .models import HOLDING, Appointment, Room, Status
@@ -30,19 +31,15 @@ def scoped_appointments(*, actor, store, action: str = "view") -> QuerySet[Appoi
 def booked_with(*, actor, since):
     """For the clients' scope: a practitioner also sees the clients booked with them (from the
     start of the served window on, upcoming bookings included), cancelled ones excepted."""
-    return Exists(
-        Appointment.objects.filter(
-            client=OuterRef("pk"),
-            practitioner=actor,
-            status__in=[Status.BOOKED, Status.IN_SERVICE, Status.DONE],
-            start__gte=since,
-        )
-    )
+    return Appointment.objects.filter(
+        practitioner=actor,
+        status__in=[Status.BOOKED, Status.IN_SERVICE, Status.DONE],
+        start__gte=since,
+    ).values("client_id")
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-    return start, start + dt.timedelta(days=1)
+    return day_range(day, day)
 
 
 def day_view(*, actor, store, day: dt.date, request=None) -> dict:
@@ -136,6 +133,7 @@ def free_slots(
     for pid, start, busy_until in Appointment.objects.filter(
         practitioner__in=people,
         status__in=HOLDING,
+        start__gt=first - services.LONGEST_HOLD,  # bounded: the day, not the whole history
         start__lt=last + gap,
         busy_until__gt=first,
     ).values_list("practitioner_id", "start", "busy_until"):

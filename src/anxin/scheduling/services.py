@@ -30,6 +30,10 @@ QUEUE = "scheduling.queue"
 PRACTITIONER_ROLE = "practitioner"
 PAST_TOLERANCE = dt.timedelta(minutes=5)
 MAX_DURATION = dt.timedelta(hours=12)
+# No booking holds its practitioner or room longer than this (12 hours and its rest gap): a
+# search for what overlaps a time starts this much earlier, so it reads a range of the
+# (practitioner, start) or (room, start) index, not every booking ever made before it.
+LONGEST_HOLD = dt.timedelta(days=1)
 
 # Other apps say when a practitioner cannot be booked (working hours, leave, holidays):
 # ``check(*, practitioner, store, start, end) -> list[str]`` (translated reasons; empty = free).
@@ -150,7 +154,10 @@ def _conflicts(
             "code": a.code,
         }
         for a in holding.filter(
-            practitioner=practitioner, start__lt=busy_until, busy_until__gt=start
+            practitioner=practitioner,
+            start__gt=start - LONGEST_HOLD,
+            start__lt=busy_until,
+            busy_until__gt=start,
         )
     ]
     if room is not None:
@@ -162,7 +169,9 @@ def _conflicts(
                 "end": timezone.localtime(a.end).strftime("%H:%M"),
                 "code": a.code,
             }
-            for a in holding.filter(room=room, start__lt=end, end__gt=start)
+            for a in holding.filter(
+                room=room, start__gt=start - LONGEST_HOLD, start__lt=end, end__gt=start
+            )
         ]
     if client is not None:
         messages += _client_conflicts(

@@ -1,0 +1,79 @@
+"""The service list at a store's scale: keyset pages through the (store, served_at) and
+(practitioner, served_at) indexes, the last page as cheap as the first."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from anxin.clients.models import ServiceRecord
+from anxin.core.testing import assert_constant_queries, assert_no_full_scans, captured
+from anxin.delivery.views import PAGE_SIZE
+
+
+@pytest.fixture
+def records(store, regular, practitioner, practitioner_b, item):
+    """``add(n)``: n records each for the practitioner and a colleague, some at the same time."""
+    now = timezone.now().replace(microsecond=0)
+
+    def add(n):
+        start = ServiceRecord.objects.count()
+        for i in range(start, start + n):
+            for who in (practitioner, practitioner_b):
+                ServiceRecord.objects.create(
+                    store=store, client=regular, practitioner=who, item=item,
+                    item_name=item.name, amount=Decimal("98.00"),
+                    served_at=now - dt.timedelta(hours=i // 3),  # three at each time
+                )  # fmt: skip
+
+    return add
+
+
+@pytest.mark.django_db
+@pytest.mark.req("CLI-4")
+@pytest.mark.parametrize("who", ["manager", "practitioner"])
+def test_the_service_list_pages_by_keyset_to_the_oldest(client, login, records, request, who):
+    person = request.getfixturevalue(who)
+    records(PAGE_SIZE + 10)
+    login(client, person)
+    visible = ServiceRecord.objects.all()
+    if who == "practitioner":
+        visible = visible.filter(practitioner=person)
+    wanted = list(visible.order_by("-served_at", "-pk").values_list("pk", flat=True))
+    seen, page = [], client.get("/services/").context["page_obj"]
+    while True:
+        seen += [r.pk for r in page]
+        if not page.has_next:
+            break
+        page = client.get("/services/", {"after": page.next_cursor}).context["page_obj"]
+    assert seen == wanted
+    oldest = client.get("/services/", {"oldest": "1"}).context["page_obj"]
+    assert [r.pk for r in oldest] == wanted[-len(oldest) :]
+    back = client.get("/services/", {"before": oldest.previous_cursor}).context["page_obj"]
+    assert [r.pk for r in back] == wanted[-len(oldest) - len(back) : -len(oldest)]
+
+
+@pytest.mark.django_db
+@pytest.mark.req("CLI-4")
+def test_the_service_list_takes_the_same_queries_deep_down(client, login, manager, records):
+    login(client, manager)
+
+    def oldest():
+        return client.get("/services/", {"oldest": "1"})
+
+    assert_constant_queries(oldest, records, rows=PAGE_SIZE)
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.django_db
+@pytest.mark.req("CLI-4")
+@pytest.mark.parametrize("who", ["manager", "practitioner"])
+def test_the_service_list_reads_through_an_index(client, login, records, request, who):
+    records(PAGE_SIZE + 10)
+    login(client, request.getfixturevalue(who))
+    first = client.get("/services/").context["page_obj"]
+    for params in ({}, {"after": first.next_cursor}, {"oldest": "1"}):
+        response, sql = captured(lambda params=params: client.get("/services/", params))
+        assert response.status_code == 200
+        assert_no_full_scans(sql, sorts=True)
