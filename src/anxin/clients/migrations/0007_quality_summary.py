@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0004_policy_grants'),
-        ('clients', '0005_merge'),
+        ('clients', '0006_service_record_notes_encrypted'),
     ]
 
     operations = [
