@@ -145,12 +145,13 @@ def _task(request):
 
     from anxin.delivery.services import follow_up_create
 
+    # A follow-up of the client, not of one service: the practitioner who served
+    # may not collect feedback on their own service.
     record = _record(request)
     return follow_up_create(
         actor=request.getfixturevalue("front_desk"),
         store=record.store,
         client=record.client,
-        service=record,
         kind="phone",
         assignee=request.getfixturevalue("practitioner"),
         due_on=timezone.localdate(),
