@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.forms import Form, PersonNameField
+
 from . import login_throttle
 
 
@@ -32,11 +34,11 @@ class LoginForm(AuthenticationForm):
         return super().clean()
 
 
-class StoreSwitchForm(forms.Form):
+class StoreSwitchForm(Form):
     store = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class OTPTokenForm(forms.Form):
+class OTPTokenForm(Form):
     token = forms.CharField(
         label=_("6-digit code from your authenticator app"),
         min_length=6,
@@ -53,14 +55,14 @@ class OTPTokenForm(forms.Form):
         return token
 
 
-class OnboardForm(forms.Form):
+class OnboardForm(Form):
     username = forms.RegexField(
         label=_("Username"),
         max_length=40,
         regex=r"^[A-Za-z0-9_.-]+$",
         error_messages={"invalid": _("Letters, digits, dot, dash and underscore only.")},
     )
-    full_name = forms.CharField(label=_("Full name"), max_length=60)
+    full_name = PersonNameField(label=_("Full name"), max_length=60)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     role = forms.ChoiceField(label=_("Role (post)"))
 
@@ -69,7 +71,7 @@ class OnboardForm(forms.Form):
         self.fields["role"].choices = [(r.key, r.label) for r in roles]
 
 
-class AgreementForm(forms.Form):
+class AgreementForm(Form):
     kind = forms.ChoiceField(label=_("Kind"))
     signed_on = forms.DateField(
         label=_("Signed on"), widget=forms.DateInput(attrs={"type": "date"})
@@ -87,7 +89,7 @@ class AgreementForm(forms.Form):
         self.fields["kind"].choices = Agreement.Kind.choices
 
 
-class TrainingForm(forms.Form):
+class TrainingForm(Form):
     topic = forms.ChoiceField(label=_("Topic"))
     course = forms.CharField(label=_("Course"), max_length=100)
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -101,7 +103,7 @@ class TrainingForm(forms.Form):
         self.fields["result"].choices = TrainingRecord.Result.choices
 
 
-class ActivateForm(forms.Form):
+class ActivateForm(Form):
     password1 = forms.CharField(
         label=_("First password"),
         strip=False,
@@ -120,7 +122,7 @@ class ActivateForm(forms.Form):
         return data
 
 
-class PostChangeForm(forms.Form):
+class PostChangeForm(Form):
     roles = forms.MultipleChoiceField(
         label=_("Roles in this store"), widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -136,7 +138,7 @@ class PostChangeForm(forms.Form):
         self.fields["roles"].choices = [(r.key, r.label) for r in roles]
 
 
-class OffboardForm(forms.Form):
+class OffboardForm(Form):
     confirm = forms.CharField(label=_("Type the username to confirm"), max_length=40)
     successor = forms.ModelChoiceField(
         label=_("Who takes over their open work"), queryset=None, required=False
@@ -154,7 +156,7 @@ class OffboardForm(forms.Form):
         return value
 
 
-class ReviewDecisionForm(forms.Form):
+class ReviewDecisionForm(Form):
     assignment = forms.IntegerField(widget=forms.HiddenInput)
     keep = forms.ChoiceField(choices=[("1", "keep"), ("0", "revoke")], widget=forms.HiddenInput)
     note = forms.CharField(max_length=200, required=False)

@@ -1,10 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.forms import Form
+
 from .services import MAX_DAYS
 
 
-class TokenForm(forms.Form):
+class TokenForm(Form):
     name = forms.CharField(
         label=_("Name"),
         max_length=60,

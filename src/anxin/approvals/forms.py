@@ -2,11 +2,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import Role
+from anxin.core.forms import Form
 
 DECISIONS = ("approve", "reject", "withdraw")
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(Form):
     note = forms.CharField(
         label=_("Note"),
         required=False,
@@ -36,7 +37,7 @@ class RoleChoiceField(forms.ModelChoiceField):
         return str(obj.label)
 
 
-class RoleGrantForm(forms.Form):
+class RoleGrantForm(Form):
     account = AccountChoiceField(label=_("Account"), queryset=None)
     role = RoleChoiceField(
         label=_("Role to grant"), queryset=Role.objects.all(), to_field_name="key"

@@ -3,6 +3,8 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.forms import Form
+
 from .models import CalendarRule, LeaveKind
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -19,7 +21,7 @@ WEEKDAYS = [
 ]
 
 
-class LeaveForm(forms.Form):
+class LeaveForm(Form):
     kind = forms.ChoiceField(label=_("Kind of leave"), choices=LeaveKind.choices)
     start = forms.DateTimeField(label=_("From"), widget=DATETIME)
     end = forms.DateTimeField(label=_("Until"), widget=DATETIME)
@@ -44,7 +46,7 @@ class LeaveForm(forms.Form):
         return data
 
 
-class DecideForm(forms.Form):
+class DecideForm(Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[("approve", _("Approve")), ("reject", _("Reject"))],
@@ -55,7 +57,7 @@ class DecideForm(forms.Form):
     )
 
 
-class PatternForm(forms.Form):
+class PatternForm(Form):
     calendar = forms.ChoiceField(
         label=_("Calendar"), choices=CalendarRule.choices, widget=forms.RadioSelect
     )
@@ -99,7 +101,7 @@ class PatternForm(forms.Form):
         return initial
 
 
-class ClockEntryForm(forms.Form):
+class ClockEntryForm(Form):
     clock_in = forms.DateTimeField(label=_("Clocked in"), widget=DATETIME)
     clock_out = forms.DateTimeField(label=_("Clocked out"), widget=DATETIME, required=False)
     note = forms.CharField(label=_("Why entered by hand"), max_length=200)
@@ -111,7 +113,7 @@ class ClockEntryForm(forms.Form):
         return data
 
 
-class OvertimeForm(forms.Form):
+class OvertimeForm(Form):
     date = forms.DateField(label=_("Date"), widget=DATE)
     hours = forms.DecimalField(
         label=_("Hours"), min_value=0.25, max_value=16, decimal_places=2, max_digits=4
@@ -119,7 +121,7 @@ class OvertimeForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
-class MonthForm(forms.Form):
+class MonthForm(Form):
     month = forms.CharField(
         label=_("Month"),
         max_length=7,

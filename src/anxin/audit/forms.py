@@ -1,10 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.forms import Form
+
 from .models import AlertState, UseAction, UseOutcome
 
 
-class _LogFilterForm(forms.Form):
+class _LogFilterForm(Form):
     user = forms.CharField(
         label=_("Person"),
         required=False,
@@ -52,7 +54,7 @@ class OperationLogFilterForm(_LogFilterForm):
     )
 
 
-class AlertFilterForm(forms.Form):
+class AlertFilterForm(Form):
     state = forms.ChoiceField(
         label=_("Show"),
         required=False,
@@ -70,7 +72,7 @@ class AlertFilterForm(forms.Form):
         return [chosen] if chosen else [AlertState.OPEN, AlertState.ACKNOWLEDGED]
 
 
-class AlertHandleForm(forms.Form):
+class AlertHandleForm(Form):
     note = forms.CharField(
         label=_("Note"),
         required=False,

@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.forms import Form
 
-class RestoreForm(forms.Form):
+
+class RestoreForm(Form):
     confirm = forms.CharField(
         label=_("Type the backup's name to confirm"),
         max_length=80,

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.forms import Form, ModelForm
 from anxin.core.models import Category, CategoryKind
 
 from .models import MAX_PRICE, Promotion, ServiceItem
@@ -17,7 +18,7 @@ MEMBER_LEVEL_LABELS = {
 }
 
 
-class ItemForm(forms.ModelForm):
+class ItemForm(ModelForm):
     category = forms.ModelChoiceField(
         label=_("Category"),
         queryset=Category.objects.filter(kind=CategoryKind.ITEM, active=True),
@@ -37,7 +38,7 @@ class ItemForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
-class ItemEditForm(forms.ModelForm):
+class ItemEditForm(ModelForm):
     """Everything but the category (part of the code) and the price (a proposal)."""
 
     class Meta:
@@ -46,7 +47,7 @@ class ItemEditForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
-class PriceProposalForm(forms.Form):
+class PriceProposalForm(Form):
     price = forms.DecimalField(
         label=_("New price (yuan)"),
         max_digits=10,
@@ -57,7 +58,7 @@ class PriceProposalForm(forms.Form):
     reason = forms.CharField(label=_("Reason for the change"), max_length=500)
 
 
-class PromotionForm(forms.ModelForm):
+class PromotionForm(ModelForm):
     new_clients_only = forms.BooleanField(label=_("New clients only"), required=False)
     min_spend = forms.DecimalField(
         label=_("Minimum spend (yuan)"),

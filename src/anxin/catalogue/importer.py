@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from anxin.accounts.permissions import MANAGE_ITEMS
+from anxin.core.forms import Form
 from anxin.core.models import Category, CategoryKind
 from anxin.imports.base import Column, Importer
 
@@ -31,7 +32,7 @@ def _category(text: str) -> Category | None:
     return items.filter(name=text).first()
 
 
-class ItemRowForm(forms.Form):
+class ItemRowForm(Form):
     category = forms.CharField(max_length=40)
     name = forms.CharField(max_length=ServiceItem._meta.get_field("name").max_length)
     description = forms.CharField(max_length=2000, required=False)

@@ -1,13 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.forms import Form, ModelForm, PersonNameField, SignatureField
+
 from . import validation
 from .models import Channel, Client, Confirmation, Consent, HealthFile, PrivacyNotice
 from .notice import notice_current
 from .services import EXPORTABLE, HEALTH_FIELDS, ConsentGiven
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(ModelForm):
     """The client's details, checked the same way by the registration form and the import."""
 
     medical_history = forms.CharField(
@@ -41,6 +43,7 @@ class ClientForm(forms.ModelForm):
             "address",
             "source",
         ]
+        field_classes = {"name": PersonNameField}
         widgets = {
             "birth_date": forms.DateInput(attrs={"type": "date"}),
             "address": forms.TextInput(),
@@ -123,7 +126,7 @@ class RegistrationForm(ClientForm):
         max_length=40,
         help_text=_("Or the client signs in the box below with finger or mouse."),
     )
-    signature_image = forms.CharField(
+    signature_image = SignatureField(
         required=False, max_length=SIGNATURE_MAX, widget=forms.HiddenInput
     )
     paper_location = forms.CharField(
@@ -149,12 +152,6 @@ class RegistrationForm(ClientForm):
                 _("The privacy notice has changed since this page was opened: show it again.")
             )
         return notice
-
-    def clean_signature_image(self):
-        image = self.cleaned_data.get("signature_image") or ""
-        if image and not image.startswith("data:image/png;base64,"):
-            raise forms.ValidationError(_("The signature could not be read; sign again."))
-        return image
 
     def clean(self):
         data = super().clean()
@@ -197,7 +194,7 @@ class RegistrationForm(ClientForm):
         )
 
 
-class ConsentChangeForm(forms.Form):
+class ConsentChangeForm(Form):
     kind = forms.ChoiceField(label=_("Consent to"), choices=Consent.Kind.choices)
     action = forms.ChoiceField(label=_("The client"), choices=Consent.Action.choices)
     channel = forms.ChoiceField(
@@ -206,7 +203,7 @@ class ConsentChangeForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
 
-class HealthAddForm(forms.Form):
+class HealthAddForm(Form):
     field = forms.ChoiceField(
         label=_("Kind of information"),
         choices=[
@@ -220,13 +217,13 @@ class HealthAddForm(forms.Form):
     )
 
 
-class ClientSettingsForm(forms.Form):
+class ClientSettingsForm(Form):
     review_new_clients = forms.BooleanField(
         label=_("A supervisor reviews new clients before they become active"), required=False
     )
 
 
-class SearchForm(forms.Form):
+class SearchForm(Form):
     q = forms.CharField(
         label=_("Find a client"),
         max_length=80,
@@ -235,13 +232,13 @@ class SearchForm(forms.Form):
     )
 
 
-class QualityForm(forms.Form):
+class QualityForm(Form):
     months = forms.IntegerField(
         label=_("No visit for this many months"), min_value=1, max_value=60, initial=6
     )
 
 
-class RevealForm(forms.Form):
+class RevealForm(Form):
     PURPOSES = [
         ("booking", _("Confirm or change a booking")),
         ("service", _("Provide the service")),
@@ -268,7 +265,7 @@ class RevealForm(forms.Form):
         return f"{label}: {data['detail'].strip()}" if data.get("detail") else str(label)
 
 
-class ExportForm(forms.Form):
+class ExportForm(Form):
     fields = forms.MultipleChoiceField(
         label=_("Fields to export (only what the purpose needs)"),
         choices=[(k, v[0]) for k, v in EXPORTABLE.items()],

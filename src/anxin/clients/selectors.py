@@ -147,8 +147,28 @@ def _prefix_range(field: str, text: str) -> dict:
     """A prefix match of letters and digits as a range [text, successor): answered from an
     index on both engines (no LIKE) and, for ASCII letters and digits, the same order under any
     collation."""
-    successor = text[:-1] + chr(ord(text[-1]) + 1)
+    successor = _successor(text)
+    if successor is None:
+        return {f"{field}__gte": text}
     return {f"{field}__gte": text, f"{field}__lt": successor}
+
+
+LAST_CODE_POINT = 0x10FFFF
+
+
+def _successor(text: str) -> str | None:
+    """The least string greater than every string starting with ``text``: its last character
+    moved on by one. The last code point (U+10FFFF) has no next one: the prefix before it moves
+    on instead; a text of nothing but U+10FFFF has no upper bound (``None``). The surrogates,
+    which no stored text holds, are stepped over."""
+    while text and ord(text[-1]) >= LAST_CODE_POINT:
+        text = text[:-1]
+    if not text:
+        return None
+    following = ord(text[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:
+        following = 0xE000
+    return text[:-1] + chr(following)
 
 
 SEARCH_CANDIDATES = 2000

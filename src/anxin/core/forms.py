@@ -1,8 +1,85 @@
+"""The base forms every page's form inherits from, and the helpers they share.
+
+``Form`` and ``ModelForm`` check every text field for control characters, unreadable characters
+(``�`` from a request body that was not UTF-8) and lone surrogates, and every date and datetime
+field for a year between 1900 and 2100, so no form can forget it (PLT-4). ``PersonNameField`` is
+a text field for a person's name: it also needs a letter.
+"""
+
 from django import forms
+from django.core import validators as django_validators
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Category
+from .validators import (
+    validate_date_bounds,
+    validate_person_name,
+    validate_signature_png,
+    validate_text,
+)
+
+
+class PersonNameField(forms.CharField):
+    """A person's name: text with at least one letter (汉字 or Latin), whitespace collapsed."""
+
+    default_validators = [validate_person_name]
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return " ".join(value.split()) if isinstance(value, str) else value
+
+
+class SignatureField(forms.CharField):
+    """A signature drawn on screen: a PNG data URL of bounded size."""
+
+    default_validators = [validate_signature_png]
+
+
+def _without_null_check(field) -> None:
+    # The text check refuses NUL with the other control characters: one message, not two.
+    field.validators = [
+        v
+        for v in field.validators
+        if not isinstance(v, django_validators.ProhibitNullCharactersValidator)
+    ]
+
+
+def apply_input_checks(fields) -> None:
+    """Add the shared checks to ``fields`` (a form's own copies), each at most once."""
+    for field in fields.values():
+        if isinstance(field, forms.CharField):
+            if isinstance(field, SignatureField):
+                continue  # ASCII by construction: the PNG check says more
+            if validate_person_name in field.validators:
+                _without_null_check(field)
+                continue  # the name check includes the text check
+            if validate_text not in field.validators:
+                _without_null_check(field)
+                field.validators.append(validate_text)
+        elif (
+            isinstance(field, forms.DateField | forms.DateTimeField)
+            and validate_date_bounds not in field.validators
+        ):
+            field.validators.append(validate_date_bounds)
+
+
+class CheckedInputMixin:
+    """Applies ``apply_input_checks`` just before cleaning, so fields a subclass adds or
+    replaces in its ``__init__`` are covered too."""
+
+    def full_clean(self):
+        apply_input_checks(self.fields)
+        super().full_clean()
+
+
+class Form(CheckedInputMixin, forms.Form):
+    """The base of every form in Anxin (``forms.Form`` plus the shared input checks)."""
+
+
+class ModelForm(CheckedInputMixin, forms.ModelForm):
+    """The base of every model form in Anxin (``forms.ModelForm`` plus the shared input
+    checks)."""
 
 
 def add_errors(form, exc: ValidationError) -> None:
@@ -16,7 +93,7 @@ def add_errors(form, exc: ValidationError) -> None:
             form.add_error(None, message)
 
 
-class CategoryForm(forms.ModelForm):
+class CategoryForm(ModelForm):
     number = forms.IntegerField(
         label=_("Number"),
         min_value=1,
@@ -30,11 +107,11 @@ class CategoryForm(forms.ModelForm):
         fields = ["number", "name", "description"]
 
 
-class CategoryEditForm(forms.ModelForm):
+class CategoryEditForm(ModelForm):
     class Meta:
         model = Category
         fields = ["name", "description", "active"]
 
 
-class CodeSearchForm(forms.Form):
+class CodeSearchForm(Form):
     q = forms.CharField(label=_("Find by code"), max_length=40, strip=True)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anxin.catalogue.models import ServiceItem
 from anxin.clients.models import MAX_AMOUNT, ClockType
+from anxin.core.forms import Form
 from anxin.core.models import Category, CategoryKind
 
 from .models import SuggestionState, TaskKind
@@ -28,7 +29,7 @@ class ItemChoiceField(forms.ModelChoiceField):
         }
 
 
-class ServiceRecordForm(forms.Form):
+class ServiceRecordForm(Form):
     """Ordered for speed by keyboard: client, item, amount (Enter there saves), the rest.
 
     A practitioner: arrow to the client (most recent first), Tab, arrow to the item, Tab,
@@ -110,7 +111,7 @@ class ServiceRecordForm(forms.Form):
         return data
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(Form):
     served_at = forms.DateTimeField(
         label=_("Time of the service"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -129,7 +130,7 @@ class CorrectionForm(forms.Form):
     reason = forms.CharField(label=_("Reason for the correction"), max_length=500)
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(Form):
     score = forms.TypedChoiceField(
         label=_("Satisfaction"),
         coerce=int,
@@ -155,7 +156,7 @@ class FeedbackCorrectionForm(FeedbackForm):
     reason = forms.CharField(label=_("Reason for the correction"), max_length=500)
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=TaskKind.choices)
     assignee = forms.ModelChoiceField(label=_("Assigned to"), queryset=None)
     due_on = forms.DateField(label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -173,7 +174,7 @@ class FollowUpForm(forms.Form):
             self.initial.setdefault("due_on", timezone.localdate() + dt.timedelta(days=3))
 
 
-class TaskDoneForm(forms.Form):
+class TaskDoneForm(Form):
     outcome = forms.CharField(
         label=_("Outcome"), max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -186,7 +187,7 @@ class TaskDoneForm(forms.Form):
     )
 
 
-class SuggestionForm(forms.Form):
+class SuggestionForm(Form):
     department = forms.ModelChoiceField(
         label=_("Department"),
         queryset=Category.objects.filter(kind=CategoryKind.DEPARTMENT, active=True),
@@ -196,7 +197,7 @@ class SuggestionForm(forms.Form):
     )
 
 
-class SuggestionUpdateForm(forms.Form):
+class SuggestionUpdateForm(Form):
     state = forms.ChoiceField(label=_("State"), choices=SuggestionState.choices)
     resolution = forms.CharField(
         label=_("What was done"),

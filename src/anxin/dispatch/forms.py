@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.forms import Form
 from anxin.scheduling.forms import DateTimeInput
 
 
-class JobForm(forms.Form):
+class JobForm(Form):
     client_code = forms.CharField(label=_("Client code"), max_length=20)
     workers = forms.MultipleChoiceField(label=_("Workers"), widget=forms.CheckboxSelectMultiple)
     item_name = forms.CharField(label=_("Service"), max_length=60)
@@ -21,7 +22,7 @@ class JobForm(forms.Form):
         ]
 
 
-class NotesForm(forms.Form):
+class NotesForm(Form):
     notes = forms.CharField(
         label=_("Notes (required when closing the job)"),
         required=False,
@@ -30,7 +31,7 @@ class NotesForm(forms.Form):
     )
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(Form):
     score = forms.TypedChoiceField(
         label=_("Client's satisfaction"),
         coerce=int,

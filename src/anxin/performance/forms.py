@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core.forms import Form
 
-class MonthForm(forms.Form):
+
+class MonthForm(Form):
     month = forms.CharField(
         label=_("Month"),
         max_length=7,
@@ -22,7 +24,7 @@ class MonthForm(forms.Form):
             ) from None
 
 
-class DisputeForm(forms.Form):
+class DisputeForm(Form):
     comment = forms.CharField(
         label=_("What is wrong with the figures"),
         max_length=2000,
@@ -30,7 +32,7 @@ class DisputeForm(forms.Form):
     )
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(Form):
     resolution = forms.CharField(
         label=_("How the dispute was resolved"),
         max_length=2000,

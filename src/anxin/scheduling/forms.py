@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.catalogue.models import ServiceItem
+from anxin.core.forms import Form
 
 from .models import Room
 from .services import QUEUE_ACTIONS
@@ -25,11 +26,11 @@ class DateTimeInput(forms.DateTimeInput):
         return value
 
 
-class DayForm(forms.Form):
+class DayForm(Form):
     day = forms.DateField(label=_("Day"), widget=DateInput)
 
 
-class BookingForm(forms.Form):
+class BookingForm(Form):
     client_code = forms.CharField(
         label=_("Client code"), max_length=20, help_text=_("The client's KH code, e.g. KH23050123.")
     )
@@ -59,7 +60,7 @@ class BookingForm(forms.Form):
         self.fields["room"].empty_label = _("No room needed")
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
@@ -76,7 +77,7 @@ def _item_label(item) -> str:
     }
 
 
-class FreeSlotForm(forms.Form):
+class FreeSlotForm(Form):
     """The free slots for a service item (its usual duration) or a duration, on one day."""
 
     day = forms.DateField(label=_("Day"), widget=DateInput)
@@ -108,7 +109,7 @@ class FreeSlotForm(forms.Form):
         return data
 
 
-class QueueOpenForm(forms.Form):
+class QueueOpenForm(Form):
     practitioners = forms.MultipleChoiceField(
         label=_("On duty today, in queue order"), widget=forms.CheckboxSelectMultiple
     )

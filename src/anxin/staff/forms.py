@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.forms import AgreementForm, TrainingForm  # noqa: F401 - reused as they are
 from anxin.accounts.models import TrainingRecord, User
+from anxin.core.forms import Form, ModelForm, PersonNameField
 
 from .models import SkillLevel, StaffMember
 from .services import FIELDS
@@ -10,7 +11,7 @@ from .services import FIELDS
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class StaffForm(forms.ModelForm):
+class StaffForm(ModelForm):
     user = forms.ModelChoiceField(
         label=_("Account"),
         queryset=User.objects.none(),
@@ -23,6 +24,7 @@ class StaffForm(forms.ModelForm):
     class Meta:
         model = StaffMember
         fields = FIELDS
+        field_classes = {"name": PersonNameField}
         widgets = {
             "birth_date": DATE,
             "hire_date": DATE,
@@ -55,7 +57,7 @@ class StaffForm(forms.ModelForm):
                 del self.fields[name]
 
 
-class SkillForm(forms.Form):
+class SkillForm(Form):
     technique = forms.CharField(label=_("Technique"), max_length=60)
     body_areas = forms.CharField(label=_("Body areas"), max_length=200, required=False)
     level = forms.ChoiceField(label=_("Level"), choices=SkillLevel.choices)
@@ -69,7 +71,7 @@ class SkillProposeForm(SkillForm):
     )
 
 
-class TrainingProposeForm(forms.Form):
+class TrainingProposeForm(Form):
     course = forms.CharField(label=_("Course"), max_length=100)
     date = forms.DateField(label=_("Date"), widget=DATE)
     result = forms.ChoiceField(label=_("Result"), choices=TrainingRecord.Result.choices)

@@ -1,0 +1,83 @@
+"""Edge input answers with a message, never a 500 (issue 10, defects 2 and 3; PLT-4)."""
+
+import pytest
+
+from anxin.catalogue.testing import make_client, make_item
+from anxin.clients.models import Client, ServiceRecord
+from anxin.scheduling.models import Appointment
+
+
+@pytest.fixture
+def item(manager, store):
+    return make_item(actor=manager, store=store, name="全身推拿", duration=60)
+
+
+@pytest.fixture
+def customer(front_desk, store):
+    return make_client(actor=front_desk, store=store, name="李雷", phone="13912345678")
+
+
+@pytest.fixture
+def desk(client, login, front_desk):
+    login(client, front_desk)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.req("PLT-4")
+def test_a_booking_at_the_end_of_the_calendar_gets_a_field_message(
+    desk, item, customer, practitioner
+):
+    response = desk.post(
+        "/appointments/new/",
+        {
+            "client_code": customer.code,
+            "practitioner": str(practitioner.pk),
+            "item": str(item.pk),
+            "minutes": "",
+            "start": "9999-12-31T23:30",
+            "room": "",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert "start" in response.context["form"].errors
+    assert "between 1900 and 2100" in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.req("PLT-4")
+def test_a_service_record_in_year_one_gets_a_field_message(desk, item, customer, practitioner):
+    response = desk.post(
+        "/services/new/",
+        {
+            "client_code": customer.code,
+            "item": item.pk,
+            "practitioner": practitioner.pk,
+            "served_at": "0001-01-01T00:00",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert "served_at" in response.context["form"].errors
+    assert not ServiceRecord.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.req("PLT-4")
+@pytest.mark.parametrize("page", ["/appointments/", "/appointments/free/"])
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_day_outside_the_calendar_is_a_message_on_the_day_pages(desk, item, page, day):
+    response = desk.get(page, {"day": day, "item": item.pk}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "day" in response.context["form"].errors
+
+
+@pytest.mark.django_db
+@pytest.mark.req("PLT-4")
+@pytest.mark.parametrize("query", ["\U0010ffff", "王\U0010ffff", "a\U0010ffff"])
+def test_a_search_ending_in_the_last_code_point_answers(desk, customer, query):
+    response = desk.get("/clients/", {"q": query})
+    assert response.status_code == 200
+    assert Client.objects.count() == 1
