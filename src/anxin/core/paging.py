@@ -60,9 +60,14 @@ def _encode(value) -> str:
 def _decode(model, name: str, text: str):
     """A cursor's value back into the field's type; ``ValueError`` if it is not one."""
     number = int(text)
+    if not -(2**63) <= number < 2**63:
+        raise ValueError("cursor out of range")  # no database integer holds it
     target = model._meta.pk if name == "pk" else model._meta.get_field(name)
     if isinstance(target, models.DateTimeField):
-        return _EPOCH + dt.timedelta(microseconds=number)
+        try:
+            return _EPOCH + dt.timedelta(microseconds=number)
+        except OverflowError:
+            raise ValueError("cursor out of range") from None
     return number
 
 

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from anxin.core.forms import Form
+from anxin.core.validators import validate_date_bounds
 
 
 class MonthForm(Form):
@@ -17,11 +18,13 @@ class MonthForm(Form):
         text = self.cleaned_data["month"].strip()
         try:
             year, month = (int(part) for part in text.split("-"))
-            return dt.date(year, month, 1)
+            first = dt.date(year, month, 1)
         except ValueError:
             raise forms.ValidationError(
                 _("Give a month as year and month, e.g. 2026-11.")
             ) from None
+        validate_date_bounds(first)
+        return first
 
 
 class DisputeForm(Form):
