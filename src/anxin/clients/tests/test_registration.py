@@ -21,6 +21,11 @@ from anxin.notifications.models import Notification
 
 ID_NUMBER = "110101199003071233"
 PHONE = "13812345678"
+# A 1 × 1 PNG, as the signature box sends it.
+SIGNATURE_PNG = (
+    "data:image/png;base64,"
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAsTj2FAAAAABJRU5ErkJggg=="
+)
 
 
 def form_data(**extra):
@@ -115,7 +120,7 @@ def test_confirmation_by_typed_name_drawn_signature_or_paper_location(client, lo
     assert not Client.objects.exists()
     drawn = client.post(
         "/clients/new/",
-        form_data(signature_name="", signature_image="data:image/png;base64,iVBORw0KGgo="),
+        form_data(signature_name="", signature_image=SIGNATURE_PNG),
     )
     assert drawn.status_code == 302
     c = Client.objects.get()
