@@ -214,9 +214,12 @@ def queue(request):
                 )
                 return redirect("scheduling:queue")
             if request.POST.get("do") == "adjust" and adjust_form.is_valid():
-                entry = QueueEntry.objects.filter(
-                    store=store, day=today, pk=request.POST.get("entry")
-                ).first()
+                entry_id = request.POST.get("entry", "")
+                entry = (
+                    QueueEntry.objects.filter(store=store, day=today, pk=int(entry_id)).first()
+                    if entry_id.isascii() and entry_id.isdigit() and len(entry_id) <= 18
+                    else None
+                )
                 if entry is None:
                     raise Http404
                 services.queue_adjust(

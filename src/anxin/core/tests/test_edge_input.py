@@ -1,10 +1,12 @@
 """Edge input answers with a message, never a 500 (issue 10, defects 2 and 3; PLT-4)."""
 
 import pytest
+from django.utils import timezone
 
 from anxin.catalogue.testing import make_client, make_item
 from anxin.clients.models import Client, ServiceRecord
-from anxin.scheduling.models import Appointment
+from anxin.scheduling import services as scheduling
+from anxin.scheduling.models import Appointment, QueueEntry
 
 
 @pytest.fixture
@@ -81,3 +83,43 @@ def test_a_search_ending_in_the_last_code_point_answers(desk, customer, query):
     response = desk.get("/clients/", {"q": query})
     assert response.status_code == 200
     assert Client.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.req("PLT-4")
+@pytest.mark.parametrize("entry", ["abc", "9" * 30, "", "-1"])
+def test_a_queue_change_naming_no_entry_is_not_found(
+    client, login, manager, store, practitioner, entry
+):
+    scheduling.queue_open(
+        actor=manager, store=store, day=timezone.localdate(), practitioners=[practitioner]
+    )
+    before = list(QueueEntry.objects.values_list("pk", "position", "state"))
+    login(client, manager)
+    response = client.post(
+        "/appointments/queue/",
+        {"do": "adjust", "entry": entry, "action": "tail", "reason": "测试"},
+    )
+    assert response.status_code == 404
+    assert list(QueueEntry.objects.values_list("pk", "position", "state")) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.req("PLT-4")
+@pytest.mark.parametrize("month", ["9999-12", "0001-01", "99999-01"])
+def test_a_performance_month_outside_the_calendar_is_a_message(client, login, manager, month):
+    login(client, manager)
+    response = client.get("/performance/", {"month": month}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "month" in response.context["form"].errors
+
+
+@pytest.mark.django_db
+@pytest.mark.req("PLT-4")
+@pytest.mark.parametrize("cursor", ["9" * 30 + ".1", "-" + "9" * 30 + ".1", f"{2**62}.{2**70}"])
+def test_a_paging_cursor_out_of_range_gives_the_first_page(client, login, manager, cursor):
+    login(client, manager)
+    for key in ("after", "before"):
+        response = client.get("/services/", {key: cursor})
+        assert response.status_code == 200
+        assert response.context["page_obj"].is_first
