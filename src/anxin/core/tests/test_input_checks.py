@@ -152,7 +152,7 @@ def test_tabs_and_line_breaks_stay_allowed_and_nul_gets_one_message():
 
 
 @pytest.mark.django_db
-@pytest.mark.req("PLT-4", "SEC-10")
+@pytest.mark.req("PLT-4")
 @pytest.mark.parametrize(
     "image",
     [
