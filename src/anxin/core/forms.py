@@ -50,6 +50,7 @@ def apply_input_checks(fields) -> None:
     for field in fields.values():
         if isinstance(field, forms.CharField):
             if isinstance(field, SignatureField):
+                _without_null_check(field)
                 continue  # ASCII by construction: the PNG check says more
             if validate_person_name in field.validators:
                 _without_null_check(field)

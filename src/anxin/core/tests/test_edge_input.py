@@ -2,9 +2,12 @@
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from anxin.catalogue.testing import make_client, make_item
 from anxin.clients.models import Client, ServiceRecord
+from anxin.clients.selectors import _successor
 from anxin.scheduling import services as scheduling
 from anxin.scheduling.models import Appointment, QueueEntry
 
@@ -123,3 +126,12 @@ def test_a_paging_cursor_out_of_range_gives_the_first_page(client, login, manage
         response = client.get("/services/", {key: cursor})
         assert response.status_code == 200
         assert response.context["page_obj"].is_first
+
+
+@pytest.mark.req("PLT-4")
+@given(prefix=st.text(min_size=1), rest=st.text())
+def test_the_prefix_range_holds_every_text_with_the_prefix(prefix, rest):
+    upper = _successor(prefix)
+    assert prefix <= prefix + rest
+    assert upper is None or prefix + rest < upper
+    assert upper is None or not any(0xD800 <= ord(c) <= 0xDFFF for c in upper[-1:])

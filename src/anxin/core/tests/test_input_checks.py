@@ -11,13 +11,16 @@ import zlib
 import pytest
 from django import forms as django_forms
 from django.apps import apps
+from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from anxin.catalogue.testing import make_client, make_item
 from anxin.clients.forms import ClientForm
 from anxin.clients.models import Client, ServiceRecord
 from anxin.clients.tests.test_registration import errors_of, form_data
 from anxin.core import forms as core_forms
-from anxin.core.validators import SIGNATURE_MAX_BYTES
+from anxin.core.validators import SIGNATURE_MAX_BYTES, validate_text
 
 
 def png(width=2, height=1, extra=b"") -> bytes:
@@ -211,3 +214,29 @@ def test_every_form_of_the_application_has_the_input_checks():
         if not issubclass(c, core_forms.CheckedInputMixin) and c.__name__ != "LoginForm"
     ]
     assert not unchecked
+
+
+_BAD = st.sampled_from(
+    ["\x00", "\x08", "\x1f", "\x7f", "\x80", "\x9f", "\ufffd", "\ud800", "\udfff"]
+)
+
+
+@pytest.mark.req("PLT-4")
+@given(before=st.text(), bad=_BAD, after=st.text())
+def test_any_text_holding_a_refused_character_is_refused(before, bad, after):
+    with pytest.raises(ValidationError):
+        validate_text(before + bad + after)
+
+
+@pytest.mark.req("PLT-4")
+@given(
+    text=st.text(
+        st.characters(
+            exclude_categories=("Cs",),
+            exclude_characters=["\ufffd", *(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)])],
+        )
+        | st.sampled_from("\t\n\r")
+    )
+)
+def test_text_without_them_passes(text):
+    validate_text(text)
