@@ -4,11 +4,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
+
+from anxin.core.post_only import post_only
 
 from . import login_throttle, otp
 from .forms import LoginForm, OTPTokenForm, StoreSwitchForm
@@ -50,7 +52,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-@require_POST
+@post_only(form_at=lambda request: reverse("core:home"))
 def store_switch(request):
     """Choose which of one's stores the session works in."""
     form = StoreSwitchForm(request.POST)

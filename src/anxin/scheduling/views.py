@@ -2,13 +2,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from anxin.accounts.policy import scope_for
 from anxin.clients import selectors as client_selectors
 from anxin.core.forms import add_errors
+from anxin.core.post_only import post_only
 
 from . import selectors, services
 from .forms import (
@@ -120,7 +121,7 @@ def detail(request, code):
     )
 
 
-@require_POST
+@post_only(form_at=lambda request, code, what: reverse("scheduling:detail", args=[code]))
 def change(request, code, what):
     appointment = selectors.appointment_get(
         actor=request.user, store=request.store, code=code, action="change", request=request
@@ -257,7 +258,15 @@ def queue(request):
     )
 
 
-@require_POST
+def _serve_button(request, code, what):
+    if what == "start":
+        return _("Start service (上钟): %(code)s") % {"code": code}
+    if what != "end":
+        raise Http404
+    return _("End service (下钟): %(code)s") % {"code": code}
+
+
+@post_only(button=_serve_button)
 def serve(request, code, what):
     """上钟 / 下钟 from the queue page: the practitioner themselves or the front desk."""
     appointment = selectors.appointment_get(
