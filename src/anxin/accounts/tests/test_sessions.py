@@ -262,7 +262,6 @@ def test_a_request_within_a_minute_of_the_last_does_not_write_the_session(client
     from django.conf import settings
 
     response = log_in(client, "frontdesk")
-    assert response.cookies["sessionid"]["max-age"] == 12 * 3600 == settings.SESSION_COOKIE_AGE
     client.get("/")
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/").status_code == 200
@@ -274,3 +273,5 @@ def test_a_request_within_a_minute_of_the_last_does_not_write_the_session(client
         assert client.get("/").status_code == 200
     assert len(sessions_written(queries)) == 1
     assert client.session["anxin_seen_at"] > seen - 61
+    # the cookie outlives the idle limit: the server's check, not the browser, ends the session
+    assert response.cookies["sessionid"]["max-age"] == 12 * 3600 == settings.SESSION_COOKIE_AGE
