@@ -1,10 +1,11 @@
 import functools
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -64,11 +65,25 @@ class SessionLimitsMiddleware:
             reason = sessions.ended(request, now)
             if reason:
                 logout(request)
-                query = urlencode({"next": request.get_full_path(), "ended": reason})
-                return redirect(f"{reverse('accounts:login')}?{query}")
+                return _to_login(request, reason)
             if not (request.method in ("GET", "HEAD") and request.path == _session_path()):
                 sessions.touch(request, now)
         return self.get_response(request)
+
+
+def _to_login(request, reason: str) -> HttpResponse:
+    """To log in, then back to the address asked for. A request made from a page by htmx (the
+    live search) sends the whole page there, and back to that page, not to its fragment."""
+    target = request.get_full_path()
+    if request.headers.get("HX-Request"):
+        page = urlsplit(request.headers.get("HX-Current-URL", ""))
+        target = (page.path or "/") + (f"?{page.query}" if page.query else "")
+    url = f"{reverse('accounts:login')}?{urlencode({'next': target, 'ended': reason})}"
+    if request.headers.get("HX-Request"):
+        response = HttpResponse()
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 @functools.cache

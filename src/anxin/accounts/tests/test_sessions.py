@@ -138,6 +138,24 @@ def test_after_an_idle_sign_out_the_login_page_explains_it_and_the_action_is_off
     assert status_of(booking) == Status.IN_SERVICE
 
 
+@pytest.mark.django_db
+@pytest.mark.req("SEC-7", "UX-1")
+def test_a_live_search_after_an_idle_sign_out_sends_the_whole_page_to_log_in(client, front_desk):
+    log_in(client, "frontdesk")
+    client.get("/")
+    age(client, idle=31 * 60)
+    response = client.get(
+        "/clients/?q=li",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/clients/?q=l",
+    )
+    assert response.status_code == 200 and response.content == b""
+    target = urlsplit(response["HX-Redirect"])
+    assert target.path == "/accounts/login/"
+    assert parse_qs(target.query) == {"next": ["/clients/?q=l"], "ended": ["idle"]}
+    assert "_auth_user_id" not in client.session
+
+
 # -- the idle clock pauses in service; the absolute limit stays --------------------------------
 
 
