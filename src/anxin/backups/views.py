@@ -38,7 +38,7 @@ def backup_list(request):
     )
 
 
-@post_only(button=gettext_lazy("Run a backup now"))
+@post_only(button=gettext_lazy("Run a backup now"), check=lambda r: _require(r, RUN_BACKUPS))
 def backup_run(request):
     _require(request, RUN_BACKUPS)
     backup = services.backup_create(operator=request.user)
@@ -46,7 +46,7 @@ def backup_run(request):
     return redirect("backups:detail", pk=backup.pk)
 
 
-@post_only(button=gettext_lazy("Run a restore drill now"))
+@post_only(button=gettext_lazy("Run a restore drill now"), check=lambda r: _require(r, RUN_BACKUPS))
 def drill_run(request):
     _require(request, RUN_BACKUPS)
     recovery = services.recovery_create(kind=RecoveryKind.DRILL, operator=request.user)

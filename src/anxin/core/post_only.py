@@ -28,6 +28,7 @@ def post_only(
     *,
     button: Label = DEFAULT_BUTTON,
     form_at: Callable[..., str] | None = None,
+    check: Callable[..., object] | None = None,
 ):
     """Run ``view`` on POST; on GET/HEAD offer the action again instead of answering 405.
 
@@ -35,6 +36,8 @@ def post_only(
     ``form_at``: for an action whose form has fields, ``callable(request, **kwargs)`` giving the
     address of the page that holds that form (None: no fields, offer the button); a GET is sent
     there with a short explanation.
+    ``check``: ``callable(request, **kwargs)`` that raises ``PermissionDenied`` for someone who
+    may not do the action, so they are not offered its button either.
     """
 
     def decorate(view_func):
@@ -44,6 +47,8 @@ def post_only(
                 return view_func(request, *args, **kwargs)
             if request.method not in ("GET", "HEAD"):
                 return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+            if check is not None:
+                check(request, *args, **kwargs)
             target = form_at(request, *args, **kwargs) if form_at is not None else None
             if target is not None:
                 messages.info(

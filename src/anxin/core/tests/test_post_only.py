@@ -79,3 +79,14 @@ def test_no_view_answers_a_get_with_405():
         and ("require_POST" in path.read_text() or "require_http_methods" in path.read_text())
     ]
     assert offenders == []
+
+
+@pytest.mark.django_db
+@pytest.mark.req("UX-1", "SEC-3")
+def test_someone_who_may_not_do_the_action_is_not_offered_its_button(client, login, front_desk):
+    from anxin.backups.models import Backup
+
+    login(client, front_desk)
+    assert client.get("/backups/run/").status_code == 403
+    assert client.post("/backups/run/").status_code == 403
+    assert not Backup.objects.exists()
