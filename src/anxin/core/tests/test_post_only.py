@@ -82,7 +82,7 @@ def test_no_view_answers_a_get_with_405():
 
 
 @pytest.mark.django_db
-@pytest.mark.req("UX-1", "SEC-3")
+@pytest.mark.req("UX-1", "SEC-2")
 def test_someone_who_may_not_do_the_action_is_not_offered_its_button(client, login, front_desk):
     from anxin.backups.models import Backup
 
