@@ -3,11 +3,12 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from anxin.accounts.policy import Scope
 from anxin.audit.services import use_log
@@ -22,6 +23,7 @@ from .forms import (
     RegistrationForm,
     RevealForm,
     SearchForm,
+    client_option,
 )
 from .models import ClientStatus, StoreClientSettings
 from .notice import notice_current
@@ -86,6 +88,35 @@ def client_list(request):
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
         return render(request, "clients/list.html#results", context)
     return render(request, "clients/list.html", context, status=400 if form.errors else 200)
+
+
+LOOKUP_SIZE = 10  # the combobox offers a short list: type more to narrow it
+
+
+@_remembering
+def client_lookup(request):
+    """The combobox's suggestions (``combobox.js``): the one search (CLI-7), scoped and logged
+    as on the client list, as a short JSON list. Out of scope is simply not found."""
+    selectors.require(actor=request.user, store=request.store, action="view", request=request)
+    query = request.GET.get("q", "").strip()[:80]
+    found = selectors.client_search(
+        actor=request.user, store=request.store, query=query, request=request
+    )
+    options = [client_option(c) for c in found[:LOOKUP_SIZE]]
+    more = len(found) > LOOKUP_SIZE or getattr(found, "more", False)
+    if not query:
+        status = ""
+    elif not options:
+        status = _("No client found: try the code, the phone or other initials.")
+    else:
+        status = ngettext("%(n)s client found", "%(n)s clients found", len(options)) % {
+            "n": len(options)
+        }
+        if more:
+            status += _("; there are more: type more to narrow it")
+    response = JsonResponse({"options": options, "more": more, "status": status})
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 def _label_rows(clients) -> None:
