@@ -10,7 +10,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from anxin.accounts.policy import Scope
+from anxin.accounts.policy import Scope, scope_for
 from anxin.audit.services import use_log
 
 from . import quality, selectors, services
@@ -28,6 +28,8 @@ from .forms import (
 from .models import ClientStatus, StoreClientSettings
 from .notice import notice_current
 from .selectors import RECORD
+
+BOOKING = "scheduling.appointment"  # who may book (``scheduling.services.RECORD``)
 
 
 def _remembering(view):
@@ -84,6 +86,7 @@ def client_list(request):
         "can": can,
         "can_create": "create" in can,
         "can_export": "export" in can,
+        "book_url": _book_url(request),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
         return render(request, "clients/list.html#results", context)
@@ -117,6 +120,13 @@ def client_lookup(request):
     response = JsonResponse({"options": options, "more": more, "status": status})
     response["Cache-Control"] = "no-store, private"
     return response
+
+
+def _book_url(request) -> str:
+    """Where "Book" leads, the client's code to follow; empty for whoever may not book."""
+    if scope_for(request.user, request.store, BOOKING, "create") is None:
+        return ""
+    return reverse("scheduling:new") + "?client="
 
 
 def _label_rows(clients) -> None:
@@ -216,6 +226,7 @@ def _detail(request, client, *, status=200, **extra):
         "reveal_form": SimpleLazyObject(RevealForm),
         "revealed": None,
         "health_form": SimpleLazyObject(HealthAddForm),
+        "book_url": _book_url(request) if client.status != ClientStatus.WITHDRAWN else "",
         "can_review": client.status == ClientStatus.PENDING
         and selectors.scope(request.user, request.store, "approve") is not None
         and client.created_by_id != request.user.pk,

@@ -77,6 +77,9 @@ class BookingForm(forms.Form):
         self.fields["item"].queryset = ServiceItem.objects.filter(store=store, active=True)
         self.fields["item"].label_from_instance = _item_label
         self.fields["room"].empty_label = _("No room needed")
+        # The first field to fill takes the focus: the practitioner when the client is given.
+        first = "practitioner" if self.initial.get("client") else "client"
+        self.fields[first].widget.attrs["autofocus"] = True
         item = self["item"].value() if self.is_bound else None
         if item and str(item).isdigit():
             chosen = self.fields["item"].queryset.filter(pk=item).first()

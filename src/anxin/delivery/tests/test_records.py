@@ -284,7 +284,9 @@ def test_a_10_mb_post_is_refused_by_the_server_and_nothing_saved(
 ):
     login(client, practitioner)
     before = records()
-    response = client.post("/services/new/", {"client": regular.code, "item": item.pk, "notes": BIG})
+    response = client.post(
+        "/services/new/", {"client": regular.code, "item": item.pk, "notes": BIG}
+    )
     assert response.status_code == 400
     assert records() == before
 
