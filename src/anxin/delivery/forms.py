@@ -66,7 +66,9 @@ class ServiceRecordForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.store, self.actor, self.request = store, actor, request
         self.fields["client"].offer(recent)
-        self.fields["client"].widget.attrs["autofocus"] = True
+        # The first field to fill takes the focus: the item when the client is given.
+        first = "item" if self.initial.get("client") else "client"
+        self.fields[first].widget.attrs["autofocus"] = True
         self.fields["item"].queryset = items
         if practitioners is None:
             del self.fields["practitioner"]

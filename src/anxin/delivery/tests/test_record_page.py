@@ -89,3 +89,23 @@ def test_the_practitioner_suggestions_are_their_recent_clients_newest_first(
     found = selectors.recordable_clients(actor=practitioner, store=store)
     assert [c.pk for c in found] == expected
     assert selectors.recordable_clients(actor=front_desk, store=store) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.req("CLI-7")
+def test_the_record_form_takes_the_client_as_typed_and_opens_with_one_given(
+    client, login, front_desk, practitioner, store, item, regular, stranger
+):
+    login(client, practitioner)
+    form = client.get(f"/services/new/?client={regular.code}").context["form"]
+    assert form["client"].value() == f"{regular.name} {regular.code}"
+    assert form.fields["item"].widget.attrs.get("autofocus")
+    # Another's client, by code or by name, reads as no client at all; nothing is saved.
+    for typed in (stranger.code, stranger.name):
+        response = client.post("/services/new/", {"client": typed, "item": item.pk})
+        assert response.status_code == 400
+        assert response.context["form"].errors["client"][0].startswith("No client found")
+    assert not ServiceRecord.objects.filter(client=stranger).exists()
+    response = client.post("/services/new/", {"client": regular.name, "item": item.pk})
+    assert response.status_code == 302
+    assert ServiceRecord.objects.filter(client=regular, created_by=practitioner).exists()

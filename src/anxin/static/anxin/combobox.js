@@ -77,9 +77,12 @@
         self.choose(Number(option.getAttribute("data-index")));
       }
     });
-    if (!input.value && this.suggestions.length) {
+    if (this.suggestions.length) {
+      // Down shows them: the recent clients, or the several that matched what was sent.
       this.render(this.suggestions);
-      this.announce(this.suggestionsStatus);
+      if (!input.value) {
+        this.announce(this.suggestionsStatus);
+      }
     }
   }
 
