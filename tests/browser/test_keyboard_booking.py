@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from test_accessibility import axe_violations
 
 from anxin.scheduling.models import Appointment
 
@@ -75,6 +76,8 @@ def test_front_desk_finds_a_client_by_initials_and_books_from_the_file_by_keyboa
     first = page.locator("#" + box.get_attribute("aria-activedescendant"))
     assert first.get_attribute("aria-selected") == "true"
     assert first.inner_text() == f"林小雨 {xiaoyu.code}"
+    count, report = axe_violations(page)  # the open combobox and its list, too
+    assert count == 0, report
     page.keyboard.press("Enter")  # chooses; does not submit
     assert urlsplit(page.url).path == "/appointments/new/"
     assert box.input_value() == f"林小雨 {xiaoyu.code}"
