@@ -65,17 +65,18 @@ def service_new(request):
     user, store = request.user, request.store
     if scope_for(user, store, RECORD, "create") is None:
         raise PermissionDenied
+    # A practitioner's few recent clients, offered before anything is typed; nobody gets a
+    # store-wide list on each page load (they type: the combobox asks clients:lookup).
+    recent = (
+        [] if request.method == "POST" else selectors.recordable_clients(actor=user, store=store)
+    )
     form = ServiceRecordForm(
         request.POST or None,
         store=store,
         actor=user,
         request=request,
         items=ServiceItem.objects.filter(store=store, active=True).order_by("code"),
-        # A practitioner's recent clients, offered before anything is typed; nobody else gets
-        # a store-wide list on each page load (they type: the combobox asks clients:lookup).
-        recent=[]
-        if request.method == "POST"
-        else selectors.recordable_clients(actor=user, store=store),
+        recent=recent,
         practitioners=(
             None if services._is_practitioner(user, store) else services.practitioners_of(store)
         ),
