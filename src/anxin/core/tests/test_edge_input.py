@@ -36,7 +36,7 @@ def test_a_booking_at_the_end_of_the_calendar_gets_a_field_message(
     response = desk.post(
         "/appointments/new/",
         {
-            "client_code": customer.code,
+            "client": customer.code,
             "practitioner": str(practitioner.pk),
             "item": str(item.pk),
             "minutes": "",
@@ -57,7 +57,7 @@ def test_a_service_record_in_year_one_gets_a_field_message(desk, item, customer,
     response = desk.post(
         "/services/new/",
         {
-            "client_code": customer.code,
+            "client": customer.code,
             "item": item.pk,
             "practitioner": practitioner.pk,
             "served_at": "0001-01-01T00:00",

@@ -132,7 +132,7 @@ def test_free_text_on_any_form_refuses_control_characters(
     response = client.post(
         "/services/new/",
         {
-            "client_code": customer.code,
+            "client": customer.code,
             "item": item.pk,
             "practitioner": practitioner.pk,
             "notes": "ok\u0085then",

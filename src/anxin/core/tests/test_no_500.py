@@ -243,8 +243,10 @@ def site(db, login):
     from anxin.core.management.commands.demo import load_demo
 
     load_demo(scale="small", seed=3)
+    code = Client.objects.order_by("pk").first().code
     hints = {
-        "client_code": Client.objects.order_by("pk").first().code,
+        "client": code,
+        "client_code": code,
         "practitioner": str(User.objects.get(username="practitioner").pk),
     }
     found = {}
