@@ -135,3 +135,11 @@ def test_the_prefix_range_holds_every_text_with_the_prefix(prefix, rest):
     assert prefix <= prefix + rest
     assert upper is None or prefix + rest < upper
     assert upper is None or not any(0xD800 <= ord(c) <= 0xDFFF for c in upper[-1:])
+
+
+@pytest.mark.django_db
+@pytest.mark.req("PLT-4")
+@pytest.mark.parametrize("target", ["28135", "home", "//evil.example/", "https://evil.example/"])
+def test_stay_signed_in_with_a_next_that_is_no_path_goes_home(desk, target):
+    response = desk.post("/accounts/session/", {"next": target})
+    assert response.status_code == 302 and response["Location"] == "/"
