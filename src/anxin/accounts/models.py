@@ -88,6 +88,12 @@ class User(AbstractUser):
     def __str__(self):
         return self.full_name or self.username
 
+    def get_full_name(self):
+        """The person's name as people read it (staff file, else full name; issue 12)."""
+        from .names import plain_name
+
+        return plain_name(self)
+
     def set_password(self, raw_password):
         super().set_password(raw_password)
         self.password_changed_at = timezone.now()

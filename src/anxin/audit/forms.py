@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .display import OPERATION_ACTIONS, record_type_choices
 from .models import AlertState, UseAction, UseOutcome
 
 
@@ -9,13 +10,12 @@ class _LogFilterForm(forms.Form):
         label=_("Person"),
         required=False,
         max_length=60,
-        help_text=_("Username, or part of the full name."),
+        help_text=_("Part of the name, or the account name."),
     )
+    # A select of record types in words: nobody should have to know ``clients.client``. A
+    # character field behind it, so a link with a type no longer offered still filters.
     record_type = forms.CharField(
-        label=_("Record type"),
-        required=False,
-        max_length=100,
-        help_text=_("For example clients.client or org.post."),
+        label=_("Record type"), required=False, max_length=100, widget=forms.Select
     )
     record = forms.CharField(
         label=_("Record"), required=False, max_length=64, help_text=_("Its code or id.")
@@ -26,6 +26,10 @@ class _LogFilterForm(forms.Form):
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["record_type"].widget.choices = [("", _("any")), *record_type_choices()]
 
     def clean(self):
         data = super().clean()
@@ -44,12 +48,14 @@ class UseLogFilterForm(_LogFilterForm):
 
 
 class OperationLogFilterForm(_LogFilterForm):
-    action = forms.CharField(
-        label=_("Action"),
-        required=False,
-        max_length=40,
-        help_text=_("For example create, update, delete, approve."),
-    )
+    action = forms.CharField(label=_("Action"), required=False, max_length=40, widget=forms.Select)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].widget.choices = [
+            ("", _("any")),
+            *sorted(((k, str(v)) for k, v in OPERATION_ACTIONS.items()), key=lambda kv: kv[1]),
+        ]
 
 
 class AlertFilterForm(forms.Form):

@@ -239,7 +239,7 @@ def queue(request):
     )
     suspended = QueueEntry.objects.filter(
         store=store, day=today, state=QueueState.SUSPENDED
-    ).select_related("practitioner")
+    ).select_related("practitioner__staff_file")
     return render(
         request,
         "scheduling/queue.html",
