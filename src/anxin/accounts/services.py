@@ -431,7 +431,7 @@ ACCESS_REVOKERS: dict = {}
 
 def permission_review(*, store: Store | None = None) -> list[dict]:
     """Who can do what, per store (SEC-8): one row per active assignment."""
-    from .permissions import PERMISSIONS
+    from anxin.audit.display import grant_label
 
     rows = []
     assignments = (
@@ -448,7 +448,7 @@ def permission_review(*, store: Store | None = None) -> list[dict]:
                 "store": a.store,
                 "user": a.user,
                 "role": a.role,
-                "permissions": [str(PERMISSIONS.get(p, p)) for p in a.role.permissions],
+                "permissions": [grant_label(p) for p in a.role.permissions],
             }
         )
     return rows

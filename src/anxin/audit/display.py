@@ -228,8 +228,14 @@ def _field(record_type: str, name: str):
     return None
 
 
+# Where a model's verbose name reads wrong for the record: a client's name is 姓名.
+FIELD_OVERRIDES = {("clients.client", "name"): _("full name")}
+
+
 def field_label(record_type: str, name: str) -> str:
     """``allows_parallel_bookings`` → 可同时预约 (the model field's verbose name)."""
+    if (record_type, name) in FIELD_OVERRIDES:
+        return str(FIELD_OVERRIDES[(record_type, name)])
     field = _field(record_type, name)
     if field is not None and getattr(field, "verbose_name", None):
         return str(field.verbose_name)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anxin.accounts.names import person_name
 from anxin.catalogue.models import ServiceItem
 
 from .models import Room
@@ -51,7 +52,7 @@ class BookingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["practitioner"].choices = [
             (ROTATION, _("Whoever is next in the rotation queue (轮钟)")),
-            *[(str(p.pk), p.get_full_name() or p.get_username()) for p in practitioners],
+            *[(str(p.pk), person_name(p, store)) for p in practitioners],
         ]
         self.fields["room"].queryset = Room.objects.filter(store=store, active=True)
         self.fields["item"].queryset = ServiceItem.objects.filter(store=store, active=True)
@@ -115,9 +116,7 @@ class QueueOpenForm(forms.Form):
 
     def __init__(self, *args, practitioners, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["practitioners"].choices = [
-            (str(p.pk), p.get_full_name() or p.get_username()) for p in practitioners
-        ]
+        self.fields["practitioners"].choices = [(str(p.pk), person_name(p)) for p in practitioners]
 
 
 class QueueAdjustForm(ReasonForm):

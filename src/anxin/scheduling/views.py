@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from anxin.accounts.names import person_name
 from anxin.accounts.policy import scope_for
 from anxin.clients import selectors as client_selectors
 from anxin.core.forms import add_errors
@@ -93,8 +94,7 @@ def new(request):
                     _("Booked: %(code)s with %(name)s.")
                     % {
                         "code": appointment.code,
-                        "name": appointment.practitioner.get_full_name()
-                        or appointment.practitioner.get_username(),
+                        "name": person_name(appointment.practitioner),
                     },
                 )
                 return redirect("scheduling:detail", code=appointment.code)
