@@ -50,6 +50,7 @@ class BookingForm(forms.Form):
 
     def __init__(self, *args, store, practitioners, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["practitioner"].label = store.practitioner_term.capitalize()
         self.fields["practitioner"].choices = [
             (ROTATION, _("Whoever is next in the rotation queue (轮钟)")),
             *[(str(p.pk), person_name(p, store)) for p in practitioners],
