@@ -273,30 +273,48 @@ def role_label(key: str) -> str:
     return str(role.label) if role else key
 
 
-def promotion_rules_words(rules) -> str:
-    """``{'min_spend': '150.00'}`` → 消费满 150.00 元; ``('min_spend', '150.00')`` likewise."""
+def promotion_rule_lines(rules) -> list[str]:
+    """A promotion's conditions in words, one line each: 消费满 150.00 元; 仅限以下项目：…
+
+    Accepts the stored dict, or the ``('min_spend', '150.00')`` pair an older page showed."""
+    from anxin.core.templatetags.money import yuan
+
     if isinstance(rules, tuple | list) and len(rules) == 2 and isinstance(rules[0], str):
         rules = {rules[0]: rules[1]}
     if isinstance(rules, str):
         found = REPR_TUPLE.match(rules.strip())
         if not found:
-            return rules
+            return [rules]
         rules = {found.group(1): found.group(2)}
     if not rules:
-        return gettext("no conditions")
-    parts = []
+        return [gettext("Every client")]
+    lines = []
     for key, value in rules.items():
-        if key == "min_spend":
-            parts.append(gettext("spend at least %(amount)s yuan") % {"amount": value})
+        if key == "new_clients_only":
+            if value:
+                lines.append(gettext("New clients only"))
+        elif key == "min_spend":
+            lines.append(gettext("Minimum spend %(v)s yuan") % {"v": yuan(value)})
         elif key == "items":
-            parts.append(
-                gettext("only these items: %(items)s") % {"items": "、".join(map(str, value))}
+            lines.append(
+                gettext("%(what)s: %(values)s")
+                % {"what": gettext("Only these items"), "values": "、".join(map(str, value))}
             )
-        elif key == "new_clients_only" or key == "new_clients":
-            parts.append(gettext("new clients only") if value else "")
+        elif key == "member_levels":
+            lines.append(
+                gettext("%(what)s: %(values)s")
+                % {
+                    "what": gettext("Only these member levels"),
+                    "values": "、".join(map(str, value)),
+                }
+            )
         else:
-            parts.append(f"{field_label('catalogue.promotion', key)}：{words(value)}")
-    return "；".join(p for p in parts if p)
+            lines.append(f"{field_label('catalogue.promotion', key)}：{words(value)}")
+    return lines
+
+
+def promotion_rules_words(rules) -> str:
+    return "；".join(promotion_rule_lines(rules))
 
 
 def _user_name(pk) -> str:

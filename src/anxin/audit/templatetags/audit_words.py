@@ -51,3 +51,8 @@ def promotion_rules_words(rules):
 @register.filter
 def local_time(value):
     return display.local_time(value)
+
+
+@register.filter
+def promotion_rule_lines(rules):
+    return display.promotion_rule_lines(rules)
