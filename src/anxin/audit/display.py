@@ -119,6 +119,9 @@ EXTRA_FIELDS = {
     "reason": _("reason"),
 }
 
+# Values some services log that are codes but no model choice.
+VALUE_WORDS = {"demo": _("demo data"), "import": _("import")}
+
 ISO_TIMESTAMP = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
 )
@@ -301,12 +304,12 @@ def promotion_rule_lines(rules) -> list[str]:
                 % {"what": gettext("Only these items"), "values": "、".join(map(str, value))}
             )
         elif key == "member_levels":
+            from anxin.catalogue.forms import MEMBER_LEVEL_LABELS
+
+            levels = [str(MEMBER_LEVEL_LABELS.get(v, v)) for v in value]
             lines.append(
                 gettext("%(what)s: %(values)s")
-                % {
-                    "what": gettext("Only these member levels"),
-                    "values": "、".join(map(str, value)),
-                }
+                % {"what": gettext("Only these member levels"), "values": "、".join(levels)}
             )
         else:
             lines.append(f"{field_label('catalogue.promotion', key)}：{words(value)}")
@@ -363,6 +366,8 @@ def words(value, *, record_type: str = "", field: str = "") -> str:
     if isinstance(value, list | tuple):
         return "、".join(words(v, record_type=record_type) for v in value) or "—"
     text = str(value)
+    if field == "source" and text in VALUE_WORDS:
+        return str(VALUE_WORDS[text])
     if ISO_TIMESTAMP.match(text):
         return local_time(text)
     if text in ("True", "False"):
