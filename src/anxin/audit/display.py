@@ -151,18 +151,40 @@ def record_type_label(record_type: str) -> str:
     return record_type
 
 
+# Technical records nobody filters the logs by.
+INTERNAL_RECORD_TYPES = {
+    "audit.chainhead",
+    "core.codesequence",
+    "crypto.datakey",
+    "crypto.searchkey",
+}
+
+
+def _grouped(pairs) -> list[tuple[str, str]]:
+    """Choices with one entry per label: keys of the same label joined by commas."""
+    by_label: dict[str, list[str]] = {}
+    for key, label in pairs:
+        by_label.setdefault(str(label), []).append(key)
+    return sorted(
+        ((",".join(sorted(keys)), label) for label, keys in by_label.items()), key=lambda kv: kv[1]
+    )
+
+
 def record_type_choices() -> list[tuple[str, str]]:
     """The record types a person can filter the logs by, named in their language."""
     from anxin.accounts.policy import RECORD_TYPES
 
     keys = set(RECORD_TYPES) | set(EXTRA_RECORD_TYPES)
     for model in apps.get_models():
-        if model._meta.app_label.startswith(("anxin", "accounts")) or model.__module__.startswith(
-            "anxin."
-        ):
+        if model.__module__.startswith("anxin."):
             keys.add(model._meta.label_lower)
-    choices = sorted(((k, record_type_label(k)) for k in keys), key=lambda kv: (kv[1], kv[0]))
-    return choices
+    keys -= INTERNAL_RECORD_TYPES
+    keys = {k for k in keys if not k.startswith("crypto.")}
+    return _grouped((k, record_type_label(k)) for k in keys)
+
+
+def operation_action_choices() -> list[tuple[str, str]]:
+    return _grouped((k, str(v)) for k, v in OPERATION_ACTIONS.items())
 
 
 def record_label(entry) -> str:

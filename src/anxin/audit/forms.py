@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .display import OPERATION_ACTIONS, record_type_choices
+from .display import operation_action_choices, record_type_choices
 from .models import AlertState, UseAction, UseOutcome
 
 
@@ -54,7 +54,7 @@ class OperationLogFilterForm(_LogFilterForm):
         super().__init__(*args, **kwargs)
         self.fields["action"].widget.choices = [
             ("", _("any")),
-            *sorted(((k, str(v)) for k, v in OPERATION_ACTIONS.items()), key=lambda kv: kv[1]),
+            *operation_action_choices(),
         ]
 
 

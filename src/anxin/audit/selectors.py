@@ -33,13 +33,19 @@ def _person(qs: QuerySet, field: str, text: str) -> QuerySet:
     if not text:
         return qs
     return qs.filter(
-        Q(**{f"{field}__username": text}) | Q(**{f"{field}__full_name__icontains": text})
+        Q(**{f"{field}__username": text})
+        | Q(**{f"{field}__full_name__icontains": text})
+        | Q(**{f"{field}__staff_file__name__icontains": text})
     )
 
 
 def _record(qs: QuerySet, record_type: str, record: str) -> QuerySet:
-    if record_type.strip():
-        qs = qs.filter(record_type=record_type.strip())
+    # One choice may stand for several stored types of the same record (``a,b``).
+    types = [t.strip() for t in record_type.split(",") if t.strip()]
+    if len(types) == 1:
+        qs = qs.filter(record_type=types[0])
+    elif types:
+        qs = qs.filter(record_type__in=types)
     if record.strip():
         value = record.strip()
         qs = qs.filter(Q(record_code__iexact=value) | Q(record_id=value))
@@ -83,7 +89,7 @@ def operation_log_list(
     qs = _record(qs, f.get("record_type") or "", f.get("record") or "")
     qs = _dates(qs, f.get("date_from"), f.get("date_to"))
     if f.get("action"):
-        qs = qs.filter(action=f["action"])
+        qs = qs.filter(action__in=f["action"].split(","))
     return _parts(qs.order_by("-seq"), store)
 
 
