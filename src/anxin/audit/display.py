@@ -155,8 +155,7 @@ def record_type_label(record_type: str) -> str:
 INTERNAL_RECORD_TYPES = {
     "audit.chainhead",
     "core.codesequence",
-    "crypto.datakey",
-    "crypto.searchkey",
+    "clients.searchkey",
 }
 
 
