@@ -107,10 +107,10 @@ EXTRA_FIELDS = {
     "kind": _("kind"),
     "target": _("record"),
     "proposer": _("proposed by"),
-    "proposer_id": _("proposer's account no."),
+    "proposer_id": _("proposed by"),
     "proposed_at": _("proposed at"),
     "approver": _("approved by"),
-    "approver_id": _("approver's account no."),
+    "approver_id": _("approved by"),
     "decided_at": _("decided at"),
     "note": _("note"),
     "count": _("number of records"),
@@ -349,6 +349,14 @@ def _user_name(pk) -> str:
     return plain_name(user) if user else str(pk)
 
 
+def _user_name_by_username(username: str) -> str:
+    from anxin.accounts.models import User
+    from anxin.accounts.names import plain_name
+
+    user = User.objects.filter(username=username).select_related("staff_file").first()
+    return plain_name(user) if user else username
+
+
 def words(value, *, record_type: str = "", field: str = "") -> str:
     """One logged value in words of the reader's language."""
     if value is None or value == "":
@@ -358,6 +366,10 @@ def words(value, *, record_type: str = "", field: str = "") -> str:
         return "、".join(role_label(k) for k in keys) if keys else gettext("none")
     if field == "rules":
         return promotion_rules_words(value)
+    if field in ("proposer", "approver") and isinstance(value, str):
+        return _user_name_by_username(value)
+    if field in ("proposer_id", "approver_id") and str(value).isdigit():
+        return _user_name(int(value))
     model_field = _field(record_type, field) if field else None
     if isinstance(value, bool):
         return yes_no(value)
