@@ -168,7 +168,7 @@ def test_the_template_has_the_columns_in_the_users_language_and_reimports(
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     head = [c.value for c in sheet[1]]
-    assert "Name *" in head and "Phone" in head and "Registered on" in head
+    assert "Full name *" in head and "Phone" in head and "Registered on" in head
     # the template's own example row imports cleanly
     assert services.read_rows(base.get("clients"), response.content)[0][1]["name"] == "张三"
 
