@@ -7,6 +7,24 @@ from django.utils.translation import gettext_lazy as _
 from .permissions import DEFAULT_ROLES, PERMISSIONS
 
 
+class StoreType(models.TextChoices):
+    """What the shop does: it names the people who give the service (one term per store)."""
+
+    MASSAGE = "massage", _("massage")
+    BEAUTY = "beauty", _("beauty salon")
+    CLEANING = "cleaning", _("cleaning")
+    OTHER = "other", _("other services")
+
+
+# The word for "practitioner" in each kind of store (按摩师 / 美容师 / 保洁员 / 技师).
+PRACTITIONER_TERMS = {
+    StoreType.MASSAGE: _("massage therapist"),
+    StoreType.BEAUTY: _("beautician"),
+    StoreType.CLEANING: _("cleaner"),
+    StoreType.OTHER: _("technician"),
+}
+
+
 class Store(models.Model):
     """One shop (门店). A deployment may run several (PLT-3); records and roles are scoped by it."""
 
@@ -26,6 +44,13 @@ class Store(models.Model):
             "sees the client's phone does not learn which service was booked."
         ),
     )
+    store_type = models.CharField(
+        _("kind of store"),
+        max_length=20,
+        choices=StoreType.choices,
+        default=StoreType.OTHER,
+        help_text=_("Names the people who give the service: massage therapist, beautician, …"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -35,6 +60,11 @@ class Store(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def practitioner_term(self) -> str:
+        """按摩师 in a massage store, 美容师 in a salon, 保洁员 in cleaning, else 技师."""
+        return str(PRACTITIONER_TERMS.get(self.store_type, PRACTITIONER_TERMS[StoreType.OTHER]))
 
 
 class Role(models.Model):
@@ -87,6 +117,12 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.full_name or self.username
+
+    def get_full_name(self):
+        """The person's name as people read it (staff file, else full name; issue 12)."""
+        from .names import plain_name
+
+        return plain_name(self)
 
     def set_password(self, raw_password):
         super().set_password(raw_password)

@@ -21,6 +21,7 @@ from .forms import (
     TrainingForm,
 )
 from .models import Role, RoleAssignment, User
+from .names import person_name
 from .permissions import MANAGE_ACCOUNTS
 
 DEPARTURE_DAYS = 90
@@ -84,7 +85,7 @@ def person_new(request):
                 _(
                     "Account %(name)s opened; it becomes active once the agreement and training are recorded."
                 )
-                % {"name": person.username},
+                % {"name": person_name(person, request.store)},
             )
             return redirect("accounts:person", pk=person.pk)
     return render(

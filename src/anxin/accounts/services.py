@@ -62,12 +62,23 @@ def _roles_held(user: User, store: Store | None = None) -> list[str]:
 
 @transaction.atomic
 def store_create(
-    *, name: str, short_code: str, address: str = "", phone: str = "", actor: User | None = None
+    *,
+    name: str,
+    short_code: str,
+    address: str = "",
+    phone: str = "",
+    store_type: str = "",
+    actor: User | None = None,
 ) -> Store:
     store = Store(name=name, short_code=short_code.upper(), address=address, phone=phone)
+    if store_type:
+        store.store_type = store_type
     store.full_clean()
     store.save()
-    after = {f: getattr(store, f) for f in ("name", "short_code", "address", "phone", "active")}
+    after = {
+        f: getattr(store, f)
+        for f in ("name", "short_code", "address", "phone", "store_type", "active")
+    }
     operation_log(
         actor=actor, action="create", instance=store, changes=diff({}, after), store=store
     )
@@ -76,14 +87,21 @@ def store_create(
 
 @transaction.atomic
 def store_settings_update(
-    *, actor: User | None, store: Store, reminder_names_service: bool | None = None
+    *,
+    actor: User | None,
+    store: Store,
+    reminder_names_service: bool | None = None,
+    store_type: str | None = None,
 ) -> Store:
     """Change a store's settings; ``None`` leaves one as it is. Logged with before and after."""
     current = Store.objects.select_for_update().get(pk=store.pk)
-    before = {"reminder_names_service": current.reminder_names_service}
+    fields = ("reminder_names_service", "store_type")
+    before = {f: getattr(current, f) for f in fields}
     if reminder_names_service is not None:
         current.reminder_names_service = bool(reminder_names_service)
-    after = {"reminder_names_service": current.reminder_names_service}
+    if store_type is not None:
+        current.store_type = store_type
+    after = {f: getattr(current, f) for f in fields}
     changes = diff(before, after)
     if changes:
         current.full_clean()
@@ -431,7 +449,7 @@ ACCESS_REVOKERS: dict = {}
 
 def permission_review(*, store: Store | None = None) -> list[dict]:
     """Who can do what, per store (SEC-8): one row per active assignment."""
-    from .permissions import PERMISSIONS
+    from anxin.audit.display import grant_label
 
     rows = []
     assignments = (
@@ -448,7 +466,7 @@ def permission_review(*, store: Store | None = None) -> list[dict]:
                 "store": a.store,
                 "user": a.user,
                 "role": a.role,
-                "permissions": [str(PERMISSIONS.get(p, p)) for p in a.role.permissions],
+                "permissions": [grant_label(p) for p in a.role.permissions],
             }
         )
     return rows

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import Role
+from anxin.accounts.names import person_name
 from anxin.core.forms import Form
 
 DECISIONS = ("approve", "reject", "withdraw")
@@ -29,7 +30,7 @@ class DecisionForm(Form):
 
 class AccountChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj} ({obj.get_username()})" if obj.full_name else obj.get_username()
+        return person_name(obj)
 
 
 class RoleChoiceField(forms.ModelChoiceField):

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anxin.core.forms import Form
 
+from .display import operation_action_choices, record_type_choices
 from .models import AlertState, UseAction, UseOutcome
 
 
@@ -11,13 +12,12 @@ class _LogFilterForm(Form):
         label=_("Person"),
         required=False,
         max_length=60,
-        help_text=_("Username, or part of the full name."),
+        help_text=_("Part of the name, or the account name."),
     )
+    # A select of record types in words: nobody should have to know ``clients.client``. A
+    # character field behind it, so a link with a type no longer offered still filters.
     record_type = forms.CharField(
-        label=_("Record type"),
-        required=False,
-        max_length=100,
-        help_text=_("For example clients.client or org.post."),
+        label=_("Record type"), required=False, max_length=100, widget=forms.Select
     )
     record = forms.CharField(
         label=_("Record"), required=False, max_length=64, help_text=_("Its code or id.")
@@ -28,6 +28,10 @@ class _LogFilterForm(Form):
     date_to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["record_type"].widget.choices = [("", _("any")), *record_type_choices()]
 
     def clean(self):
         data = super().clean()
@@ -46,12 +50,14 @@ class UseLogFilterForm(_LogFilterForm):
 
 
 class OperationLogFilterForm(_LogFilterForm):
-    action = forms.CharField(
-        label=_("Action"),
-        required=False,
-        max_length=40,
-        help_text=_("For example create, update, delete, approve."),
-    )
+    action = forms.CharField(label=_("Action"), required=False, max_length=40, widget=forms.Select)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].widget.choices = [
+            ("", _("any")),
+            *operation_action_choices(),
+        ]
 
 
 class AlertFilterForm(Form):

@@ -298,8 +298,10 @@ def alert_summary(alert: Alert) -> str:
             "%(amount)s uses outside working hours (%(start)s–%(end)s) in the night after %(night)s."
         ) % {**f, "amount": len(alert.evidence)}
     if alert.rule == AlertRule.DENIED:
+        from .display import use_action_label
+
         return _("A refused attempt to %(action)s %(record)s.") % {
-            "action": f.get("action", ""),
+            "action": use_action_label(f.get("action", "")),
             "record": _record(f),
         }
     if alert.rule == AlertRule.EXPORT:
@@ -312,6 +314,15 @@ def alert_summary(alert: Alert) -> str:
 
 
 def _record(facts: dict) -> str:
-    record_id = facts.get("record_id")
-    kind = facts.get("record_type", "")
-    return f"{kind} #{record_id}" if record_id else kind
+    """The record in words (客户（编号 7）), not its model label (issue 12)."""
+    from types import SimpleNamespace
+
+    from .display import record_label
+
+    return record_label(
+        SimpleNamespace(
+            record_type=facts.get("record_type", ""),
+            record_id=facts.get("record_id") or "",
+            record_code=facts.get("record_code") or "",
+        )
+    )

@@ -33,13 +33,19 @@ def _person(qs: QuerySet, field: str, text: str) -> QuerySet:
     if not text:
         return qs
     return qs.filter(
-        Q(**{f"{field}__username": text}) | Q(**{f"{field}__full_name__icontains": text})
+        Q(**{f"{field}__username": text})
+        | Q(**{f"{field}__full_name__icontains": text})
+        | Q(**{f"{field}__staff_file__name__icontains": text})
     )
 
 
 def _record(qs: QuerySet, record_type: str, record: str) -> QuerySet:
-    if record_type.strip():
-        qs = qs.filter(record_type=record_type.strip())
+    # One choice may stand for several stored types of the same record (``a,b``).
+    types = [t.strip() for t in record_type.split(",") if t.strip()]
+    if len(types) == 1:
+        qs = qs.filter(record_type=types[0])
+    elif types:
+        qs = qs.filter(record_type__in=types)
     if record.strip():
         value = record.strip()
         qs = qs.filter(Q(record_code__iexact=value) | Q(record_id=value))
@@ -56,7 +62,9 @@ def use_log_list(*, actor, store, filters: dict | None = None) -> list[QuerySet[
     if not can_audit(actor, store):
         return [UseLog.objects.none()]
     f = filters or {}
-    qs = UseLog.objects.select_related("user")  # the store: the caller's or none (``_parts``)
+    qs = UseLog.objects.select_related(
+        "user__staff_file"
+    )  # the store: the caller's or none (``_parts``)
     qs = _person(qs, "user", f.get("user") or "")
     qs = _record(qs, f.get("record_type") or "", f.get("record") or "")
     qs = _dates(qs, f.get("date_from"), f.get("date_to"))
@@ -74,12 +82,14 @@ def operation_log_list(
     if not can_audit(actor, store):
         return [OperationLog.objects.none()]
     f = filters or {}
-    qs = OperationLog.objects.select_related("operator")  # the store: as in ``use_log_list``
+    qs = OperationLog.objects.select_related(
+        "operator__staff_file"
+    )  # the store: as in ``use_log_list``
     qs = _person(qs, "operator", f.get("user") or "")
     qs = _record(qs, f.get("record_type") or "", f.get("record") or "")
     qs = _dates(qs, f.get("date_from"), f.get("date_to"))
     if f.get("action"):
-        qs = qs.filter(action=f["action"])
+        qs = qs.filter(action__in=f["action"].split(","))
     return _parts(qs.order_by("-seq"), store)
 
 
@@ -88,7 +98,10 @@ def alert_list(*, actor, store, states: list[str] | None = None) -> QuerySet[Ale
         return Alert.objects.none()
     states = states or [AlertState.OPEN, AlertState.ACKNOWLEDGED]
     return _scoped(
-        Alert.objects.select_related("user", "store", "handled_by").filter(state__in=states), store
+        Alert.objects.select_related("user__staff_file", "store", "handled_by__staff_file").filter(
+            state__in=states
+        ),
+        store,
     )
 
 
@@ -104,5 +117,7 @@ def alert_get(*, actor, store, alert_id: int) -> Alert:
 def alert_evidence(alerts, *, store) -> dict[int, UseLog]:
     """The use-log entries the alerts cite (those of the caller's scope), in one query."""
     ids = {i for a in alerts for i in a.evidence}
-    qs = _scoped(UseLog.objects.filter(pk__in=ids).select_related("user", "store"), store)
+    qs = _scoped(
+        UseLog.objects.filter(pk__in=ids).select_related("user__staff_file", "store"), store
+    )
     return {u.pk: u for u in qs}

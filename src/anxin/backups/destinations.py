@@ -217,24 +217,55 @@ def configured() -> list:
     return out
 
 
-def warnings(destinations: list) -> list[str]:
+class Advice(str):
+    """A warning in words for the page; ``detail`` holds the technical part (setting names,
+    paths) the operator needs, shown folded away on the page and in full on the command line."""
+
+    detail: str = ""
+
+    def __new__(cls, words: str, detail: str = ""):
+        advice = super().__new__(cls, words)
+        advice.detail = detail
+        return advice
+
+
+def describe(destination) -> str:
+    """A destination in words: which kind of place, not its path."""
+    from django.utils.translation import gettext as _
+
+    if getattr(destination, "kind", "") == "s3":
+        return _("Storage bucket on the network (S3)")
+    if destination.inside_data_dir():
+        return _("Backup folder on this computer, beside the data")
+    return _("Another folder or drive (disk, NAS or USB drive)")
+
+
+def warnings(destinations: list) -> list[Advice]:
     """Why the configuration does not yet protect against losing the machine's disk."""
     from django.utils.translation import gettext as _
 
     if len(destinations) < 2:
         return [
-            _(
-                "Backups go to one place only (%(where)s). Configure a second destination in "
-                "another place (another disk, a NAS or USB drive, or S3) with ANXIN_BACKUP_DIRS "
-                "or ANXIN_BACKUP_S3."
+            Advice(
+                _(
+                    "Backups go to one place only. Ask whoever runs the server to add a second "
+                    "place elsewhere: another disk, a NAS or USB drive, or network storage."
+                ),
+                _(
+                    "Backups go to one place only (%(where)s). Configure a second destination in "
+                    "another place (another disk, a NAS or USB drive, or S3) with "
+                    "ANXIN_BACKUP_DIRS or ANXIN_BACKUP_S3."
+                )
+                % {"where": destinations[0].label if destinations else "-"},
             )
-            % {"where": destinations[0].label if destinations else "-"}
         ]
     if all(d.inside_data_dir() for d in destinations):
         return [
-            _(
-                "Every backup destination is inside the data directory: losing that disk loses "
-                "the backups too. Configure a destination in another place."
+            Advice(
+                _(
+                    "Every backup destination is inside the data directory: losing that disk loses "
+                    "the backups too. Configure a destination in another place."
+                )
             )
         ]
     return []

@@ -34,6 +34,7 @@ def health() -> dict:
         rows.append(
             {
                 "label": dest.label,
+                "description": destinations.describe(dest),
                 "at": at,
                 "age_hours": None if hours is None else round(hours, 1),
                 "stale": hours is None or hours > STALE_HOURS,

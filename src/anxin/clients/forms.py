@@ -49,6 +49,8 @@ class ClientForm(ModelForm):
             "birth_date": forms.DateInput(attrs={"type": "date"}),
             "address": forms.TextInput(),
         }
+        # A person's name is 姓名 ("full name"), not 名称 (the name of a thing).
+        labels = {"name": _("full name")}
         help_texts = {
             "id_number": _("Optional. 18 characters; checked against the birth date."),
             "address": _("Only for services at the client's home."),

@@ -106,7 +106,13 @@ class ClientImporter(Importer):
     key = "clients"
     label = gettext_lazy("Clients")
     columns = [
-        Column("name", gettext_lazy("Name"), required=True, example="张三", aliases=["姓名"]),
+        Column(
+            "name",
+            gettext_lazy("Full name"),
+            required=True,
+            example="张三",
+            aliases=["姓名", "名称", "Name"],
+        ),
         Column("gender", gettext_lazy("Gender"), example="女", help=gettext_lazy("女 / 男")),
         Column(
             "birth_date",

@@ -349,7 +349,7 @@ def client_view(*, actor, store, client: Client, request=None) -> dict:
         # record id) index without sorting every read of a much-read file; only what is shown.
         view["accesses"] = list(
             UseLog.objects.filter(record_type=RECORD, record_id=str(client.pk))
-            .select_related("user")
+            .select_related("user__staff_file")
             .only(*ACCESS_FIELDS)
             .order_by("-pk")[:ACCESS_LIMIT]
         )
@@ -357,7 +357,16 @@ def client_view(*, actor, store, client: Client, request=None) -> dict:
 
 
 ACCESS_LIMIT = 10
-ACCESS_FIELDS = ("at", "action", "purpose", "outcome", "user__full_name", "user__username")
+ACCESS_FIELDS = (
+    "at",
+    "action",
+    "purpose",
+    "outcome",
+    "user__full_name",
+    "user__username",
+    "user__staff_file__name",
+    "user__staff_file__code",
+)
 CHURN_MIN_DAYS = 90
 
 

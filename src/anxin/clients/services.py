@@ -385,7 +385,7 @@ def settings_update(*, actor, store, review_new_clients: bool, request=None):
 # Lazy: the labels (form choices, spreadsheet headings) follow the language of each request.
 EXPORTABLE = {
     "code": (gettext_lazy("code"), None),
-    "name": (gettext_lazy("name"), None),
+    "name": (gettext_lazy("full name"), None),
     "gender": (gettext_lazy("gender"), None),
     "birth_date": (gettext_lazy("birth date"), None),
     "occupation": (gettext_lazy("occupation"), None),

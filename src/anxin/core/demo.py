@@ -17,6 +17,10 @@ GIVEN = (
     "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉萍红娥玲芬燕春梅琳丹辉鑫宇浩然子轩欣怡梓涵"
     "佳琪雨萱思远嘉怡俊杰晓东海燕文博志强建国淑珍凤英秀兰"
 )
+# Given-name characters usual for women and for men, so that a generated name fits the
+# gender recorded with it (a staff file and its account agree; issue 12).
+FEMALE_GIVEN = "芳娜秀英敏静丽艳娟兰霞桂玉萍红娥玲芬燕春梅琳丹欣怡梓涵佳琪雨萱嘉淑珍凤婷雪慧"
+MALE_GIVEN = "伟强磊军洋勇杰涛明超平刚辉鑫宇浩然子轩思远俊晓东海文博志建国斌鹏飞峰"
 # Real county-level division codes (GB/T 2260), so generated ID numbers carry a real region.
 REGIONS = (
     "110101",
@@ -73,9 +77,11 @@ MOBILE_PREFIXES = (
 class DemoRandom(random.Random):
     """``random.Random`` with generators for Chinese personal data."""
 
-    def person_name(self) -> str:
+    def person_name(self, female: bool | None = None) -> str:
+        """A name; with ``female`` given, one usual for that gender."""
         surname = self.choice(COMPOUND_SURNAMES) if self.random() < 0.02 else self.choice(SURNAMES)
-        given = "".join(self.choice(GIVEN) for _ in range(self.choice((1, 2, 2, 2))))
+        pool = GIVEN if female is None else FEMALE_GIVEN if female else MALE_GIVEN
+        given = "".join(self.choice(pool) for _ in range(self.choice((1, 2, 2, 2))))
         return surname + given
 
     def mobile(self) -> str:

@@ -65,7 +65,7 @@ SERVICE_ORDER = ("-served_at", "-pk")
 def service_list(*, actor, store) -> QuerySet[ServiceRecord]:
     return (
         scoped_services(actor=actor, store=store)
-        .select_related("client", "practitioner", "item", "promotion", "feedback")
+        .select_related("client", "practitioner__staff_file", "item", "promotion", "feedback")
         .defer(*CLIENT_SENSITIVE)
         .order_by(*SERVICE_ORDER)
     )
@@ -74,7 +74,7 @@ def service_list(*, actor, store) -> QuerySet[ServiceRecord]:
 def service_get(*, actor, store, pk, action: str = "view", request=None) -> ServiceRecord:
     record = (
         scoped_services(actor=actor, store=store, action=action)
-        .select_related("client", "practitioner", "item", "promotion")
+        .select_related("client", "practitioner__staff_file", "item", "promotion")
         .filter(pk=pk)
         .first()
     )
@@ -101,7 +101,7 @@ def service_history(*, actor, store, client: Client, request=None) -> list[Servi
     rows = list(
         scoped_services(actor=actor, store=store)
         .filter(client=client)
-        .select_related("practitioner", "item", "promotion", "feedback")
+        .select_related("practitioner__staff_file", "item", "promotion", "feedback")
         .order_by("-served_at", "-pk")[:50]
     )
     use_log(
@@ -175,11 +175,13 @@ def overdue_tasks(*, actor, store, today: dt.date | None = None) -> QuerySet[Fol
     qs = FollowUpTask.objects.filter(store=store, state=TaskState.OPEN, due_on__lt=today)
     if not can_manage_follow_ups(actor, store):
         qs = qs.filter(assignee=actor)
-    return qs.select_related("client", "assignee").order_by("due_on", "pk")
+    return qs.select_related("client", "assignee__staff_file").order_by("due_on", "pk")
 
 
 def task_get(*, actor, store, pk, request=None) -> FollowUpTask:
-    qs = FollowUpTask.objects.filter(store=store).select_related("client", "assignee", "service")
+    qs = FollowUpTask.objects.filter(store=store).select_related(
+        "client", "assignee__staff_file", "service"
+    )
     if not can_manage_follow_ups(actor, store):
         qs = qs.filter(assignee=actor)
     task = qs.filter(pk=pk).first()

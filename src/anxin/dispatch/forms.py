@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from anxin.accounts.names import person_name
 from anxin.core.forms import Form
 from anxin.scheduling.forms import DateTimeInput
 
@@ -17,9 +18,7 @@ class JobForm(Form):
 
     def __init__(self, *args, practitioners, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["workers"].choices = [
-            (str(p.pk), p.get_full_name() or p.get_username()) for p in practitioners
-        ]
+        self.fields["workers"].choices = [(str(p.pk), person_name(p)) for p in practitioners]
 
 
 class NotesForm(Form):

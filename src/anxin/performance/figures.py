@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db.models import Avg, Count, F, Q, Sum
 from django.utils import timezone
 
+from anxin.accounts.names import person_name
 from anxin.clients.models import ServiceRecord
 from anxin.core.db import SecondsBetween
 from anxin.scheduling.models import HOLDING, Appointment
@@ -77,7 +78,7 @@ def monthly_figures(*, store, month: dt.date) -> list[dict]:
         rows.append(
             {
                 "practitioner_id": person.pk,
-                "name": person.get_full_name() or person.get_username(),
+                "name": person_name(person, store),
                 "clients": row.get("clients", 0),
                 "services": row.get("services", 0),
                 "revenue": str((row.get("revenue") or Decimal("0")).quantize(Decimal("0.01"))),

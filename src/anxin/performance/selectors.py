@@ -15,7 +15,7 @@ def reviews(*, actor, store, month: dt.date, request=None) -> QuerySet[Review]:
     if scope is None:
         return Review.objects.none()
     qs = Review.objects.filter(store=store, month=month.replace(day=1)).select_related(
-        "practitioner"
+        "practitioner__staff_file"
     )
     if scope == Scope.OWN:
         qs = qs.filter(practitioner=actor)

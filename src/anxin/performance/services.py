@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.accounts.models import User
+from anxin.accounts.names import person_name
 from anxin.accounts.policy import scope_for
 from anxin.audit.services import operation_log, use_log
 from anxin.notifications.services import notify
@@ -128,7 +129,7 @@ def dispute(*, actor, review: Review, comment: str, request=None) -> Review:
             kind="performance.disputed",
             subject=_("%(name)s disputes the performance of %(month)s")
             % {
-                "name": actor.get_full_name() or actor.get_username(),
+                "name": person_name(actor),
                 "month": current.month.strftime("%Y-%m"),
             },
             url=f"/performance/?month={current.month:%Y-%m}",

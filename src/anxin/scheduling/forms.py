@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anxin.accounts.names import person_name
 from anxin.catalogue.models import ServiceItem
 from anxin.clients.forms import ClientField
 from anxin.core.forms import Form
@@ -70,9 +71,10 @@ class BookingForm(Form):
     def __init__(self, *args, store, practitioners, actor=None, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.store, self.actor, self.request = store, actor, request
+        self.fields["practitioner"].label = store.practitioner_term.capitalize()
         self.fields["practitioner"].choices = [
             (ROTATION, _("Whoever is next in the rotation queue (轮钟)")),
-            *[(str(p.pk), p.get_full_name() or p.get_username()) for p in practitioners],
+            *[(str(p.pk), person_name(p, store)) for p in practitioners],
         ]
         self.fields["room"].queryset = Room.objects.filter(store=store, active=True)
         self.fields["item"].queryset = ServiceItem.objects.filter(store=store, active=True)
@@ -152,9 +154,7 @@ class QueueOpenForm(Form):
 
     def __init__(self, *args, practitioners, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["practitioners"].choices = [
-            (str(p.pk), p.get_full_name() or p.get_username()) for p in practitioners
-        ]
+        self.fields["practitioners"].choices = [(str(p.pk), person_name(p)) for p in practitioners]
 
 
 class QueueAdjustForm(ReasonForm):

@@ -25,7 +25,7 @@ def scoped_appointments(*, actor, store, action: str = "view") -> QuerySet[Appoi
     qs = Appointment.objects.filter(store=store)
     if scope in (Scope.OWN, Scope.SERVED):
         qs = qs.filter(practitioner=actor)  # a practitioner: their own bookings only
-    return qs.select_related("client", "practitioner", "room")
+    return qs.select_related("client", "practitioner__staff_file", "room")
 
 
 def booked_with(*, actor, since):

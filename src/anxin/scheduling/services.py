@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.accounts.models import User
+from anxin.accounts.names import person_name
 from anxin.accounts.policy import scope_for
 from anxin.audit.services import operation_log, use_log
 from anxin.core.codes import allocate_code
@@ -148,7 +149,7 @@ def _conflicts(
     messages = [
         _("%(name)s is booked %(start)s–%(end)s (%(code)s), with the rest gap.")
         % {
-            "name": practitioner.get_full_name() or practitioner.get_username(),
+            "name": person_name(practitioner),
             "start": _local(a.start),
             "end": timezone.localtime(a.end).strftime("%H:%M"),
             "code": a.code,

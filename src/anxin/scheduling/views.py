@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anxin.accounts.names import person_name
 from anxin.accounts.policy import scope_for
 from anxin.clients.forms import client_initial
 from anxin.core.forms import add_errors
@@ -90,8 +91,7 @@ def new(request):
                 _("Booked: %(code)s with %(name)s.")
                 % {
                     "code": appointment.code,
-                    "name": appointment.practitioner.get_full_name()
-                    or appointment.practitioner.get_username(),
+                    "name": person_name(appointment.practitioner, store),
                 },
             )
             return redirect("scheduling:detail", code=appointment.code)
@@ -239,7 +239,7 @@ def queue(request):
     )
     suspended = QueueEntry.objects.filter(
         store=store, day=today, state=QueueState.SUSPENDED
-    ).select_related("practitioner")
+    ).select_related("practitioner__staff_file")
     return render(
         request,
         "scheduling/queue.html",

@@ -47,7 +47,7 @@ def _person(rnd, today) -> dict:
     female = rnd.random() < 0.5
     birth = rnd.birth_date(min_age=20, max_age=55, today=today)
     return {
-        "name": rnd.person_name(),
+        "name": rnd.person_name(female=female),
         "gender": "F" if female else "M",
         "birth_date": birth,
         "phone": rnd.mobile(),
@@ -56,6 +56,14 @@ def _person(rnd, today) -> dict:
         "bank_card": "6222" + "".join(str(rnd.randrange(10)) for _ in range(15)),
         "benefits": rnd.choice(["五险一金", "五险一金；包住宿", "五险一金；工作餐"]),
     }
+
+
+def _agree(user: User, data: dict) -> None:
+    """A staff file and its own account describe one person: the account takes the file's name
+    and phone (the name fits the file's gender), so every page names them alike."""
+    if (user.full_name, user.phone) != (data["name"], data["phone"]):
+        user.full_name, user.phone = data["name"], data["phone"]
+        user.save(update_fields=["full_name", "phone"])
 
 
 def _account(store, index: int, data: dict) -> User:
@@ -89,11 +97,13 @@ def demo_staff(*, rnd, store, scale: str) -> list[StaffMember]:
             days=rnd.randrange(30, 3 * 365) if recent else rnd.randrange(3 * 365 + 30, 10 * 365)
         )
         data = _person(rnd, today)
+        user = accounts.get("practitioner") if i == 0 else _account(store, i, data)
+        _agree(user, data)
         members.append(
             staff_register(
                 actor=hr,
                 store=store,
-                user=accounts.get("practitioner") if i == 0 else _account(store, i, data),
+                user=user,
                 kind=StaffKind.PRACTITIONER,
                 post="按摩师" if i % 10 else "技术主管",
                 hire_date=hired,
@@ -109,16 +119,20 @@ def demo_staff(*, rnd, store, scale: str) -> list[StaffMember]:
     for i in range(others):
         username = names[i] if i < len(names) else None
         hired = today - dt.timedelta(days=rnd.randrange(30, 8 * 365))
+        user = accounts.get(username) if username else None
+        data = _person(rnd, today)
+        if user is not None:
+            _agree(user, data)
         members.append(
             staff_register(
                 actor=hr,
                 store=store,
-                user=accounts.get(username) if username else None,
+                user=user,
                 kind=StaffKind.STAFF,
                 post=ACCOUNT_POSTS[username] if username else rnd.choice(OTHER_POSTS),
                 hire_date=hired,
                 education=rnd.choice(["高中", "大专 会计", "本科 人力资源管理", "中专"]),
-                **_person(rnd, today),
+                **data,
             )
         )
     skills = []

@@ -182,7 +182,9 @@ def test_each_denied_attempt_raises_an_alert_when_it_commits(
     assert alerts() == [(AlertRule.DENIED, "frontdesk", 1), (AlertRule.DENIED, "frontdesk", 1)]
     alert = Alert.objects.order_by("id").first()
     assert alert.evidence == [first.pk]
-    assert "clients.client #7" in alert.summary
+    # In words (issue 12): the record's kind and number, the action translated.
+    assert "clients.client" not in alert.summary and "view_health" not in alert.summary
+    assert "7" in alert.summary
 
 
 def test_a_denied_attempt_is_alerted_by_the_scan_if_the_hook_never_ran(front_desk):

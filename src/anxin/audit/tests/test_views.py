@@ -56,7 +56,8 @@ def test_the_auditor_sees_open_alerts_with_their_evidence(client, login, auditor
     assert "practitioner_a" in text and "51" in text
     assert f"/audit/alerts/{alert.pk}/" in text
     detail = client.get(f"/audit/alerts/{alert.pk}/").content.decode()
-    assert detail.count("clients.client #") == 3 and "服务" in detail
+    # The record in words (issue 12), not the model label: three evidence rows, one purpose each.
+    assert "clients.client" not in detail and detail.count("<td>服务</td>") == 3
 
 
 @pytest.mark.django_db
@@ -229,7 +230,8 @@ def test_the_operation_log_page_shows_before_after_but_no_sensitive_values(
     ).content.decode()
     assert "李四" in page and "李思" in page
     assert "13812345678" not in page and "13987654321" not in page
-    assert "phone" in page
+    # The field by its name in the reader's language (issue 12), not ``phone``.
+    assert "电话：已修改" in page and "phone" not in page.split("<main", 1)[1]
 
 
 @pytest.mark.django_db

@@ -85,7 +85,7 @@ def test_one_bad_row_and_nothing_is_imported_with_a_row_by_row_report(
     for e in j.errors:
         by_row.setdefault(e["row"], []).append((e["column"], e["message"]))
     assert {c for c, _m in by_row[5]} == {"Phone", "ID number"}
-    assert {c for c, _m in by_row[6]} >= {"Name", "Birth date"}
+    assert {c for c, _m in by_row[6]} >= {"Full name", "Birth date"}
     assert {c for c, _m in by_row[7]} >= {"Consent to processing", "Paper form archive location"}
     assert any("是" in m for _c, m in by_row[8])
     page = client.get(f"/imports/jobs/{j.pk}/").content.decode()
@@ -168,7 +168,7 @@ def test_the_template_has_the_columns_in_the_users_language_and_reimports(
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).active
     head = [c.value for c in sheet[1]]
-    assert "Name *" in head and "Phone" in head and "Registered on" in head
+    assert "Full name *" in head and "Phone" in head and "Registered on" in head
     # the template's own example row imports cleanly
     assert services.read_rows(base.get("clients"), response.content)[0][1]["name"] == "张三"
 

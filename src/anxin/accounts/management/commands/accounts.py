@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from anxin.accounts import services
-from anxin.accounts.models import Store, User
+from anxin.accounts.models import Store, StoreType, User
 
 
 class Command(BaseCommand):
@@ -26,6 +26,12 @@ class Command(BaseCommand):
             choices=["yes", "no"],
             help="whether appointment reminders (SMS) name the booked service (default: no)",
         )
+        shop.add_argument(
+            "--type",
+            dest="store_type",
+            choices=[t.value for t in StoreType],
+            help="what the store does; it names the practitioners (按摩师, 美容师, 保洁员, 技师)",
+        )
 
     def handle(self, *args, action, **opts):
         if action == "offboard":
@@ -34,16 +40,22 @@ class Command(BaseCommand):
             return self.store_settings(**opts)
         return self.review(**opts)
 
-    def store_settings(self, *, code, reminder_names_service, **_):
+    def store_settings(self, *, code, reminder_names_service, store_type=None, **_):
         store = Store.objects.filter(short_code=code.upper()).first()
         if store is None:
             raise CommandError(f"there is no store '{code}'.")
-        if reminder_names_service is not None:
+        if reminder_names_service is not None or store_type is not None:
             store = services.store_settings_update(
-                actor=None, store=store, reminder_names_service=reminder_names_service == "yes"
+                actor=None,
+                store=store,
+                reminder_names_service=None
+                if reminder_names_service is None
+                else reminder_names_service == "yes",
+                store_type=store_type,
             )
         names = "yes" if store.reminder_names_service else "no"
         self.stdout.write(f"{store.short_code} {store}: reminders name the service: {names}")
+        self.stdout.write(f"{store.short_code} {store}: kind of store: {store.store_type}")
 
     def offboard(self, *, username, successor, yes, **_):
         user = User.objects.filter(username=username).first()

@@ -16,7 +16,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         require_migrated()
         for warning in destinations.warnings(destinations.configured()):
-            self.stderr.write(self.style.WARNING(f"WARNING: {warning}"))
+            detail = getattr(warning, "detail", "") or ""
+            self.stderr.write(self.style.WARNING(f"WARNING: {detail or warning}"))
         started = time.monotonic()
         try:
             backup = services.run_backup(trigger=Trigger.OPERATOR)

@@ -65,6 +65,7 @@ def load_demo(*, scale: str, seed: int) -> list[tuple[str, str, str]]:
             name=STORE_NAMES[i],
             short_code=STORE_CODES[i],
             phone=f"010-{rnd.randrange(10**7, 10**8)}",
+            store_type="massage",
         )
         for i in range(SCALES[scale])
     ]

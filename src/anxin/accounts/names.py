@@ -1,0 +1,84 @@
+"""People by their names, not their usernames (issue 12, UX-1).
+
+A person reads "彭玉勇", not ``practitioner`` or ``bj01-ms02``. The name comes from the
+person's staff file (员工档案) when there is one, else from the account's full name; the staff
+code (MS…) is added only where two people of the same store share a name, so a list can tell
+them apart. The username appears only where the account itself is the subject (the account
+pages, the log-in form).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from contextlib import suppress
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
+
+
+def _staff_file(user):
+    try:
+        return user.staff_file
+    except (ObjectDoesNotExist, AttributeError):
+        return None
+
+
+def plain_name(user) -> str:
+    """The person's full name: staff file, else account full name, else first+last name.
+    The username only when nothing else is known."""
+    if user is None:
+        return ""
+    member = _staff_file(user)
+    if member is not None and member.name:
+        return member.name
+    full = (getattr(user, "full_name", "") or "").strip()
+    if full:
+        return full
+    first_last = (
+        f"{getattr(user, 'last_name', '')}{getattr(user, 'first_name', '')}".strip()
+        if hasattr(user, "get_full_name")
+        else ""
+    )
+    return first_last or getattr(user, "username", "") or str(user)
+
+
+def _name_counts(store) -> Counter:
+    """How many people of ``store`` go by each name: staff files still employed, and accounts
+    holding a role there without a staff file. Two queries, whatever the number of names."""
+    from anxin.staff.models import StaffMember
+
+    counts = Counter(
+        StaffMember.objects.filter(store=store, left_on__isnull=True).values_list("name", flat=True)
+    )
+    accounts = (
+        get_user_model()
+        .objects.filter(
+            role_assignments__store=store,
+            role_assignments__active=True,
+            staff_file__isnull=True,
+        )
+        .exclude(full_name="")
+        .values_list("pk", "full_name")
+        .distinct()
+    )
+    counts.update(name for _pk, name in accounts)
+    return counts
+
+
+def person_name(user, store=None) -> str:
+    """The name a person reads; with the staff code where ``store`` has two of that name."""
+    name = plain_name(user)
+    if not name or store is None:
+        return name
+    counts = getattr(store, "_anxin_name_counts", None)
+    if counts is None:
+        counts = _name_counts(store)
+        # Once per request: the middleware loads the store object afresh for each request.
+        with suppress(AttributeError):
+            store._anxin_name_counts = counts
+    if counts[name] > 1:
+        member = _staff_file(user)
+        code = (member.code if member is not None else "") or getattr(user, "username", "")
+        if code:
+            return f"{name} {code}"
+    return name
