@@ -51,12 +51,14 @@ def main(argv: list[str]) -> int:
             entry.previous_msgid_plural = None
             entry.previous_msgctxt = None
     po.save()
-    # zh_Hant: drop its fuzzy guesses for these msgids so hant.py converts the new text.
+    # zh_Hant: drop its text for these msgids (a fuzzy guess or an older wording) so hant.py
+    # converts the new text.
     hant_path = LOCALE / "zh_Hant" / "LC_MESSAGES" / "django.po"
     hant = polib.pofile(str(hant_path))
     for e in hant:
-        if e.msgid in wanted and "fuzzy" in e.flags:
-            e.flags.remove("fuzzy")
+        if e.msgid in wanted:
+            if "fuzzy" in e.flags:
+                e.flags.remove("fuzzy")
             e.msgstr = ""
             e.msgstr_plural = {k: "" for k in e.msgstr_plural}
     hant.save()
