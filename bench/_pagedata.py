@@ -37,6 +37,10 @@ def build(scale: str, use_log: int) -> None:
     started = time.perf_counter()
     fill_use_log(use_log)
     print(f"use log: {use_log} entries in {time.perf_counter() - started:.0f} s", flush=True)
+    # What the hourly task does in a running shop (the demo command analysed before the log).
+    from anxin.core.db import update_statistics
+
+    update_statistics()
 
 
 def fill_use_log(count: int, seed: int = 7) -> None:

@@ -386,6 +386,10 @@ def run_scale(scale: str, roles: list[str], reps: int, seconds: float, args) -> 
                     result = measure(browser, url, reps)
                     result["name"] = names.get(group, "")
                     out["pages"][(role, group)] = result
+                    print(
+                        f"  {group}: {result['median'] * 1000:.0f} ms, {result['queries']} queries",
+                        flush=True,
+                    )
                     # The minimal view between pages, so drift hits both alike.
                     minimal.append(measure(browser, "/bench/minimal", max(1, reps // 3)))
                 out["minimal"][role] = sorted(m["median"] for m in minimal)[len(minimal) // 2]
