@@ -483,7 +483,7 @@ def summary_export(*, actor, store, year: int, month: int, request=None) -> tupl
     require(actor=actor, store=store, action="export", request=request)
     from .selectors import scoped_members
 
-    members = list(scoped_members(actor=actor, store=store, action="export"))
+    members = list(scoped_members(actor=actor, store=store, action="export").only("pk"))
     rows = summarise(store=store, year=year, month=month, members=members)
     book = XlsxWriter()
     sheet = book.sheet(f"{year:04d}-{month:02d}")
