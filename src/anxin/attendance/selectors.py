@@ -103,8 +103,12 @@ def recent_clocks(*, actor, store, member, days: int = 14) -> list[ClockRecord]:
 
 def leave_list(*, actor, store, member=None) -> QuerySet[LeaveRequest]:
     members = scoped_members(actor=actor, store=store)
-    qs = LeaveRequest.objects.filter(store=store, member__in=members).select_related(
-        "member", "approver"
+    qs = (
+        LeaveRequest.objects.filter(store=store, member__in=members)
+        .select_related("member", "approver")
+        # A list of up to 200 requests shows names: the staff files' encrypted fields (pay,
+        # ID number, bank card) stay undecrypted (read on access if a page needs them).
+        .defer(*(f"member__{name}" for name in _encrypted_fields(StaffMember)))
     )
     if member is not None:
         qs = qs.filter(member=member)
@@ -122,6 +126,7 @@ def leave_to_decide(*, actor, store) -> QuerySet[LeaveRequest]:
         .filter(Q(approver=actor) | Q(approver__isnull=True))
         .exclude(member__user=actor)
         .select_related("member")
+        .defer(*(f"member__{name}" for name in _encrypted_fields(StaffMember)))
         .order_by("start")
     )
 
