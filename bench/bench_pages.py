@@ -498,6 +498,15 @@ HEADER = [
 START, END = "<!-- bench_pages:start -->", "<!-- bench_pages:end -->"
 
 
+def _cell(i: int, text: str) -> str:
+    """A Markdown cell; the page's path in backticks (``<code>`` is not an HTML tag)."""
+    text = text.replace("|", "\\|")
+    if i == 1 and text.startswith("/"):
+        path, sep, name = text.partition(" (")
+        return f"`{path}`" + (f" ({name}" if sep else "")
+    return text
+
+
 def write_markdown(path: Path, rows, results, reps: int, seconds: float) -> None:
     lines = [
         START,
@@ -507,7 +516,7 @@ def write_markdown(path: Path, rows, results, reps: int, seconds: float) -> None
         "",
         "| " + " | ".join(HEADER) + " |",
         "|" + "---|" * len(HEADER),
-        *("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows),
+        *("| " + " | ".join(_cell(i, c) for i, c in enumerate(row)) + " |" for row in rows),
         "",
         END,
     ]
