@@ -37,6 +37,7 @@ class CurrentStoreMiddleware:
         request.stores = []
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
+            user._permissions_memo = {}  # read once per request (User.permissions_in)
             stores = list(user.stores())
             request.stores = stores
             chosen = request.session.get("store_id")

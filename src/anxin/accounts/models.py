@@ -141,9 +141,17 @@ class User(AbstractUser):
     def permissions_in(self, store) -> set[str]:
         if store is None or not self.is_active:
             return set()
+        # Within one request (CurrentStoreMiddleware turns this on for the request's user)
+        # the permissions are read once per store: each look-up is a query, and a page asks
+        # several times (home panels, scope checks).
+        memo = getattr(self, "_permissions_memo", None)
+        if memo is not None and store.pk in memo:
+            return set(memo[store.pk])
         perms: set[str] = set()
         for role in self.roles_in(store):
             perms.update(role.permissions)
+        if memo is not None:
+            memo[store.pk] = frozenset(perms)
         return perms
 
     def has_store_perm(self, perm: str, store) -> bool:

@@ -198,8 +198,13 @@ def scope_for(user, store, record_type: str, action: str) -> Scope | None:
     """The widest scope any of the person's roles in this store grants; None = not allowed."""
     if store is None or user is None or not user.is_authenticated or not user.is_active:
         return None
+    return best_scope(user.permissions_in(store), record_type, action)
+
+
+def best_scope(perms, record_type: str, action: str) -> Scope | None:
+    """The widest scope ``perms`` (a set of permission strings) grant; None = not allowed."""
     best = None
-    for perm in user.permissions_in(store):
+    for perm in perms:
         parsed = parse_grant(perm)
         if (
             parsed

@@ -5,6 +5,7 @@ other apps ask ("is P working and not on leave from T1 to T2?").
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -102,8 +103,12 @@ def recent_clocks(*, actor, store, member, days: int = 14) -> list[ClockRecord]:
 
 def leave_list(*, actor, store, member=None) -> QuerySet[LeaveRequest]:
     members = scoped_members(actor=actor, store=store)
-    qs = LeaveRequest.objects.filter(store=store, member__in=members).select_related(
-        "member", "approver"
+    qs = (
+        LeaveRequest.objects.filter(store=store, member__in=members)
+        .select_related("member", "approver")
+        # A list of up to 200 requests shows names: the staff files' encrypted fields (pay,
+        # ID number, bank card) stay undecrypted (read on access if a page needs them).
+        .defer(*(f"member__{name}" for name in _encrypted_fields(StaffMember)))
     )
     if member is not None:
         qs = qs.filter(member=member)
@@ -121,6 +126,7 @@ def leave_to_decide(*, actor, store) -> QuerySet[LeaveRequest]:
         .filter(Q(approver=actor) | Q(approver__isnull=True))
         .exclude(member__user=actor)
         .select_related("member")
+        .defer(*(f"member__{name}" for name in _encrypted_fields(StaffMember)))
         .order_by("start")
     )
 
@@ -168,6 +174,12 @@ def pattern_shift(pattern: WorkPattern | None, day: dt.date) -> tuple[dt.time, d
 
 
 def _at(day: dt.date, time: dt.time) -> dt.datetime:
+    return _aware(day, time, timezone.get_current_timezone_name())
+
+
+@functools.lru_cache(maxsize=8192)
+def _aware(day: dt.date, time: dt.time, zone: str) -> dt.datetime:
+    # A month's summary asks this for every person and day: the same few shift times.
     return timezone.make_aware(dt.datetime.combine(day, time))
 
 
@@ -311,13 +323,15 @@ def summarise(*, store, year: int, month: int, members=None) -> list[dict]:
     qs = StaffMember.objects.filter(store=store, hire_date__lt=following).exclude(left_on__lt=first)
     if members is not None:
         qs = qs.filter(pk__in=[m.pk for m in members])
-    people = list(qs.order_by("kind", "code", "name"))
+    # The summary shows code and name: the encrypted fields (pay, ID number…) stay unread.
+    people = list(qs.defer(*_encrypted_fields(StaffMember)).order_by("kind", "code", "name"))
     ids = [m.pk for m in people]
     patterns = {p.member_id: p for p in WorkPattern.objects.filter(member_id__in=ids)}
     clocks = defaultdict(list)
+    # Plain rows, not model instances: a store's month has thousands of clock records.
     for rec in ClockRecord.objects.filter(
         member_id__in=ids, clock_in__gte=start, clock_in__lt=end
-    ).only("member_id", "clock_in", "clock_out"):
+    ).values_list("member_id", "clock_in", "clock_out", named=True):
         clocks[rec.member_id].append(rec)
     leaves = defaultdict(list)
     for leave in LeaveRequest.objects.filter(
@@ -332,6 +346,9 @@ def summarise(*, store, year: int, month: int, members=None) -> list[dict]:
     days = [first + dt.timedelta(days=i) for i in range((following - first).days)]
     holidays = {d for d in days if day_kind(d) == DayKind.HOLIDAY}
     grace = _grace()
+    # Read once, not per person and day (each is a look-up in the request's locals).
+    zone, tz = timezone.get_current_timezone_name(), timezone.get_current_timezone()
+    today = timezone.localdate()
     rows = []
     for member in people:
         pattern = patterns.get(member.pk)
@@ -339,7 +356,7 @@ def summarise(*, store, year: int, month: int, members=None) -> list[dict]:
         worked = dt.timedelta(0)
         holiday_work = dt.timedelta(0)
         for rec in clocks[member.pk]:
-            day = timezone.localtime(rec.clock_in).date()
+            day = rec.clock_in.astimezone(tz).date()
             by_day[day].append(rec)
             if rec.clock_out is not None:
                 worked += rec.clock_out - rec.clock_in
@@ -350,9 +367,10 @@ def summarise(*, store, year: int, month: int, members=None) -> list[dict]:
         for day in days:
             if day < member.hire_date or (member.left_on and day > member.left_on):
                 continue
-            shift = shift_on(pattern, day)
-            if shift is None:
+            times = pattern_shift(pattern, day)
+            if times is None:
                 continue
+            shift = (_aware(day, times[0], zone), _aware(day, times[1], zone))
             scheduled += 1
             length = shift[1] - shift[0]
             on_leave = dt.timedelta(0)
@@ -364,7 +382,7 @@ def summarise(*, store, year: int, month: int, members=None) -> list[dict]:
                     leave_days[leave.kind] += Decimal("0.5") if part * 2 <= length else Decimal(1)
             records = by_day.get(day)
             if not records:
-                if on_leave < length and day < timezone.localdate():
+                if on_leave < length and day < today:
                     absent += 1
                 continue
             first_in = min(r.clock_in for r in records)
@@ -396,9 +414,15 @@ def summarise(*, store, year: int, month: int, members=None) -> list[dict]:
     return rows
 
 
+def _encrypted_fields(model) -> list[str]:
+    from anxin.crypto.fields import EncryptedTextField
+
+    return [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+
+
 def monthly_summary(*, actor, store, year: int, month: int, request=None) -> list[dict]:
     """The summary of everyone whose attendance this person may see; the read is logged."""
-    members = list(scoped_members(actor=actor, store=store))
+    members = list(scoped_members(actor=actor, store=store).only("pk"))
     if not members:
         require(actor=actor, store=store, action="view", request=request)
     rows = summarise(store=store, year=year, month=month, members=members)

@@ -229,14 +229,18 @@ def pattern_set(*, actor, store, member, calendar: str, week: dict, request=None
 
 def _approvers(store):
     """Active accounts that may decide leave in this store."""
-    from anxin.accounts.models import User
+    from anxin.accounts.models import RoleAssignment
+    from anxin.accounts.policy import best_scope
 
+    # One query for everyone's roles here (not one per person: a store has dozens).
+    perms, users = {}, {}
+    for assignment in RoleAssignment.objects.filter(
+        store=store, active=True, user__is_active=True
+    ).select_related("user", "role"):
+        users[assignment.user_id] = assignment.user
+        perms.setdefault(assignment.user_id, set()).update(assignment.role.permissions)
     return [
-        u
-        for u in User.objects.filter(
-            is_active=True, role_assignments__store=store, role_assignments__active=True
-        ).distinct()
-        if scope_for(u, store, RECORD, "approve") is not None
+        users[pk] for pk in sorted(users) if best_scope(perms[pk], RECORD, "approve") is not None
     ]
 
 
@@ -479,7 +483,7 @@ def summary_export(*, actor, store, year: int, month: int, request=None) -> tupl
     require(actor=actor, store=store, action="export", request=request)
     from .selectors import scoped_members
 
-    members = list(scoped_members(actor=actor, store=store, action="export"))
+    members = list(scoped_members(actor=actor, store=store, action="export").only("pk"))
     rows = summarise(store=store, year=year, month=month, members=members)
     book = XlsxWriter()
     sheet = book.sheet(f"{year:04d}-{month:02d}")

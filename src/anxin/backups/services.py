@@ -605,12 +605,15 @@ def _after_restore(recovery: Recovery, manifest: dict, found: Located, checks: d
     from django.core.management import call_command
 
     from anxin.audit import chain
+    from anxin.core.db import update_statistics
     from anxin.crypto import keyring
 
     connections.close_all()
     keyring.forget_cached_keys()
     if checks.get("schema") == "older":
         call_command("migrate", interactive=False, verbosity=0)
+    # A restored PostgreSQL database has no planner statistics (pg_restore does not carry them).
+    update_statistics()
     # The checkpoints of the replaced database describe entries that are no longer there.
     chain.write_reset()
     chain.verify(checkpoint=True)

@@ -99,7 +99,12 @@ class Client(BlindIndexMixin, CodedModel):
         ordering = ["-code"]
         verbose_name = _("client")
         verbose_name_plural = _("clients")
-        indexes = [models.Index(fields=["store", "name"], name="clients_store_name")]
+        indexes = [
+            models.Index(fields=["store", "name"], name="clients_store_name"),
+            # The list by status (e.g. waiting for review), newest code first: a range of
+            # this index in order, not a walk of every client in code order.
+            models.Index(fields=["store", "status", "code"], name="clients_store_status_code"),
+        ]
 
     def __str__(self):
         return f"{self.code} {self.name}"

@@ -193,3 +193,28 @@ class SecondsBetween(Func):
         )
         sql = f"((julianday({later}) - julianday({earlier})) * 86400.0)"
         return sql, (*later_params, *earlier_params)
+
+
+# -- planner statistics ----------------------------------------------------------------------
+
+# Rows SQLite reads per index for the hourly statistics (PRAGMA analysis_limit): approximate
+# figures in milliseconds rather than a read of every table; the planner needs proportions.
+ANALYSIS_LIMIT = 1000
+
+
+def update_statistics(*, full: bool = True, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Give the query planner current statistics (row counts, index selectivity).
+
+    Without them SQLite guesses, and at a store's scale it guesses wrong: a per-client
+    subquery instead of an index, minutes instead of milliseconds. ``full``: after a bulk
+    change (demo data, an import, a restore) every row is read (SQLite ``ANALYZE``); otherwise
+    (the hourly task) a bounded sample per index and ``PRAGMA optimize``. PostgreSQL:
+    ``ANALYZE`` (autovacuum also does it, but late after a bulk load or a restore)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"PRAGMA analysis_limit={0 if full else ANALYSIS_LIMIT}")
+            cursor.execute("ANALYZE")
+            cursor.execute("PRAGMA optimize")
+        elif connection.vendor == "postgresql":
+            cursor.execute("ANALYZE")

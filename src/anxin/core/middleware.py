@@ -44,3 +44,33 @@ class MethodAllowlistMiddleware:
         if request.method not in self.ALLOWED:
             return HttpResponseNotAllowed(self.ALLOWED)
         return self.get_response(request)
+
+
+class SqlMeterMiddleware:
+    """Benchmarks only (``ANXIN_BENCH=1``): ``X-Anxin-SQL: <statements>;<milliseconds>`` on
+    every response, the SQL this request ran (on its own connection, so threads do not mix)."""
+
+    HEADER = "X-Anxin-SQL"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        from django.db import connection
+
+        meter = {"count": 0, "seconds": 0.0}
+
+        def measure(execute, sql, params, many, context):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                meter["count"] += 1
+                meter["seconds"] += time.perf_counter() - started
+
+        with connection.execute_wrapper(measure):
+            response = self.get_response(request)
+        response[self.HEADER] = f"{meter['count']};{meter['seconds'] * 1000:.2f}"
+        return response

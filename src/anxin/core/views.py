@@ -42,6 +42,9 @@ def home(request):
     store = request.store
     roles = list(request.user.roles_in(store)) if store else []
     perms = {p for role in roles for p in role.permissions}
+    memo = getattr(request.user, "_permissions_memo", None)
+    if memo is not None and store is not None:
+        memo[store.pk] = frozenset(perms)  # the panels' permission checks need no query
     links = [
         (reverse(link.url_name), link.label) for link in home_registry.links_for(perms, request)
     ]

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from anxin.audit.services import operation_log
+from anxin.core.db import update_statistics
 from anxin.core.spreadsheets import XlsxWriter
 
 from .base import Importer, normalise_heading
@@ -247,6 +248,9 @@ def run(job_id: int) -> ImportJob:
                     count = importer.save(
                         [data for _n, data in valid], actor=job.user, store=job.store, job=job
                     )
+                # Statistics for the planner before the job is reported done: a first import
+                # of thousands of clients changes every table's proportions.
+                update_statistics()
                 _progress(job, imported=count, status=ImportJob.Status.DONE)
         except FileProblem as exc:
             _progress(job, status=ImportJob.Status.FAILED, message=str(exc))

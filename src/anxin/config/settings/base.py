@@ -294,6 +294,9 @@ def code_widths(raw: str) -> dict[str, int]:
 
 ANXIN_CODE_WIDTHS = code_widths(os.environ.get("ANXIN_CODE_WIDTHS", ""))
 ANXIN_BENCH = os.environ.get("ANXIN_BENCH") == "1"
+if ANXIN_BENCH:
+    # Benchmarks only: each response tells how many SQL statements it took and their time.
+    MIDDLEWARE.insert(0, "anxin.core.middleware.SqlMeterMiddleware")
 
 MESSAGE_TAGS_VERBOSE = {"error": _("Error"), "success": _("Done"), "warning": _("Warning")}
 

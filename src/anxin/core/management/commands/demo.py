@@ -50,6 +50,10 @@ class Command(BaseCommand):
 
         keyring.current().live()
         accounts = load_demo(scale=scale, seed=seed)
+        # Thousands of rows just arrived: the planner needs to know (issue 11).
+        from anxin.core.db import update_statistics
+
+        update_statistics()
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded (scale {scale}, seed {seed})."))
         self.stdout.write("Demo accounts (passwords are shown only now; only hashes are stored):")
         for username, role, password in accounts:

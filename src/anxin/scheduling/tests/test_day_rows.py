@@ -1,0 +1,59 @@
+"""Issue 11: a busy day's view (hundreds of bookings, shown by practitioner and by room) takes
+the same queries however many bookings the day has, and its rows are built in Python (the
+template language took most of a second for them) with the same content."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from anxin.clients.services import client_create
+from anxin.core.testing import assert_constant_queries
+from anxin.scheduling.models import Appointment, Room, Status
+
+
+@pytest.fixture
+def busy_day(store, front_desk, practitioner):
+    """``add(n)``: n more bookings today, in a room."""
+    customer = client_create(actor=front_desk, store=store, name="李雷<b>", phone="13912345678")
+    room = Room.objects.create(store=store, name="一号床")
+    day = timezone.localdate()
+
+    def add(n):
+        done = Appointment.objects.count()
+        for i in range(done, done + n):
+            start = timezone.make_aware(dt.datetime.combine(day, dt.time(10))) + dt.timedelta(
+                minutes=i
+            )
+            Appointment.objects.create(
+                store=store, client=customer, practitioner=practitioner, room=room,
+                item_name="推拿", start=start, end=start + dt.timedelta(minutes=50),
+                busy_until=start + dt.timedelta(minutes=60), status=Status.BOOKED,
+                code=f"YY{i:06d}",
+            )  # fmt: skip
+
+    return add
+
+
+@pytest.mark.django_db(transaction=True)  # data keys are cached once committed, as in a shop
+@pytest.mark.req("BIZ-3")
+def test_a_busy_day_takes_the_same_queries_however_many_bookings(client, login, manager, busy_day):
+    login(client, manager)
+    path = f"/appointments/?day={timezone.localdate()}"
+    busy_day(1)
+    client.get(path)  # the data key is read once, then cached
+    assert_constant_queries(lambda: client.get(path), busy_day, rows=3)
+
+
+@pytest.mark.django_db
+@pytest.mark.req("BIZ-3")
+def test_the_day_rows_show_time_code_client_and_room(client, login, manager, busy_day):
+    busy_day(2)
+    login(client, manager)
+    page = client.get(f"/appointments/?day={timezone.localdate()}").content.decode()
+    first = timezone.localtime(Appointment.objects.order_by("start").first().start)
+    assert f'<time datetime="{first.isoformat()}">10:00</time>' in page
+    assert 'href="/appointments/YY000000/">YY000000</a>' in page
+    assert "李雷&lt;b&gt;" in page and "李雷<b>" not in page  # escaped
+    assert page.count("<td>一号床</td>") == 2  # by practitioner: the room column
+    assert page.count("<td>推拿</td>") == 4  # both tables
