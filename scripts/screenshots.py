@@ -79,10 +79,16 @@ def main(base_url: str, out: Path) -> None:
                 )
                 context.add_cookies(
                     [
-                        {"name": settings.SESSION_COOKIE_NAME, "value": sessions[user],
-                         "url": base_url + "/"},
-                        {"name": settings.LANGUAGE_COOKIE_NAME, "value": "zh-hans",
-                         "url": base_url + "/"},
+                        {
+                            "name": settings.SESSION_COOKIE_NAME,
+                            "value": sessions[user],
+                            "url": base_url + "/",
+                        },
+                        {
+                            "name": settings.LANGUAGE_COOKIE_NAME,
+                            "value": "zh-hans",
+                            "url": base_url + "/",
+                        },
                     ]
                 )
                 page = context.new_page()

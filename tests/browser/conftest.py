@@ -607,7 +607,10 @@ APP_PAGES = {
 
 def pytest_generate_tests(metafunc):
     if "app_page" in metafunc.fixturenames:
-        metafunc.parametrize("app_page", list(APP_PAGES), indirect=True)
+        # ``@pytest.mark.app_pages("home-admin", ...)``: only those pages; else every page.
+        chosen = metafunc.definition.get_closest_marker("app_pages")
+        names = list(chosen.args) if chosen else list(APP_PAGES)
+        metafunc.parametrize("app_page", names, indirect=True)
     if "language" in metafunc.fixturenames:
         metafunc.parametrize("language", LANGUAGES)
 
