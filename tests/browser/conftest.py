@@ -524,6 +524,7 @@ APP_PAGES = {
     "service-new-front-desk": AppPage("/services/new/", "front_desk", setup=pc.service_new_setup),
     "service-detail": AppPage(pc.service_page, "front_desk"),
     "service-correct": AppPage(pc.service_correct_page, "practitioner"),
+    "service-notes": AppPage(pc.service_notes_page, "practitioner"),
     "follow-up-new": AppPage(pc.task_new_page, "front_desk"),
     "tasks": AppPage(pc.tasks_page, "practitioner"),
     "task-detail": AppPage(pc.task_page, "practitioner"),
