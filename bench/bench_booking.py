@@ -147,7 +147,7 @@ def measure(port, cookie, token, clients, people, items, connections, duration) 
         return urlencode(
             {
                 "csrfmiddlewaretoken": token,
-                "client_code": clients[index % len(clients)],
+                "client": clients[index % len(clients)],
                 "practitioner": who,
                 "item": items[0],
                 "minutes": "60",
@@ -217,7 +217,7 @@ def concurrency(port, cookie, token, clients, people, items, attempts) -> int:
         body = urlencode(
             {
                 "csrfmiddlewaretoken": token,
-                "client_code": clients[i % len(clients)],
+                "client": clients[i % len(clients)],
                 "practitioner": people[0],
                 "item": items[0],
                 "minutes": "60",

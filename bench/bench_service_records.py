@@ -13,6 +13,7 @@ record must be distinct (the redirect names it), or the benchmark fails.
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import signal
 import sys
@@ -68,7 +69,12 @@ def read_form(port: int, cookie: str) -> tuple[str, list[str], list[str]]:
         block = re.search(rf'<select name="{name}".*?</select>', html, re.S)
         return re.findall(r'<option value="(\d+)"', block.group(0)) if block else []
 
-    clients, items = options("client"), options("item")
+    # The client combobox's first suggestions: the practitioner's recent clients ("name code").
+    offered = re.search(
+        r'<script id="id_client_suggestions" type="application/json">(.*?)</script>', html, re.S
+    )
+    clients = [o["value"] for o in json.loads(offered.group(1))] if offered else []
+    items = options("item")
     if not clients or not items:
         raise SystemExit("error: the practitioner has no recent clients or the store no items")
     return token, clients, items

@@ -382,6 +382,8 @@ def _leaver_page(request):
 APP_PAGES = {
     "login": AppPage("/accounts/login/", None),
     "login-error": AppPage("/accounts/login/", None, action=_submit_bad_login),
+    "login-after-idle": AppPage("/accounts/login/?next=/inbox/read-all/&ended=idle", None),
+    "action-offered-again": AppPage("/inbox/read-all/", "front_desk"),
     "locked-out": AppPage("/accounts/login/", None, action=_lock_out, status=429),
     "page-expired": AppPage("/accounts/login/", None, action=_expire_form, status=403),
     "second-factor-setup": AppPage("/accounts/2fa/", second_factor=False),

@@ -74,11 +74,16 @@ def test_practitioner_records_a_service_by_keyboard(
         keys.press("Enter")
     assert urlsplit(page.url).path == "/services/new/"
 
-    # The client list has the focus as the page opens; the most recent client comes first.
+    # The client box has the focus as the page opens; Down opens the practitioner's recent
+    # clients, the most recent first and highlighted; Enter chooses it.
     client_box = focused_name(page, "combobox", "Client")
     keys.press("ArrowDown")
-    assert client_box.input_value() == str(latest.pk)
-    assert re.search(r"Wang Fang KH\d{8}", client_box.evaluate("el => el.selectedOptions[0].text"))
+    assert client_box.get_attribute("aria-expanded") == "true"
+    active = page.locator("#" + client_box.get_attribute("aria-activedescendant"))
+    assert re.fullmatch(r"Wang Fang KH\d{8}", active.inner_text())
+    keys.press("Enter")
+    assert client_box.input_value() == f"Wang Fang {latest.code}"
+    assert client_box.get_attribute("aria-expanded") == "false"
 
     keys.press("Tab")
     item_box = focused_name(page, "combobox", re.compile(r"^Service item"))

@@ -8,7 +8,13 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from anxin.core import home
+
+        from . import sessions
+
+        user_logged_in.connect(sessions.on_login, dispatch_uid="anxin-session-clocks")
 
         from .permissions import MANAGE_ACCOUNTS
 

@@ -1,12 +1,16 @@
+import functools
 import time
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from . import sessions
 from .passwords import DENGBAO
 from .security import requires_second_factor
 
@@ -43,7 +47,13 @@ class CurrentStoreMiddleware:
 
 
 class SessionLimitsMiddleware:
-    """Idle timeout (30 minutes) and absolute lifetime (12 hours) of a session, server-side."""
+    """Idle timeout (30 minutes) and absolute lifetime (12 hours) of a session, server-side.
+
+    The rules are in ``sessions.py``. A session that has ended sends the person to log in with
+    ``next`` (the address they asked for, query included) and the reason, which the log-in page
+    explains; a POST-only action asked for again by that ``next`` offers its button again
+    (``core/post_only.py``). Asking for the session's state (``GET /accounts/session/state/``,
+    the idle warning's check) is not activity."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -52,16 +62,33 @@ class SessionLimitsMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = time.time()
-            started = request.session.setdefault("anxin_login_at", now)
-            seen = request.session.get("anxin_seen_at", now)
-            idle = now - seen > settings.ANXIN_SESSION_IDLE_SECONDS
-            too_old = now - started > settings.ANXIN_SESSION_ABSOLUTE_SECONDS
-            if idle or too_old:
+            reason = sessions.ended(request, now)
+            if reason:
                 logout(request)
-                messages.info(request, _("Your session ended; please log in again."))
-                return redirect(f"{reverse('accounts:login')}?next={request.path}")
-            request.session["anxin_seen_at"] = now
+                return _to_login(request, reason)
+            if not (request.method in ("GET", "HEAD") and request.path == _session_path()):
+                sessions.touch(request, now)
         return self.get_response(request)
+
+
+def _to_login(request, reason: str) -> HttpResponse:
+    """To log in, then back to the address asked for. A request made from a page by htmx (the
+    live search) sends the whole page there, and back to that page, not to its fragment."""
+    target = request.get_full_path()
+    if request.headers.get("HX-Request"):
+        page = urlsplit(request.headers.get("HX-Current-URL", ""))
+        target = (page.path or "/") + (f"?{page.query}" if page.query else "")
+    url = f"{reverse('accounts:login')}?{urlencode({'next': target, 'ended': reason})}"
+    if request.headers.get("HX-Request"):
+        response = HttpResponse()
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@functools.cache
+def _session_path() -> str:
+    return reverse("accounts:session_state")
 
 
 class SecondFactorMiddleware:

@@ -1,16 +1,22 @@
+import time
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy, ngettext
 from django_otp import login as otp_login
 
-from . import login_throttle, otp
+from anxin.core.post_only import post_only
+
+from . import login_throttle, otp, sessions
 from .forms import LoginForm, OTPTokenForm, StoreSwitchForm
 
 
@@ -19,6 +25,11 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["ended"] = _ended_message(self.request.GET.get("ended"))
+        return context
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -32,6 +43,27 @@ class LoginView(auth_views.LoginView):
             if form.retry_after:
                 response["Retry-After"] = str(form.retry_after)
         return response
+
+
+def _ended_message(reason: str | None) -> str:
+    """Why the last session ended, said on the log-in page it was sent to."""
+    if reason == sessions.IDLE:
+        minutes = settings.ANXIN_SESSION_IDLE_SECONDS // 60
+        return ngettext(
+            "You were signed out after %(minutes)d minute without activity; sign in to continue.",
+            "You were signed out after %(minutes)d minutes without activity; sign in to continue.",
+            minutes,
+        ) % {"minutes": minutes}
+    if reason == sessions.LIMIT:
+        hours = settings.ANXIN_SESSION_ABSOLUTE_SECONDS // 3600
+        return ngettext(
+            "You were signed out because a session lasts at most %(hours)d hour; "
+            "sign in to continue.",
+            "You were signed out because a session lasts at most %(hours)d hours; "
+            "sign in to continue.",
+            hours,
+        ) % {"hours": hours}
+    return ""
 
 
 class LogoutView(auth_views.LogoutView):
@@ -50,7 +82,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-@require_POST
+@post_only(form_at=lambda request: reverse("core:home"))
 def store_switch(request):
     """Choose which of one's stores the session works in."""
     form = StoreSwitchForm(request.POST)
@@ -59,6 +91,31 @@ def store_switch(request):
     if request.user.stores().filter(pk=form.cleaned_data["store"]).exists():
         request.session["store_id"] = form.cleaned_data["store"]
     return redirect("core:home")
+
+
+@post_only(button=gettext_lazy("Stay signed in"))
+def session_keepalive(request):
+    """ "Stay signed in" from the idle warning (static/anxin/session.js): counts as activity.
+
+    Answers JSON — the seconds left before the idle limit — to the page's script; a plain form
+    post goes back to ``next``."""
+    now = time.time()
+    sessions.touch(request, now, force=True)
+    if "application/json" not in request.headers.get("Accept", ""):
+        return redirect(_safe_next(request))
+    return JsonResponse(_session_state(request, now))
+
+
+def session_state(request):
+    """The session's idle state for the warning's check; asking is not activity (middleware)."""
+    return JsonResponse(_session_state(request, time.time()))
+
+
+def _session_state(request, now: float) -> dict:
+    return {
+        "remaining": max(0, int(sessions.idle_remaining(request, now))),
+        "warning": settings.ANXIN_SESSION_WARNING_SECONDS,
+    }
 
 
 def _safe_next(request) -> str:

@@ -13,10 +13,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from anxin.clients import selectors as client_selectors
+from anxin.core.post_only import post_only
 from anxin.crypto import masking
 
 from . import services
@@ -108,7 +110,7 @@ def tokens(request):
     )
 
 
-@require_POST
+@post_only(button=gettext_lazy("Revoke the API token"))
 def token_revoke(request, pk):
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     services.token_revoke(actor=request.user, token=token)

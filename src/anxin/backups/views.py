@@ -6,9 +6,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
 
 from anxin.accounts.permissions import RESTORE_BACKUPS, RUN_BACKUPS, VIEW_BACKUPS
+from anxin.core.post_only import post_only
 
 from . import selectors, services, tasks
 from .forms import RestoreForm
@@ -37,7 +38,7 @@ def backup_list(request):
     )
 
 
-@require_POST
+@post_only(button=gettext_lazy("Run a backup now"), check=lambda r: _require(r, RUN_BACKUPS))
 def backup_run(request):
     _require(request, RUN_BACKUPS)
     backup = services.backup_create(operator=request.user)
@@ -45,7 +46,7 @@ def backup_run(request):
     return redirect("backups:detail", pk=backup.pk)
 
 
-@require_POST
+@post_only(button=gettext_lazy("Run a restore drill now"), check=lambda r: _require(r, RUN_BACKUPS))
 def drill_run(request):
     _require(request, RUN_BACKUPS)
     recovery = services.recovery_create(kind=RecoveryKind.DRILL, operator=request.user)

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import validation
 from .models import Channel, Client, Confirmation, Consent, HealthFile, PrivacyNotice
@@ -283,3 +284,115 @@ class ExportForm(forms.Form):
 
 
 __all__ = ["ClientForm", "ExportForm", "HealthFile", "RevealForm"]
+
+
+# -- choosing a client by what one types (the booking and service-record forms) --------------
+
+
+def client_option(client) -> dict:
+    """A client as the combobox offers it; the text it fills in names the client by code."""
+    text = f"{client.name} {client.code}"
+    return {"value": text, "label": text}
+
+
+def client_initial(request) -> dict:
+    """A form opened from a client's file (``?client=KH…``) starts with that client, named as
+    the combobox names them, if this person may see them (otherwise empty: the page does not
+    say whether the code exists; the attempt is logged as any out-of-scope read)."""
+    from . import selectors
+
+    code = request.GET.get("client", "").strip()[:20]
+    if request.method != "GET" or not selectors.CODE_IN_TEXT.fullmatch(code):
+        return {}
+    found = selectors.client_resolve(
+        actor=request.user, store=request.store, text=code, request=request
+    )
+    return {"client": client_option(found.client)["value"]} if found.client else {}
+
+
+class ClientCombobox(forms.TextInput):
+    """A text box for a code, name, pinyin initials or phone. ``combobox.js`` turns it into a
+    WAI-ARIA 1.2 combobox fed by ``clients:lookup``; without scripts the server resolves the
+    text (``ClientField``). ``suggestions``: clients offered before anything is typed."""
+
+    template_name = "clients/widgets/combobox.html"
+
+    class Media:
+        css = {"all": ["anxin/combobox.css"]}
+        js = [forms.Script("anxin/combobox.js", defer=True)]
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            {"autocomplete": "off", "spellcheck": "false", "data-combobox": "", **(attrs or {})}
+        )
+        self.suggestions: list = []
+
+    def get_context(self, name, value, attrs):
+        from django.urls import reverse
+
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        widget["attrs"]["data-lookup"] = reverse("clients:lookup")
+        widget["attrs"]["data-listbox-label"] = _("Matching clients")
+        if self.suggestions:
+            widget["suggestions"] = self.suggestions
+            widget["suggestions_id"] = f"{widget['attrs'].get('id', name)}_suggestions"
+            widget["attrs"]["data-suggestions"] = widget["suggestions_id"]
+            widget["attrs"]["data-suggestions-status"] = ngettext(
+                "%(n)s recent client: press the down arrow to see it",
+                "%(n)s recent clients: press the down arrow to see them",
+                len(self.suggestions),
+            ) % {"n": len(self.suggestions)}
+        return context
+
+
+class ClientField(forms.CharField):
+    """The client, by what one types; the form resolves it to a ``Client`` (``resolve``)."""
+
+    widget = ClientCombobox
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Client"))
+        kwargs.setdefault("max_length", 80)
+        kwargs.setdefault(
+            "help_text",
+            _("Type a name, pinyin initials (zs for 张三), a phone number or the client's code."),
+        )
+        kwargs.setdefault(
+            "error_messages",
+            {"required": _("Enter the client's name, pinyin initials, phone or code.")},
+        )
+        super().__init__(**kwargs)
+
+    def offer(self, clients) -> None:
+        """Offer these clients before anything is typed (the combobox's first suggestions)."""
+        self.widget.suggestions = [client_option(c) for c in clients]
+
+    def resolve(self, text, *, actor, store, request=None):
+        """The one client ``text`` names in this person's scope, or a field error: several
+        found (listed, with their codes: choose or type the code) or none."""
+        from . import selectors
+
+        found = selectors.client_resolve(actor=actor, store=store, text=text, request=request)
+        if found.client is not None:
+            return found.client
+        if found.candidates:
+            self.offer(found.candidates)
+            shown = found.candidates[:AMBIGUOUS_SHOWN]
+            names = str(LIST_SEPARATOR).join(f"{c.name} {c.code}" for c in shown)
+            if found.more or len(found.candidates) > len(shown):
+                names += "…"
+            raise forms.ValidationError(
+                _("Several clients match “%(text)s”: %(names)s. Choose one or type the code."),
+                code="ambiguous",
+                params={"text": text, "names": names},
+            )
+        raise forms.ValidationError(
+            _("No client found for “%(text)s” among the clients you may see."),
+            code="not_found",
+            params={"text": text},
+        )
+
+
+AMBIGUOUS_SHOWN = 8
+LIST_SEPARATOR = _(", ")  # 、 in Chinese

@@ -241,6 +241,47 @@ def client_get(
     return client
 
 
+# A client's code inside typed text ("林小雨 KH26120001", as the combobox fills it in).
+CODE_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])(KH\d{8})(?!\d)", re.IGNORECASE)
+
+
+class Resolution:
+    """What typed text names: one ``client``, several ``candidates`` (``more``: others too), or
+    nothing (out of scope reads as nothing)."""
+
+    def __init__(self, client=None, candidates=(), *, more: bool = False):
+        self.client, self.candidates, self.more = client, list(candidates), more
+
+
+def client_resolve(*, actor, store, text: str, request=None, purpose: str = "") -> Resolution:
+    """The client a person means by what they typed in a client field (a code, a name, pinyin
+    initials, a phone): a code names that client, a search with one result that client.
+
+    Scoped like ``client_get`` and ``client_search`` and logged as they log: a code out of scope
+    is a denied use and reads as "not found", exactly like a code that does not exist."""
+    text = (text or "").strip()[:80]
+    if not text:
+        return Resolution()
+    code = CODE_IN_TEXT.search(text)
+    if code:
+        try:
+            return Resolution(
+                client_get(
+                    actor=actor,
+                    store=store,
+                    code=code.group(1).upper(),
+                    request=request,
+                    purpose=purpose,
+                )
+            )
+        except Http404:
+            return Resolution()
+    found = client_search(actor=actor, store=store, query=text, request=request)
+    if len(found) == 1:  # the one found is the one used: read (and logged) as by its code
+        return client_resolve(actor=actor, store=store, text=found[0].code, request=request)
+    return Resolution(candidates=found, more=found.more)
+
+
 def can_open_by_code(user, client, store) -> bool:
     return scoped_clients(actor=user, store=store).filter(pk=client.pk).exists()
 

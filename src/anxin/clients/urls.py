@@ -9,6 +9,7 @@ urlpatterns = [
     path("export/", views.client_export, name="export"),
     path("quality/", views.data_quality, name="quality"),
     path("settings/", views.client_settings, name="settings"),
+    path("lookup/", views.client_lookup, name="lookup"),
     path("<str:code>/", views.client_detail, name="detail"),
     path("<str:code>/reveal/", views.client_reveal, name="reveal"),
     path("<str:code>/consent/", views.client_consent, name="consent"),

@@ -3,13 +3,14 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from anxin.accounts.policy import Scope
+from anxin.accounts.policy import Scope, scope_for
 from anxin.audit.services import use_log
 
 from . import quality, selectors, services
@@ -22,10 +23,13 @@ from .forms import (
     RegistrationForm,
     RevealForm,
     SearchForm,
+    client_option,
 )
 from .models import ClientStatus, StoreClientSettings
 from .notice import notice_current
 from .selectors import RECORD
+
+BOOKING = "scheduling.appointment"  # who may book (``scheduling.services.RECORD``)
 
 
 def _remembering(view):
@@ -82,11 +86,48 @@ def client_list(request):
         "can": can,
         "can_create": "create" in can,
         "can_export": "export" in can,
+        "book_url": _book_url(request),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
         # The live search: the table, and the count for the live region (out of band).
         return render(request, "clients/list.html#results", {**context, "live": True})
     return render(request, "clients/list.html", context, status=400 if form.errors else 200)
+
+
+LOOKUP_SIZE = 10  # the combobox offers a short list: type more to narrow it
+
+
+@_remembering
+def client_lookup(request):
+    """The combobox's suggestions (``combobox.js``): the one search (CLI-7), scoped and logged
+    as on the client list, as a short JSON list. Out of scope is simply not found."""
+    selectors.require(actor=request.user, store=request.store, action="view", request=request)
+    query = request.GET.get("q", "").strip()[:80]
+    found = selectors.client_search(
+        actor=request.user, store=request.store, query=query, request=request
+    )
+    options = [client_option(c) for c in found[:LOOKUP_SIZE]]
+    more = len(found) > LOOKUP_SIZE or getattr(found, "more", False)
+    if not query:
+        status = ""
+    elif not options:
+        status = _("No client found: try the code, the phone or other initials.")
+    else:
+        status = ngettext("%(n)s client found", "%(n)s clients found", len(options)) % {
+            "n": len(options)
+        }
+        if more:
+            status += _("; there are more: type more to narrow it")
+    response = JsonResponse({"options": options, "more": more, "status": status})
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+def _book_url(request) -> str:
+    """Where "Book" leads, the client's code to follow; empty for whoever may not book."""
+    if scope_for(request.user, request.store, BOOKING, "create") is None:
+        return ""
+    return reverse("scheduling:new") + "?client="
 
 
 def _label_rows(clients) -> None:
@@ -186,6 +227,7 @@ def _detail(request, client, *, status=200, **extra):
         "reveal_form": SimpleLazyObject(RevealForm),
         "revealed": None,
         "health_form": SimpleLazyObject(HealthAddForm),
+        "book_url": _book_url(request) if client.status != ClientStatus.WITHDRAWN else "",
         "can_review": client.status == ClientStatus.PENDING
         and selectors.scope(request.user, request.store, "approve") is not None
         and client.created_by_id != request.user.pk,

@@ -5,17 +5,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.catalogue.models import ServiceItem
+from anxin.clients.forms import ClientField
 from anxin.clients.models import MAX_AMOUNT, ClockType
 from anxin.core.models import Category, CategoryKind
 
 from .models import SuggestionState, TaskKind
 
 TEXT_LIMIT = 2000
-
-
-class ClientChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name} {obj.code}"
 
 
 class ItemChoiceField(forms.ModelChoiceField):
@@ -31,12 +27,11 @@ class ItemChoiceField(forms.ModelChoiceField):
 class ServiceRecordForm(forms.Form):
     """Ordered for speed by keyboard: client, item, amount (Enter there saves), the rest.
 
-    A practitioner: arrow to the client (most recent first), Tab, arrow to the item, Tab,
-    Enter — the amount defaults to the item's price after any promotion, the time to now."""
+    A practitioner: Down, Enter for the most recent client (or type a name, initials, a phone
+    or the code), Tab, arrow to the item, Tab, Enter — the amount defaults to the item's price
+    after any promotion, the time to now."""
 
-    client = ClientChoiceField(
-        label=_("Client"), queryset=None, required=False, empty_label=_("— choose —")
-    )
+    client = ClientField()
     item = ItemChoiceField(label=_("Service item"), queryset=None, empty_label=_("— choose —"))
     amount = forms.DecimalField(
         label=_("Amount (yuan)"),
@@ -50,12 +45,6 @@ class ServiceRecordForm(forms.Form):
     )
     clock_type = forms.ChoiceField(
         label=_("Clock type"), required=False, choices=[("", _("not given")), *ClockType.choices]
-    )
-    client_code = forms.CharField(
-        label=_("Or the client's code"),
-        required=False,
-        max_length=20,
-        help_text=_("For a client not in the list, e.g. KH23050123."),
     )
     products_sold = forms.CharField(label=_("Products sold"), required=False, max_length=200)
     notes = forms.CharField(
@@ -71,24 +60,26 @@ class ServiceRecordForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
-    def __init__(self, *args, clients, items, practitioners=None, **kwargs):
+    def __init__(
+        self, *args, store, actor, items, recent=(), practitioners=None, request=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
-        from anxin.clients.models import Client
-
-        self.fields["client"].queryset = Client.objects.filter(
-            pk__in=[c.pk for c in clients]
-        ).defer("phone", "id_number", "address")
-        self.fields["client"].choices = [("", _("— choose —"))] + [
-            (c.pk, f"{c.name} {c.code}") for c in clients
-        ]
-        self.fields["client"].widget.attrs["autofocus"] = True
+        self.store, self.actor, self.request = store, actor, request
+        self.fields["client"].offer(recent)
+        # The first field to fill takes the focus: the item when the client is given.
+        first = "item" if self.initial.get("client") else "client"
+        self.fields[first].widget.attrs["autofocus"] = True
         self.fields["item"].queryset = items
         if practitioners is None:
             del self.fields["practitioner"]
         else:
             self.fields["practitioner"].queryset = practitioners
-        if not clients:
-            self.fields["client"].help_text = _("No recent clients: give the client's code.")
+
+    def clean_client(self):
+        """The client the typed text names, among those this person may see (logged)."""
+        return self.fields["client"].resolve(
+            self.cleaned_data["client"], actor=self.actor, store=self.store, request=self.request
+        )
 
     def clean_amount(self):
         amount = self.cleaned_data.get("amount")
@@ -101,13 +92,6 @@ class ServiceRecordForm(forms.Form):
                     % {"max": MAX_AMOUNT}
                 )
         return amount
-
-    def clean(self):
-        data = super().clean()
-        missing = not data.get("client") and not (data.get("client_code") or "").strip()
-        if missing and "client" not in self.errors:
-            self.add_error("client", _("Choose the client, or give the client's code."))
-        return data
 
 
 class CorrectionForm(forms.Form):

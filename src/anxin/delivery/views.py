@@ -10,7 +10,7 @@ from anxin.accounts.models import User
 from anxin.accounts.policy import scope_for
 from anxin.audit.services import use_log
 from anxin.catalogue.models import ServiceItem
-from anxin.clients.models import Client
+from anxin.clients.forms import client_initial
 from anxin.core.forms import add_errors
 from anxin.core.paging import keyset_page_for
 
@@ -68,65 +68,60 @@ def service_new(request):
     user, store = request.user, request.store
     if scope_for(user, store, RECORD, "create") is None:
         raise PermissionDenied
-    if request.method == "POST":
-        # Only the posted client is a choice; ``service_record`` checks it is in scope (once).
-        posted = request.POST.get("client", "")
-        clients = (
-            list(Client.objects.filter(store=store, pk=posted).defer(*selectors.SENSITIVE))
-            if posted.isdigit()
-            else []
-        )
-    else:
-        clients = selectors.recordable_clients(actor=user, store=store)
-    items = ServiceItem.objects.filter(store=store, active=True).order_by("code")
-    practitioners = (
-        None if services._is_practitioner(user, store) else services.practitioners_of(store)
+    # A practitioner's few recent clients, offered before anything is typed; nobody gets a
+    # store-wide list on each page load (they type: the combobox asks clients:lookup).
+    recent = (
+        [] if request.method == "POST" else selectors.recordable_clients(actor=user, store=store)
     )
     form = ServiceRecordForm(
-        request.POST or None, clients=clients, items=items, practitioners=practitioners
+        request.POST or None,
+        store=store,
+        actor=user,
+        request=request,
+        items=ServiceItem.objects.filter(store=store, active=True).order_by("code"),
+        recent=recent,
+        practitioners=(
+            None if services._is_practitioner(user, store) else services.practitioners_of(store)
+        ),
+        initial=client_initial(request),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        client = data["client"] or selectors.client_for_record(
-            actor=user, store=store, code=data["client_code"]
-        )
-        if client is None:
-            form.add_error("client_code", _("No client with this code among yours."))
+        client = data["client"]
+        try:
+            record = services.service_record(
+                actor=user,
+                store=store,
+                client=client,
+                item=data["item"],
+                served_at=data["served_at"],
+                amount=data["amount"],
+                products_sold=data["products_sold"],
+                notes=data["notes"],
+                clock_type=data["clock_type"],
+                practitioner=data.get("practitioner"),
+                request=request,
+            )
+        except services.DuplicateService as exc:
+            # Refused, with the way to the record there is.
+            form.add_error(
+                None,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    exc.messages[0],
+                    reverse("delivery:service_detail", args=[exc.first.pk]),
+                    _("Open the record already saved"),
+                ),
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
         else:
-            try:
-                record = services.service_record(
-                    actor=user,
-                    store=store,
-                    client=client,
-                    item=data["item"],
-                    served_at=data["served_at"],
-                    amount=data["amount"],
-                    products_sold=data["products_sold"],
-                    notes=data["notes"],
-                    clock_type=data["clock_type"],
-                    practitioner=data.get("practitioner"),
-                    request=request,
-                )
-            except services.DuplicateService as exc:
-                # Refused, with the way to the record there is.
-                form.add_error(
-                    None,
-                    format_html(
-                        '{} <a href="{}">{}</a>',
-                        exc.messages[0],
-                        reverse("delivery:service_detail", args=[exc.first.pk]),
-                        _("Open the record already saved"),
-                    ),
-                )
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("Saved: %(item)s for %(client)s, %(amount)s yuan.")
-                    % {"item": record.item_name, "client": client.name, "amount": record.amount},
-                )
-                return redirect("delivery:service_detail", pk=record.pk)
+            messages.success(
+                request,
+                _("Saved: %(item)s for %(client)s, %(amount)s yuan.")
+                % {"item": record.item_name, "client": client.name, "amount": record.amount},
+            )
+            return redirect("delivery:service_detail", pk=record.pk)
     return render(request, "delivery/service_new.html", {"form": form}, status=_status(form))
 
 

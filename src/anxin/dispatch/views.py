@@ -2,12 +2,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
 
 from anxin.accounts.policy import scope_for
 from anxin.clients import selectors as client_selectors
 from anxin.core.forms import add_errors
+from anxin.core.post_only import post_only
 from anxin.scheduling.selectors import practitioners
 
 from . import selectors, services
@@ -88,14 +90,14 @@ def job_detail(request, pk):
     return _detail(request, job)
 
 
-@require_POST
+@post_only(button=gettext_lazy("Show the address"))
 def job_address(request, pk):
     job = selectors.job_get(actor=request.user, store=request.store, pk=pk, request=request)
     address = services.job_address(actor=request.user, job=job, request=request)
     return _detail(request, job, address=address)
 
 
-@require_POST
+@post_only(form_at=lambda request, pk: reverse("dispatch:detail", args=[pk]))
 def job_advance(request, pk):
     job = selectors.job_get(actor=request.user, store=request.store, pk=pk, request=request)
     form = NotesForm(request.POST)
@@ -112,7 +114,7 @@ def job_advance(request, pk):
     return _detail(request, job, notes_form=form, status=400)
 
 
-@require_POST
+@post_only(form_at=lambda request, pk: reverse("dispatch:detail", args=[pk]))
 def job_feedback(request, pk):
     job = selectors.job_get(actor=request.user, store=request.store, pk=pk, request=request)
     form = FeedbackForm(request.POST)

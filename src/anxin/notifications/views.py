@@ -2,7 +2,9 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
+
+from anxin.core.post_only import post_only
 
 from . import selectors, services
 
@@ -16,7 +18,7 @@ def inbox(request):
     return render(request, "notifications/inbox.html", {"page": page, "show_all": show_all})
 
 
-@require_POST
+@post_only(button=gettext_lazy("Mark as read"))
 def read(request, pk):
     if not selectors.inbox(user=request.user).filter(pk=pk).exists():
         raise Http404
@@ -31,7 +33,7 @@ def read(request, pk):
     return redirect("notifications:inbox")
 
 
-@require_POST
+@post_only(button=gettext_lazy("Mark all as read"))
 def read_all(request):
     services.mark_read(user=request.user)
     return redirect("notifications:inbox")

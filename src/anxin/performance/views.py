@@ -1,11 +1,13 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
 
 from anxin.accounts.policy import scope_for
+from anxin.core.post_only import post_only
 
 from . import selectors, services
 from .forms import DisputeForm, MonthForm, ResolveForm
@@ -44,7 +46,7 @@ def month(request):
     )
 
 
-@require_POST
+@post_only(form_at=lambda request: reverse("performance:month"))
 def publish(request):
     form = MonthForm(request.POST)
     if not form.is_valid():
@@ -65,7 +67,10 @@ def publish(request):
     return redirect(f"/performance/?month={form.cleaned_data['month']:%Y-%m}")
 
 
-@require_POST
+@post_only(
+    button=gettext_lazy("Confirm my figures"),
+    form_at=lambda request, pk, what: None if what == "confirm" else reverse("performance:month"),
+)
 def answer(request, pk, what):
     review = get_object_or_404(Review, pk=pk, store=request.store)
     back = f"/performance/?month={review.month:%Y-%m}"

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.catalogue.models import ServiceItem
+from anxin.clients.forms import ClientField
 
 from .models import Room
 from .services import QUEUE_ACTIONS
@@ -29,26 +30,45 @@ class DayForm(forms.Form):
     day = forms.DateField(label=_("Day"), widget=DateInput)
 
 
+class ItemSelect(forms.Select):
+    """Each item says its usual duration (``data-minutes``): ``booking.js`` shows it as the
+    duration the booking takes when none is given."""
+
+    class Media:
+        js = [forms.Script("anxin/booking.js", defer=True)]
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        instance = getattr(value, "instance", None)
+        if instance is not None and instance.duration:
+            option["attrs"]["data-minutes"] = str(instance.duration)
+        return option
+
+
 class BookingForm(forms.Form):
-    client_code = forms.CharField(
-        label=_("Client code"), max_length=20, help_text=_("The client's KH code, e.g. KH23050123.")
-    )
+    client = ClientField()
     practitioner = forms.ChoiceField(label=_("Practitioner"))
-    item = forms.ModelChoiceField(label=_("Service item"), queryset=ServiceItem.objects.none())
+    item = forms.ModelChoiceField(
+        label=_("Service item"), queryset=ServiceItem.objects.none(), widget=ItemSelect
+    )
     minutes = forms.IntegerField(
         label=_("Duration (minutes)"),
         min_value=1,
         max_value=720,
         required=False,
         help_text=_("Leave empty for the item's usual duration."),
+        widget=forms.NumberInput(
+            attrs={"data-usual-hint": _("Leave empty for the item's usual duration: %s minutes.")}
+        ),
     )
     start = forms.DateTimeField(label=_("Start"), widget=DateTimeInput)
     room = forms.ModelChoiceField(
         label=_("Room or bed"), queryset=Room.objects.none(), required=False
     )
 
-    def __init__(self, *args, store, practitioners, **kwargs):
+    def __init__(self, *args, store, practitioners, actor=None, request=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.store, self.actor, self.request = store, actor, request
         self.fields["practitioner"].choices = [
             (ROTATION, _("Whoever is next in the rotation queue (轮钟)")),
             *[(str(p.pk), p.get_full_name() or p.get_username()) for p in practitioners],
@@ -57,6 +77,22 @@ class BookingForm(forms.Form):
         self.fields["item"].queryset = ServiceItem.objects.filter(store=store, active=True)
         self.fields["item"].label_from_instance = _item_label
         self.fields["room"].empty_label = _("No room needed")
+        # The first field to fill takes the focus: the practitioner when the client is given.
+        first = "practitioner" if self.initial.get("client") else "client"
+        self.fields[first].widget.attrs["autofocus"] = True
+        item = self["item"].value() if self.is_bound else None
+        if item and str(item).isdigit():
+            chosen = self.fields["item"].queryset.filter(pk=item).first()
+            if chosen is not None and chosen.duration:
+                self.fields["minutes"].help_text = _(
+                    "Leave empty for the item's usual duration: %s minutes."
+                ) % (chosen.duration,)
+
+    def clean_client(self):
+        """The client the typed text names, among those this person may see (logged)."""
+        return self.fields["client"].resolve(
+            self.cleaned_data["client"], actor=self.actor, store=self.store, request=self.request
+        )
 
 
 class ReasonForm(forms.Form):

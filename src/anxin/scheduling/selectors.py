@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -171,3 +171,19 @@ def slot_ranges(times: list[dt.datetime], step: int = 15) -> list[tuple[dt.datet
         else:
             ranges.append((t, t))
     return ranges
+
+
+def own_service_activity(*, actor, since: dt.datetime) -> dt.datetime | None:
+    """Until when the person's own services count as activity for their session's idle clock
+    (docs/security.md, *Sessions*): now while a service of theirs is in progress (上钟, not yet
+    下钟), else the end of their last service after ``since``; None when neither.
+
+    Reads only the actor's own appointments' times: nothing about a client."""
+    row = (
+        Appointment.objects.filter(practitioner=actor)
+        .filter(Q(status=Status.IN_SERVICE) | Q(status=Status.DONE, ended_at__gte=since))
+        .aggregate(serving=Count("pk", filter=Q(status=Status.IN_SERVICE)), last=Max("ended_at"))
+    )
+    if row["serving"]:
+        return timezone.now()
+    return row["last"]

@@ -2,13 +2,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from anxin.accounts.policy import scope_for
-from anxin.clients import selectors as client_selectors
+from anxin.clients.forms import client_initial
 from anxin.core.forms import add_errors
+from anxin.core.post_only import post_only
 
 from . import selectors, services
 from .forms import (
@@ -50,54 +51,50 @@ def new(request):
         raise PermissionDenied
     store = request.store
     people = list(selectors.practitioners(store))
-    initial = {"client_code": request.GET.get("client", "")}
-    form = BookingForm(request.POST or None, store=store, practitioners=people, initial=initial)
+    form = BookingForm(
+        request.POST or None,
+        store=store,
+        practitioners=people,
+        actor=request.user,
+        request=request,
+        initial=client_initial(request),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        booking = {
+            "client": data["client"],
+            "minutes": data["minutes"],
+            "item": data["item"],
+            "room": data["room"],
+            "request": request,
+        }
         try:
-            client = client_selectors.client_get(
-                actor=request.user,
-                store=store,
-                code=data["client_code"].strip().upper(),
-                request=request,
-            )
-        except Http404:
-            form.add_error("client_code", _("No client with this code in this store."))
-        else:
-            booking = {
-                "client": client,
-                "minutes": data["minutes"],
-                "item": data["item"],
-                "room": data["room"],
-                "request": request,
-            }
-            try:
-                if data["practitioner"] == ROTATION:
-                    appointment = services.appointment_book_rotation(
-                        actor=request.user, store=store, start=data["start"], **booking
-                    )
-                else:
-                    chosen = next(p for p in people if str(p.pk) == data["practitioner"])
-                    appointment = services.appointment_book(
-                        actor=request.user,
-                        store=store,
-                        practitioner=chosen,
-                        start=data["start"],
-                        **booking,
-                    )
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("Booked: %(code)s with %(name)s.")
-                    % {
-                        "code": appointment.code,
-                        "name": appointment.practitioner.get_full_name()
-                        or appointment.practitioner.get_username(),
-                    },
+            if data["practitioner"] == ROTATION:
+                appointment = services.appointment_book_rotation(
+                    actor=request.user, store=store, start=data["start"], **booking
                 )
-                return redirect("scheduling:detail", code=appointment.code)
+            else:
+                chosen = next(p for p in people if str(p.pk) == data["practitioner"])
+                appointment = services.appointment_book(
+                    actor=request.user,
+                    store=store,
+                    practitioner=chosen,
+                    start=data["start"],
+                    **booking,
+                )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Booked: %(code)s with %(name)s.")
+                % {
+                    "code": appointment.code,
+                    "name": appointment.practitioner.get_full_name()
+                    or appointment.practitioner.get_username(),
+                },
+            )
+            return redirect("scheduling:detail", code=appointment.code)
     status = 400 if request.method == "POST" else 200
     return render(request, "scheduling/new.html", {"form": form}, status=status)
 
@@ -120,7 +117,7 @@ def detail(request, code):
     )
 
 
-@require_POST
+@post_only(form_at=lambda request, code, what: reverse("scheduling:detail", args=[code]))
 def change(request, code, what):
     appointment = selectors.appointment_get(
         actor=request.user, store=request.store, code=code, action="change", request=request
@@ -257,7 +254,15 @@ def queue(request):
     )
 
 
-@require_POST
+def _serve_button(request, code, what):
+    if what == "start":
+        return _("Start service (上钟): %(code)s") % {"code": code}
+    if what != "end":
+        raise Http404
+    return _("End service (下钟): %(code)s") % {"code": code}
+
+
+@post_only(button=_serve_button)
 def serve(request, code, what):
     """上钟 / 下钟 from the queue page: the practitioner themselves or the front desk."""
     appointment = selectors.appointment_get(

@@ -193,11 +193,16 @@ ANXIN_LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("ANXIN_LOGIN_MAX_DELAY_SECOND
 ANXIN_LOGIN_ACCOUNT_LIMIT = int(os.environ.get("ANXIN_LOGIN_ACCOUNT_LIMIT", "100"))
 ANXIN_KNOWN_DEVICE_DAYS = int(os.environ.get("ANXIN_KNOWN_DEVICE_DAYS", "365"))
 
-# Sessions: idle timeout 30 minutes (the cookie is renewed on each request), absolute 12 hours.
+# Sessions (anxin/accounts/sessions.py): idle timeout 30 minutes, checked server-side — the clock
+# pauses while the person has a service of their own in progress — and absolute 12 hours. "Last
+# seen" is written at most once a minute, not on every request; the cookie lives as long as the
+# absolute limit, so it never expires before the server-side idle check can explain the sign-out.
+# The page warns ANXIN_SESSION_WARNING_SECONDS before the idle limit (static/anxin/session.js).
 ANXIN_SESSION_IDLE_SECONDS = int(os.environ.get("ANXIN_SESSION_IDLE_MINUTES", "30")) * 60
 ANXIN_SESSION_ABSOLUTE_SECONDS = int(os.environ.get("ANXIN_SESSION_ABSOLUTE_HOURS", "12")) * 3600
-SESSION_COOKIE_AGE = ANXIN_SESSION_IDLE_SECONDS
-SESSION_SAVE_EVERY_REQUEST = True
+ANXIN_SESSION_WARNING_SECONDS = int(os.environ.get("ANXIN_SESSION_WARNING_SECONDS", "120"))
+SESSION_COOKIE_AGE = ANXIN_SESSION_ABSOLUTE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = False
 OTP_TOTP_ISSUER = "Anxin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

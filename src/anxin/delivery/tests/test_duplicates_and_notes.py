@@ -91,7 +91,7 @@ def test_the_form_refuses_the_duplicate_with_a_link_to_the_first_record(
 ):
     before = records()
     login(client, practitioner)
-    response = client.post("/services/new/", {"client": regular.pk, "item": item.pk})
+    response = client.post("/services/new/", {"client": regular.code, "item": item.pk})
     assert response.status_code == 400
     page = response.content.decode()
     assert f'href="/services/{ended.pk}/"' in page

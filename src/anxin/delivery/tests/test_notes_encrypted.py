@@ -38,7 +38,9 @@ def test_a_note_is_stored_encrypted_and_logged_as_changed_without_its_text(
     client, login, practitioner, front_desk, finance, manager, store, regular, item
 ):
     login(client, practitioner)
-    response = client.post("/services/new/", {"client": regular.pk, "item": item.pk, "notes": NOTE})
+    response = client.post(
+        "/services/new/", {"client": regular.code, "item": item.pk, "notes": NOTE}
+    )
     assert response.status_code == 302
     record = ServiceRecord.objects.latest("pk")
     assert record.notes == NOTE

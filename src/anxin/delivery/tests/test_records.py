@@ -82,7 +82,7 @@ def test_practitioner_only_for_own_clients_and_nothing_saved_otherwise(
     login(client, practitioner)
     page = client.get("/services/new/").content.decode()
     assert regular.code in page and stranger.code not in page
-    response = client.post("/services/new/", {"client_code": stranger.code, "item": item.pk})
+    response = client.post("/services/new/", {"client": stranger.code, "item": item.pk})
     assert response.status_code == 400 and records() == before
     response = client.post("/services/new/", {"client": stranger.pk, "item": item.pk})
     assert response.status_code == 400 and records() == before
@@ -93,12 +93,12 @@ def test_front_desk_records_for_any_client_naming_the_practitioner(
     client, login, front_desk, practitioner, store, stranger, item
 ):
     login(client, front_desk)
-    response = client.post("/services/new/", {"client_code": stranger.code, "item": item.pk})
+    response = client.post("/services/new/", {"client": stranger.code, "item": item.pk})
     assert response.status_code == 400  # the practitioner is missing
     assert not ServiceRecord.objects.exists()
     response = client.post(
         "/services/new/",
-        {"client_code": stranger.code, "item": item.pk, "practitioner": practitioner.pk},
+        {"client": stranger.code, "item": item.pk, "practitioner": practitioner.pk},
     )
     assert response.status_code == 302
     record = ServiceRecord.objects.get()
@@ -115,7 +115,7 @@ def test_roles_without_the_grant_cannot_record(client, login, finance, store, re
         service_record(actor=finance, store=store, client=regular, item=item)
     login(client, finance)
     assert client.get("/services/new/").status_code == 403
-    response = client.post("/services/new/", {"client_code": regular.code, "item": item.pk})
+    response = client.post("/services/new/", {"client": regular.code, "item": item.pk})
     assert response.status_code == 403
     assert records() == before
     assert UseLog.objects.filter(user=finance, outcome="denied").exists()
@@ -145,7 +145,7 @@ def test_bad_input_is_refused_with_a_message(
     settings.LANGUAGE_CODE = "en"
     login(client, practitioner)
     before = records()
-    data = {"client": regular.pk, "item": item.pk, **change}
+    data = {"client": regular.code, "item": item.pk, **change}
     response = client.post("/services/new/", data, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     errors = response.context["form"].errors
@@ -187,7 +187,7 @@ def test_html_and_sql_are_stored_as_text_and_shown_escaped(
     login(client, practitioner)
     notes = "<script>alert(1)</script>'; DROP TABLE clients_servicerecord; --"
     response = client.post(
-        "/services/new/", {"client": regular.pk, "item": item.pk, "notes": notes}
+        "/services/new/", {"client": regular.code, "item": item.pk, "notes": notes}
     )
     assert response.status_code == 302
     record = ServiceRecord.objects.latest("pk")
@@ -289,7 +289,9 @@ def test_a_10_mb_post_is_refused_by_the_server_and_nothing_saved(
 ):
     login(client, practitioner)
     before = records()
-    response = client.post("/services/new/", {"client": regular.pk, "item": item.pk, "notes": BIG})
+    response = client.post(
+        "/services/new/", {"client": regular.code, "item": item.pk, "notes": BIG}
+    )
     assert response.status_code == 400
     assert records() == before
 

@@ -23,7 +23,7 @@ def customer(store, front_desk):
 
 def booking(item, customer, who, start, **extra):
     return {
-        "client_code": customer.code,
+        "client": customer.code,
         "practitioner": str(who) if not isinstance(who, str) else who,
         "item": str(item.pk),
         "minutes": "",
