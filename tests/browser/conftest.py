@@ -526,6 +526,7 @@ APP_PAGES = {
     "service-new-front-desk": AppPage("/services/new/", "front_desk", setup=pc.service_new_setup),
     "service-detail": AppPage(pc.service_page, "front_desk"),
     "service-correct": AppPage(pc.service_correct_page, "practitioner"),
+    "service-notes": AppPage(pc.service_notes_page, "practitioner"),
     "follow-up-new": AppPage(pc.task_new_page, "front_desk"),
     "tasks": AppPage(pc.tasks_page, "practitioner"),
     "task-detail": AppPage(pc.task_page, "practitioner"),
@@ -609,7 +610,10 @@ APP_PAGES = {
 
 def pytest_generate_tests(metafunc):
     if "app_page" in metafunc.fixturenames:
-        metafunc.parametrize("app_page", list(APP_PAGES), indirect=True)
+        # ``@pytest.mark.app_pages("home-admin", ...)``: only those pages; else every page.
+        chosen = metafunc.definition.get_closest_marker("app_pages")
+        names = list(chosen.args) if chosen else list(APP_PAGES)
+        metafunc.parametrize("app_page", names, indirect=True)
     if "language" in metafunc.fixturenames:
         metafunc.parametrize("language", LANGUAGES)
 

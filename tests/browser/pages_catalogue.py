@@ -136,6 +136,10 @@ def service_correct_page(request):
     return f"/services/{_record(request).pk}/correct/"
 
 
+def service_notes_page(request):
+    return f"/services/{_record(request).pk}/notes/"
+
+
 def task_new_page(request):
     return f"/services/{_record(request).pk}/follow-up/"
 

@@ -46,12 +46,17 @@ class ClientForm(ModelForm):
         ]
         field_classes = {"name": PersonNameField}
         widgets = {
-            "birth_date": forms.DateInput(attrs={"type": "date"}),
+            # One text box, not the browser's date control (its day, month and year parts are
+            # extra stops that swallowed typed digits): ISO whatever the language, with a hint.
+            "birth_date": forms.DateInput(
+                format="%Y-%m-%d", attrs={"inputmode": "numeric", "autocomplete": "bday"}
+            ),
             "address": forms.TextInput(),
         }
         # A person's name is 姓名 ("full name"), not 名称 (the name of a thing).
         labels = {"name": _("full name")}
         help_texts = {
+            "birth_date": _("Optional. Year-month-day, for example 1985-03-27."),
             "id_number": _("Optional. 18 characters; checked against the birth date."),
             "address": _("Only for services at the client's home."),
         }

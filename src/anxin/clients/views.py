@@ -89,7 +89,8 @@ def client_list(request):
         "book_url": _book_url(request),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
-        return render(request, "clients/list.html#results", context)
+        # The live search: the table, and the count for the live region (out of band).
+        return render(request, "clients/list.html#results", {**context, "live": True})
     return render(request, "clients/list.html", context, status=400 if form.errors else 200)
 
 

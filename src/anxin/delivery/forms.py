@@ -114,6 +114,17 @@ class CorrectionForm(Form):
     reason = forms.CharField(label=_("Reason for the correction"), max_length=500)
 
 
+class NotesAddForm(Form):
+    """What the practitioner adds to the notes of their own service, the same day."""
+
+    text = forms.CharField(
+        label=_("Notes to add"),
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Added below the notes already there; nothing already saved changes."),
+    )
+
+
 class FeedbackForm(Form):
     score = forms.TypedChoiceField(
         label=_("Satisfaction"),

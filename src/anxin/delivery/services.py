@@ -93,11 +93,16 @@ def service_record(
     started_at: dt.datetime | None = None,
     ended_at: dt.datetime | None = None,
     practitioner=None,
+    refuse_overlap: bool = True,
     request=None,
 ) -> ServiceRecord:
     """Record a service just given (CLI-4). The amount defaults to the item's price after the
     best promotion the client is eligible for; the time to now. A practitioner records their
-    own services; the front desk names the practitioner who gave it."""
+    own services; the front desk names the practitioner who gave it.
+
+    The same service twice is refused (``DuplicateService``): a record of the same client and
+    practitioner whose time overlaps this one's (e.g. the one 下钟 wrote). ``service_end``
+    passes ``refuse_overlap=False``: ending a service always writes its record."""
     if scope_for(actor, store, RECORD, "create") is None:
         deny(actor=actor, store=store, action="create", request=request)
     if _is_practitioner(actor, store):
@@ -117,6 +122,13 @@ def service_record(
     if started_at and ended_at and ended_at < started_at:
         raise ValidationError({"ended_at": _("A service cannot end before it starts.")})
     with transaction.atomic():
+        if refuse_overlap:
+            # One at a time per client (PostgreSQL), so that a double submission cannot pass.
+            Client.objects.select_for_update().filter(pk=client.pk).values_list("pk").first()
+            start, end = _span(served_at, started_at, ended_at, item.duration)
+            first = _overlapping(store, client, practitioner, start, end)
+            if first is not None:
+                raise DuplicateService(first)
         is_new = not ServiceRecord.objects.filter(store=store, client=client).exists()
         offer, promotion = best_offer(
             store=store, item=item, on=timezone.localtime(served_at).date(), is_new_client=is_new
@@ -166,6 +178,65 @@ def service_record(
         return record
 
 
+DEFAULT_MINUTES = 60  # a record without an item (imported, legacy) counts as an hour
+LONGEST = dt.timedelta(hours=24)  # no item lasts longer (``ServiceItem.duration``)
+
+
+class DuplicateService(ValidationError):
+    """The service is recorded already: ``first`` is the record there is."""
+
+    def __init__(self, first: ServiceRecord):
+        self.first = first
+        super().__init__(
+            _(
+                "This service is recorded already: %(item)s for %(client)s by the same "
+                "practitioner at %(time)s (record no. %(number)s). Add notes to that record, or "
+                "propose a correction of it, instead of recording it again."
+            )
+            % {
+                "item": first.item_name,
+                "client": first.client.name,
+                "time": timezone.localtime(first.served_at).strftime("%Y-%m-%d %H:%M"),
+                "number": first.pk,
+            },
+            code="duplicate",
+        )
+
+
+def _span(served_at, started_at, ended_at, minutes) -> tuple[dt.datetime, dt.datetime]:
+    """When a service took place: its real start and end where known, else the item's
+    duration up to the time recorded (recorded after the service, as 下钟 does)."""
+    end = ended_at or served_at
+    start = started_at or end - dt.timedelta(minutes=minutes or DEFAULT_MINUTES)
+    return start, max(end, start)
+
+
+def _overlapping(store, client, practitioner, start, end) -> ServiceRecord | None:
+    """The first record of this client by this practitioner whose time overlaps
+    ``start``–``end`` (touching ends do not: one service right after another is two)."""
+    candidates = (
+        ServiceRecord.objects.filter(
+            store=store,
+            client=client,
+            practitioner=practitioner,
+            served_at__gt=start - LONGEST,
+            served_at__lt=end + LONGEST,
+        )
+        .select_related("client", "item")
+        .order_by("served_at", "pk")
+    )
+    for record in candidates:
+        their_start, their_end = _span(
+            record.served_at,
+            record.started_at,
+            record.ended_at,
+            record.item.duration if record.item else None,
+        )
+        if their_start < end and start < their_end:
+            return record
+    return None
+
+
 def _is_practitioner(actor, store) -> bool:
     return RoleAssignment.objects.filter(
         user=actor, store=store, active=True, role__key="practitioner", user__is_active=True
@@ -201,6 +272,63 @@ def service_correction_propose(
         reason=reason,
         request=request,
     )
+
+
+NOTES_LIMIT = 2000  # ``ServiceRecord.notes``
+
+
+def may_add_notes(actor, store, record: ServiceRecord) -> bool:
+    """The practitioner who gave the service, on the day of the service (local time)."""
+    return (
+        record.store_id == store.pk
+        and record.practitioner_id == actor.pk
+        and timezone.localdate(record.served_at) == timezone.localdate()
+        and scoped_services(actor=actor, store=store, action="change").filter(pk=record.pk).exists()
+    )
+
+
+def service_notes_add(
+    *, actor, store, record: ServiceRecord, text: str, request=None
+) -> ServiceRecord:
+    """Add to the notes of one's own service the same day, without a second person (CLI-4):
+    the notes only gain what was noticed, nothing is taken away. The amount, the time and
+    anything on another day change only by ``service_correction_propose``."""
+    if record.store_id != store.pk or record.practitioner_id != actor.pk:
+        deny(actor=actor, store=store, action="change", record_id=record.pk, request=request)
+    if not may_add_notes(actor, store, record):
+        if timezone.localdate(record.served_at) != timezone.localdate():
+            raise ValidationError(
+                _(
+                    "Notes are added directly only on the day of the service; propose a "
+                    "correction instead."
+                )
+            )
+        deny(actor=actor, store=store, action="change", record_id=record.pk, request=request)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write the notes to add.")})
+    with transaction.atomic():
+        current = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+        before = current.notes
+        notes = f"{before}\n{text}" if before else text
+        if len(notes) > NOTES_LIMIT:
+            raise ValidationError(
+                {
+                    "text": _("At most %(n)s characters, please.")
+                    % {"n": max(NOTES_LIMIT - len(before) - 1, 0)}
+                }
+            )
+        current.notes, current.updated_by = notes, actor
+        current.save(update_fields=["notes", "updated_by", "updated_at"])
+        operation_log(
+            actor=actor,
+            action="update",
+            instance=current,
+            changes=diff({"notes": before}, {"notes": notes}),  # masked: never the text
+            request=request,
+            store=store,
+        )
+    return current
 
 
 # -- feedback ----------------------------------------------------------------------------------

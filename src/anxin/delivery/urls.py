@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.service_detail, name="service_detail"),
     path("<int:pk>/feedback/", views.service_feedback, name="service_feedback"),
     path("<int:pk>/correct/", views.service_correct, name="service_correct"),
+    path("<int:pk>/notes/", views.service_notes, name="service_notes"),
     path("<int:pk>/follow-up/", views.task_new, name="task_new"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<int:pk>/", views.task_detail, name="task_detail"),

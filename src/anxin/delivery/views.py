@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from anxin.accounts.models import User
@@ -18,6 +20,7 @@ from .forms import (
     FeedbackCorrectionForm,
     FeedbackForm,
     FollowUpForm,
+    NotesAddForm,
     ServiceRecordForm,
     SuggestionForm,
     SuggestionUpdateForm,
@@ -99,6 +102,17 @@ def service_new(request):
                 practitioner=data.get("practitioner"),
                 request=request,
             )
+        except services.DuplicateService as exc:
+            # Refused, with the way to the record there is.
+            form.add_error(
+                None,
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    exc.messages[0],
+                    reverse("delivery:service_detail", args=[exc.first.pk]),
+                    _("Open the record already saved"),
+                ),
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -138,6 +152,7 @@ def _detail(request, record, *, feedback_form=False, status=200):
             else [],
             "feedback_form": feedback_form,
             "can_correct": scope_for(request.user, request.store, RECORD, "change") is not None,
+            "can_add_notes": services.may_add_notes(request.user, request.store, record),
             "can_follow_up": selectors.can_manage_follow_ups(request.user, request.store),
         },
         status=status,
@@ -233,6 +248,39 @@ def service_correct(request, pk):
         "delivery/service_correct.html",
         {"record": record, "form": form},
         status=_status(form),
+    )
+
+
+def service_notes(request, pk):
+    """The practitioner adds notes to their own service the same day: no second person."""
+    user, store = request.user, request.store
+    record = selectors.service_get(actor=user, store=store, pk=pk, action="change", request=request)
+    allowed = services.may_add_notes(user, store, record)
+    form = NotesAddForm(request.POST or None)
+    if request.method == "POST" and (form.is_valid() or not allowed):
+        try:
+            # Someone else's service is refused (and logged) there; another day explained.
+            services.service_notes_add(
+                actor=user,
+                store=store,
+                record=record,
+                text=form.cleaned_data.get("text", "") if allowed else "",
+                request=request,
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Notes added to %(item)s for %(client)s.")
+                % {"item": record.item_name, "client": record.client.name},
+            )
+            return redirect("delivery:service_detail", pk=record.pk)
+    return render(
+        request,
+        "delivery/service_notes.html",
+        {"record": record, "form": form if allowed else None},
+        status=_status(form) if allowed else 200,
     )
 
 

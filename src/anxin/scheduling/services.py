@@ -660,6 +660,7 @@ def service_end(*, actor, appointment, amount=None, request=None, now=None) -> A
             amount=amount,
             clock_type=current.clock_type,
             practitioner=current.practitioner,
+            refuse_overlap=False,  # ending a service always writes its record
             request=request,
         )
         current.status, current.ended_at, current.service_record = Status.DONE, now, record

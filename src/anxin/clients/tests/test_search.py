@@ -2,6 +2,7 @@
 number exactly through the blind index; scoped; a query on indexed columns, not a scan."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -137,6 +138,28 @@ def test_search_page_and_htmx_partial(people, client, login, front_desk):
     assert hostile.status_code == 200 and "<script>x" not in hostile.content.decode()
     too_long = client.get("/clients/", {"q": "x" * 500})
     assert too_long.status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.req("CLI-7", "UX-1")
+def test_the_live_search_swaps_one_results_region_and_fills_the_count_out_of_band(
+    people, client, login, front_desk
+):
+    """Issue 12, defect 6: no ``#results`` inside ``#results``; the count goes to the polite
+    live region outside the table; an empty box empties it (nothing announced)."""
+    login(client, front_desk)
+    page = client.get("/clients/").content.decode()
+    assert page.count('id="results"') == 1 and 'aria-live="polite"' not in page
+    assert page.count('id="client-search-count"') == 1 and 'role="status"' in page
+    assert page.count("<search ") == 2 and page.count("aria-label=") >= 2
+    htmx = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "results"}
+    partial = client.get("/clients/", {"q": "zgf"}, **htmx).content.decode()
+    assert partial.count('id="results"') == 1 and "aria-live" not in partial
+    count = re.search(r'<p id="client-search-count" hx-swap-oob="innerHTML">(.*?)</p>', partial)
+    assert count and "1" in count.group(1)
+    cleared = client.get("/clients/", {"q": ""}, **htmx).content.decode()
+    count = re.search(r'<p id="client-search-count" hx-swap-oob="innerHTML">(.*?)</p>', cleared)
+    assert count and count.group(1).strip() == ""
 
 
 # Characters pypinyin can read (a few rare ones in the block, e.g. 瓼, have no reading).

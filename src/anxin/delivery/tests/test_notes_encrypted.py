@@ -1,11 +1,13 @@
 """Service-record notes may hold health information (STO-3): encrypted at rest like the health
 file, never in the operation log in clear (AUD-1), still shown to whoever may read the record."""
 
+import datetime as dt
 import json
 
 import pytest
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
+from django.utils import timezone
 
 from anxin.approvals.models import ChangeRequest
 from anxin.approvals.services import change_approve
@@ -70,7 +72,13 @@ def test_the_migration_encrypts_the_notes_stored_before_it(practitioner, store, 
 
     migration = import_module("anxin.clients.migrations.0006_service_record_notes_encrypted")
     record = service_record(actor=practitioner, store=store, client=regular, item=item)
-    empty = service_record(actor=practitioner, store=store, client=regular, item=item)
+    empty = service_record(  # an earlier service: the same one twice would be refused
+        actor=practitioner,
+        store=store,
+        client=regular,
+        item=item,
+        served_at=timezone.now() - dt.timedelta(hours=3),
+    )
     with connection.cursor() as cursor:  # as an older version stored it: in clear
         cursor.execute(
             "UPDATE clients_servicerecord SET notes = %s WHERE id = %s", [NOTE, record.pk]

@@ -59,8 +59,13 @@ def test_amount_defaults_to_the_best_promotion(manager, practitioner, store, reg
     record = service_record(actor=practitioner, store=store, client=regular, item=item)
     assert record.amount == Decimal("98.00")
     assert record.promotion.name == "活动30"
-    agreed = service_record(
-        actor=practitioner, store=store, client=regular, item=item, amount="120"
+    agreed = service_record(  # an earlier service (the same one twice is refused)
+        actor=practitioner,
+        store=store,
+        client=regular,
+        item=item,
+        amount="120",
+        served_at=timezone.now() - dt.timedelta(hours=3),
     )
     assert agreed.amount == Decimal("120.00") and agreed.promotion is None
 
@@ -296,8 +301,14 @@ def test_the_service_list_reads_in_a_bounded_number_of_queries(
 ):
     from anxin.delivery.services import feedback_record
 
-    for _ in range(30):
-        record = service_record(actor=practitioner, store=store, client=regular, item=item)
+    for hours in range(30):
+        record = service_record(
+            actor=practitioner,
+            store=store,
+            client=regular,
+            item=item,
+            served_at=timezone.now() - dt.timedelta(hours=2 * hours),
+        )
         feedback_record(actor=front_desk, store=store, record=record, score=5)
     login(client, front_desk)
     with django_assert_max_num_queries(20):

@@ -18,9 +18,15 @@ from anxin.scheduling.models import Appointment, Status
 MONTH = timezone.localdate().replace(day=1)
 
 
-def served(front_desk, store, who, client, item, *, score=None, amount=None):
+def served(front_desk, store, who, client, item, *, score=None, amount=None, served_at=None):
     record = service_record(
-        actor=front_desk, store=store, client=client, item=item, practitioner=who, amount=amount
+        actor=front_desk,
+        store=store,
+        client=client,
+        item=item,
+        practitioner=who,
+        amount=amount,
+        served_at=served_at,
     )
     if score is not None:
         feedback_record(actor=front_desk, store=store, record=record, score=score)
@@ -33,7 +39,8 @@ def month_of_work(store, manager, front_desk, practitioner, practitioner_b):
     a = make_client(actor=front_desk, store=store, name="甲", phone="13800000001")
     b = make_client(actor=front_desk, store=store, name="乙", phone="13800000002")
     served(front_desk, store, practitioner, a, item, score=5)
-    served(front_desk, store, practitioner, a, item, score=4, amount="80.00")
+    earlier = timezone.now() - dt.timedelta(minutes=90)  # the same client's other visit
+    served(front_desk, store, practitioner, a, item, score=4, amount="80.00", served_at=earlier)
     served(front_desk, store, practitioner, b, item)
     served(front_desk, store, practitioner_b, b, item, score=3)
     return item
