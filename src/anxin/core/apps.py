@@ -10,7 +10,9 @@ class CoreConfig(AppConfig):
     def ready(self):
         from anxin.accounts.permissions import MANAGE_CATEGORIES
 
-        from . import home
+        from . import home, today
+
+        today.register()
 
         home.register_link(
             "core:category_index",

@@ -289,4 +289,5 @@ def serve(request, code, what):
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
-    return redirect("scheduling:queue")
+    # From the practitioner's home the result is shown there, with the next booking.
+    return redirect("core:home" if request.POST.get("next") == "home" else "scheduling:queue")

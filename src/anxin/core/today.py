@@ -1,0 +1,181 @@
+"""Each role's "today" on the home page (issue 12): what to do next, not a list of links.
+
+Three panels, each shown only to who may see its content; every figure in a panel is gated by
+the permission or policy grant that its own page checks, and every read is bounded (one day of
+one store) so the number of queries does not grow with the data:
+
+- ``my_day``: a practitioner's clock state (in service / free), next client, place in the
+  rotation queue and today's bookings with the 上钟/下钟 buttons;
+- ``desk``: the store's day for the front desk and the manager — arrivals, who is waiting or in
+  service, who is free now, bookings and utilisation so far, quick actions;
+- ``waiting``: what waits for this person — approvals, leave requests, alerts, staff present,
+  today's takings — with links.
+"""
+
+import datetime as dt
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from anxin.accounts.permissions import APPROVE_CHANGES, VIEW_ALERTS
+
+from .home import has_grant
+
+OWN_DAY = "scheduling.appointment.view:own"
+STORE_DAY = "scheduling.appointment.view:store"
+# How many upcoming arrivals the front desk sees; the rest are on the day view.
+ARRIVALS = 8
+
+
+def _perms(request) -> set[str]:
+    # The home view has filled the memo: no query.
+    return set(request.user.permissions_in(request.store))
+
+
+def _today_rows(request, *statuses):
+    """Today's appointments this person may see, in time order: one query."""
+    from anxin.scheduling.selectors import day_bounds, scoped_appointments
+
+    start, end = day_bounds(timezone.localdate())
+    return list(
+        scoped_appointments(actor=request.user, store=request.store)
+        .filter(start__gte=start, start__lt=end, status__in=statuses)
+        .order_by("start", "code")
+    )
+
+
+def my_day(request) -> dict | None:
+    """The practitioner's own day; the first line says what matters most now."""
+    from anxin.scheduling.models import Status
+    from anxin.scheduling.services import queue_order
+
+    if request.store is None:
+        return None
+    perms, now = _perms(request), timezone.now()
+    rows = _today_rows(request, Status.BOOKED, Status.IN_SERVICE, Status.DONE)
+    current = next((a for a in rows if a.status == Status.IN_SERVICE), None)
+    upcoming = [a for a in rows if a.status == Status.BOOKED]
+    queue_place = None
+    if has_grant(perms, "scheduling.queue.view"):
+        order = queue_order(store=request.store, day=timezone.localdate())
+        queue_place = next(
+            (i for i, e in enumerate(order, 1) if e.practitioner_id == request.user.pk), None
+        )
+    return {
+        "current": current,
+        "next": upcoming[0] if upcoming else None,
+        "late": bool(upcoming) and upcoming[0].start < now,
+        "rows": rows,
+        "queue_place": queue_place,
+        "can_serve": True,  # the buttons' view checks the appointment's scope again
+    }
+
+
+def _utilisation(rows, people: int, now: dt.datetime) -> int | None:
+    """Booked practitioner time so far over open practitioner time so far, in per cent."""
+    from anxin.scheduling.selectors import opening_hours
+
+    opens, _closes = opening_hours()
+    day = timezone.localdate()
+    open_at = timezone.make_aware(dt.datetime.combine(day, opens))
+    available = (now - open_at).total_seconds() * people
+    if available <= 0:
+        return None
+    used = sum(max(0, (min(a.end, now) - a.start).total_seconds()) for a in rows if a.start < now)
+    return round(100 * used / available)
+
+
+def desk(request) -> dict | None:
+    """The store's day: arrivals next first, who waits, who is in service, who is free."""
+    from anxin.scheduling.models import Status
+    from anxin.scheduling.selectors import practitioners
+
+    if request.store is None:
+        return None
+    perms, now = _perms(request), timezone.now()
+    rows = _today_rows(request, Status.BOOKED, Status.IN_SERVICE, Status.DONE)
+    booked = [a for a in rows if a.status == Status.BOOKED]
+    in_service = [a for a in rows if a.status == Status.IN_SERVICE]
+    # "Record a service" is the services panel's link (delivery/_home_panel.html).
+    people = list(practitioners(request.store).select_related("staff_file"))
+    busy = {a.practitioner_id for a in in_service} | {
+        a.practitioner_id for a in booked if a.start <= now < a.end
+    }
+    return {
+        "arrivals": [a for a in booked if a.start >= now][:ARRIVALS],
+        "waiting": [a for a in booked if a.start < now],
+        "in_service": in_service,
+        "free": [p for p in people if p.pk not in busy],
+        "count": len(rows),
+        "done": sum(1 for a in rows if a.status == Status.DONE),
+        "utilisation": _utilisation(rows, len(people), now) if people else None,
+        "can_register": "clients.client.create:store" in perms,
+        "can_book": has_grant(perms, "scheduling.appointment.create"),
+    }
+
+
+def waiting(request) -> dict | None:
+    """Counts of what waits for this person, each only with the permission its page needs."""
+    store = request.store
+    if store is None:
+        return None
+    perms, user = _perms(request), request.user
+    items: dict[str, object] = {}
+    if APPROVE_CHANGES in perms:
+        from anxin.approvals.models import ChangeRequest, ChangeState
+
+        items["approvals"] = (
+            ChangeRequest.objects.filter(store=store, state=ChangeState.PENDING)
+            .exclude(proposer=user)
+            .count()
+        )
+    if "attendance.attendance.approve:store" in perms:
+        from anxin.attendance.selectors import leave_to_decide
+
+        items["leave"] = leave_to_decide(actor=user, store=store).count()
+    if VIEW_ALERTS in perms:
+        from anxin.audit.models import Alert, AlertState
+
+        items["alerts"] = Alert.objects.filter(
+            Q(store=store) | Q(store__isnull=True), state=AlertState.OPEN
+        ).count()
+    if "attendance.attendance.view:store" in perms:
+        from anxin.attendance.models import ClockRecord
+
+        start = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
+        present = (
+            ClockRecord.objects.filter(store=store, clock_out__isnull=True, clock_in__gte=start)
+            .select_related("member__user__staff_file")
+            .order_by("clock_in")
+        )
+        items["present"] = [c.member.user for c in present if c.member.user_id]
+    if "delivery.service.view:store" in perms and "clients.client.view_spending:store" in perms:
+        from anxin.clients.models import ServiceRecord
+
+        start = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
+        items["takings"] = ServiceRecord.objects.filter(
+            store=store, served_at__gte=start, served_at__lt=start + dt.timedelta(days=1)
+        ).aggregate(n=Count("pk"), total=Sum("amount"))
+    if has_grant(perms, "staff.staff.create"):
+        items["can_add_staff"] = True
+    return items or None
+
+
+def register() -> None:
+    from . import home
+
+    home.register_panel(
+        "core/_today_mine.html",
+        context=my_day,
+        order=1,
+        visible=lambda perms, request: OWN_DAY in perms,
+    )
+    home.register_panel(
+        "core/_today_desk.html",
+        context=desk,
+        order=2,
+        visible=lambda perms, request: STORE_DAY in perms,
+    )
+    home.register_panel(
+        "core/_today_waiting.html", context=waiting, order=3, visible=lambda perms, request: True
+    )
