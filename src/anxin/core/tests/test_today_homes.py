@@ -182,3 +182,22 @@ def test_today_home_queries_do_not_grow_with_the_days_bookings(
     before, after = ([q for q in qs if "crypto_datakey" not in q] for qs in (before, after))
     assert len(after) == len(before), "\n".join(after)
     assert_no_full_scans(after, (*BIG_TABLES, *DAY_TABLES))
+
+
+@pytest.mark.req("UX-1", "SEC-2")
+def test_hr_and_administrator_homes_show_what_waits_for_them(
+    client, login, make_persona, admin_user, store, day
+):
+    hr = make_persona("hr_user", store, "hr")
+    response, body = home(client, login, hr)
+    shown = panels(response)
+    assert set(shown) & {"core/_today_desk.html", "core/_today_mine.html"} == set()
+    waiting = shown["core/_today_waiting.html"]
+    assert waiting["present"] == [] and waiting["can_add_staff"]
+    assert "approvals" not in waiting and "alerts" not in waiting
+    assert "Staff present now" in body and 'href="/staff/"' in body
+    client.logout()
+    response, body = home(client, login, admin_user)
+    waiting = panels(response)["core/_today_waiting.html"]
+    assert (waiting["approvals"], waiting["alerts"]) == (0, 0)
+    assert "core/_today_desk.html" not in panels(response) and "林小雨" not in body
