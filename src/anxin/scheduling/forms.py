@@ -32,6 +32,38 @@ class DayForm(Form):
     day = forms.DateField(label=_("Day"), widget=DateInput)
 
 
+class CalendarForm(Form):
+    """The calendar's choices: a day, a day or a week, columns by practitioner or by room, and
+    for a week whose practitioner. Anything invalid falls back to the default."""
+
+    day = forms.DateField(label=_("Day"), widget=DateInput, required=False)
+    view = forms.ChoiceField(
+        label=_("View"), choices=[("day", _("Day")), ("week", _("Week"))], required=False
+    )
+    by = forms.ChoiceField(
+        label=_("Columns"),
+        choices=[("practitioner", _("Practitioners")), ("room", _("Rooms and beds"))],
+        required=False,
+    )
+    practitioner = forms.TypedChoiceField(
+        label=_("Practitioner"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, store, practitioners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].label = store.practitioner_term.capitalize()
+        self.fields["practitioner"].choices = [
+            ("", _("Myself")),
+            *[(str(p.pk), person_name(p, store)) for p in practitioners],
+        ]
+
+    def value(self, name, default):
+        """The cleaned value of ``name``, or ``default`` when missing or invalid."""
+        if not self.is_bound or name in self.errors:
+            return default
+        return self.cleaned_data.get(name) or default
+
+
 class ItemSelect(forms.Select):
     """Each item says its usual duration (``data-minutes``): ``booking.js`` shows it as the
     duration the booking takes when none is given."""
