@@ -84,6 +84,12 @@ def grid(
     ``days`` (a week), each column is one day and rows are the times of day."""
     opens, closes = _hours()
     local = [(b, timezone.localtime(b.start), timezone.localtime(b.end)) for b in bookings]
+    # What the page shows of each booking, once (a busy day shows each twice: grid and list).
+    link = reverse("scheduling:detail", args=["CODE"])
+    for b, s, e in local:
+        b.calendar_url = link.replace("CODE", b.code)
+        b.calendar_from, b.calendar_to = s.strftime("%H:%M"), e.strftime("%H:%M")
+        b.calendar_from_iso, b.calendar_to_iso = s.isoformat(), e.isoformat()
     first_time = min([opens, *(s.time() for _b, s, _e in local)])
     ends = [e.time() if e.date() == s.date() else dt.time(23, 59) for _b, s, e in local]
     last_time = max([closes, *ends])

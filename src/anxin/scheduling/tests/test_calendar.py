@@ -167,14 +167,6 @@ def test_a_practitioner_sees_only_their_own_bookings_and_no_booking_links(
 def test_a_practitioner_reaches_their_own_week_from_the_navigation(
     client, login, store, practitioner, front_desk, booked
 ):
-    from anxin.attendance.models import WorkPattern
-    from anxin.staff.models import StaffMember
-
-    member = StaffMember.objects.filter(user=practitioner, store=store).first()
-    if member is not None:
-        WorkPattern.objects.update_or_create(
-            member=member, defaults={"week": {str(d): ["09:00", "18:00"] for d in range(7)}}
-        )
     login(client, practitioner)
     home = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'href="/appointments/calendar/?view=week"' in home
@@ -183,8 +175,6 @@ def test_a_practitioner_reaches_their_own_week_from_the_navigation(
     ).content.decode()
     assert booked[0].code in week
     assert "practitioner_a" in week
-    if member is not None:
-        assert "09:00" in week and "Working hours and leave" in week
     login(client, front_desk)
     desk_home = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "my-week-link" not in desk_home
@@ -250,3 +240,36 @@ def test_the_calendar_reads_through_indexes(client, login, front_desk, history):
     )
     assert response.status_code == 200
     assert_no_full_scans(sql)
+
+
+@pytest.mark.django_db
+@pytest.mark.req("UX-1")
+def test_a_practitioners_week_shows_their_shifts_and_leave(
+    client, login, store, practitioner, booked
+):
+    from anxin.attendance.models import LeaveRequest, LeaveState
+    from anxin.attendance.services import pattern_set
+    from anxin.staff.tests.factories import hr_persona, staff_file
+
+    hr = hr_persona(store)
+    member = staff_file(actor=hr, store=store, user=practitioner)
+    pattern_set(
+        actor=hr, store=store, member=member, calendar="roster",
+        week={str(d): ["10:00", "21:30"] for d in range(7) if d != TOMORROW.weekday()},
+    )  # fmt: skip
+    after = TOMORROW + dt.timedelta(days=1 if TOMORROW.weekday() < 6 else -1)
+    LeaveRequest.objects.create(
+        member=member, store=store, kind="personal", start=local(after, 10),
+        end=local(after, 12), state=LeaveState.APPROVED, decided_at=timezone.now(),
+    )  # fmt: skip
+    login(client, practitioner)
+    week = client.get(
+        f"/appointments/calendar/?view=week&day={TOMORROW}", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    row = re.search(r"Working hours and leave</th>(.*?)</tr>", week, re.S).group(1)
+    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+    assert len(cells) == 7
+    assert "Day off" in cells[TOMORROW.weekday()]
+    assert "10:00" in cells[(TOMORROW.weekday() + 1) % 7]
+    assert "21:30" in cells[(TOMORROW.weekday() + 1) % 7]
+    assert "personal leave" in cells[after.weekday()]
