@@ -42,7 +42,7 @@ class CalendarForm(Form):
     )
     by = forms.ChoiceField(
         label=_("Columns"),
-        choices=[("practitioner", _("Practitioners")), ("room", _("Rooms and beds"))],
+        choices=[],
         required=False,
     )
     practitioner = forms.TypedChoiceField(
@@ -53,9 +53,20 @@ class CalendarForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["practitioner"].label = store.practitioner_term.capitalize()
         self.fields["practitioner"].choices = [
-            ("", _("Myself")),
-            *[(str(p.pk), person_name(p, store)) for p in practitioners],
+            (str(p.pk), person_name(p, store)) for p in practitioners
         ]
+        self.fields["by"].choices = [
+            ("practitioner", store.practitioner_term.capitalize()),
+            ("room", _("Rooms and beds")),
+        ]
+
+    def show_practitioner(self, person) -> None:
+        """The week shown is ``person``'s: the choice says so, whatever was asked."""
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data["practitioner"] = str(person.pk)
+        else:
+            self.initial["practitioner"] = person.pk
 
     def value(self, name, default):
         """The cleaned value of ``name``, or ``default`` when missing or invalid."""

@@ -81,6 +81,8 @@ def calendar(request):
             practitioner=who,
             request=request,
         )
+        if everyone:
+            form.show_practitioner(who)
         columns = [cal.Column(key=d, label="", practitioner_pk=who.pk, day=d) for d in days]
         week = integrations.week_attendance(actor=actor, store=store, practitioner=who, days=days)
         rows = cal.grid(
