@@ -472,6 +472,10 @@ APP_PAGES = {
     "appointments-day": AppPage(pages_scheduling.day_page, "front_desk"),
     "appointments-day-practitioner": AppPage(pages_scheduling.day_page, "practitioner"),
     "appointments-empty": AppPage("/appointments/", "front_desk"),
+    "calendar-day": AppPage(pages_scheduling.calendar_page, "front_desk"),
+    "calendar-rooms": AppPage(pages_scheduling.calendar_rooms_page, "front_desk"),
+    "calendar-week-practitioner": AppPage(pages_scheduling.calendar_week_page, "practitioner"),
+    "calendar-week-manager": AppPage(pages_scheduling.calendar_week_page, "manager"),
     "appointment-new": AppPage("/appointments/new/", "front_desk"),
     "appointment-new-error": AppPage(
         "/appointments/new/", "front_desk", action=_submit_empty_form, status=400

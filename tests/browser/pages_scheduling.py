@@ -46,6 +46,19 @@ def day_page(request):
     return f"/appointments/?day={timezone.localdate() + dt.timedelta(days=1)}"
 
 
+def calendar_page(request):
+    bookings(request)
+    return f"/appointments/calendar/?day={timezone.localdate() + dt.timedelta(days=1)}"
+
+
+def calendar_rooms_page(request):
+    return calendar_page(request) + "&by=room"
+
+
+def calendar_week_page(request):
+    return calendar_page(request) + "&view=week"
+
+
 def detail_page(request):
     return f"/appointments/{bookings(request).code}/"
 

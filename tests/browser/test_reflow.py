@@ -18,6 +18,8 @@ MAIN_PAGES = [
     "client-front-desk",
     "client-manager",
     "appointments-day",
+    "calendar-day",
+    "calendar-week-practitioner",
     "services",
     "service-new",
 ]

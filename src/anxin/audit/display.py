@@ -32,6 +32,7 @@ EXTRA_RECORD_TYPES = {
 # Use-log purposes written by the system (free text typed by a person is shown as typed).
 PURPOSES = {
     "day view": _("the day's appointments"),
+    "calendar": _("the appointment calendar"),
     "list": _("a list"),
     "supervision": _("supervision"),
     "approval": _("approval"),

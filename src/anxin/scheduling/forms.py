@@ -32,6 +32,49 @@ class DayForm(Form):
     day = forms.DateField(label=_("Day"), widget=DateInput)
 
 
+class CalendarForm(Form):
+    """The calendar's choices: a day, a day or a week, columns by practitioner or by room, and
+    for a week whose practitioner. Anything invalid falls back to the default."""
+
+    day = forms.DateField(label=_("Day"), widget=DateInput, required=False)
+    view = forms.ChoiceField(
+        label=_("View"), choices=[("day", _("Day")), ("week", _("Week"))], required=False
+    )
+    by = forms.ChoiceField(
+        label=_("Columns"),
+        choices=[],
+        required=False,
+    )
+    practitioner = forms.TypedChoiceField(
+        label=_("Practitioner"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, store, practitioners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].label = store.practitioner_term.capitalize()
+        self.fields["practitioner"].choices = [
+            (str(p.pk), person_name(p, store)) for p in practitioners
+        ]
+        self.fields["by"].choices = [
+            ("practitioner", store.practitioner_term.capitalize()),
+            ("room", _("Rooms and beds")),
+        ]
+
+    def show_practitioner(self, person) -> None:
+        """The week shown is ``person``'s: the choice says so, whatever was asked."""
+        if self.is_bound:
+            self.data = self.data.copy()
+            self.data["practitioner"] = str(person.pk)
+        else:
+            self.initial["practitioner"] = person.pk
+
+    def value(self, name, default):
+        """The cleaned value of ``name``, or ``default`` when missing or invalid."""
+        if not self.is_bound or name in self.errors:
+            return default
+        return self.cleaned_data.get(name) or default
+
+
 class ItemSelect(forms.Select):
     """Each item says its usual duration (``data-minutes``): ``booking.js`` shows it as the
     duration the booking takes when none is given."""

@@ -52,3 +52,35 @@ def bookings_of(*, member, start, end) -> list[str]:
             practitioner_id=member.user_id, status__in=HOLDING, start__lt=end, end__gt=start
         ).order_by("start")
     ]
+
+
+def week_attendance(*, actor, store, practitioner, days) -> dict | None:
+    """For the calendar's week of one practitioner: per day, their shift (start, end) or None,
+    and their approved or pending leave overlapping it. Only when ``actor`` may see that
+    person's attendance (their own, or a manager's); otherwise None. A fixed number of
+    queries for the week."""
+    from anxin.attendance.models import LeaveRequest, LeaveState, WorkPattern
+    from anxin.attendance.selectors import scoped_members, shift_on
+    from anxin.core.dates import day_range
+
+    member = scoped_members(actor=actor, store=store).filter(user=practitioner).first()
+    if member is None:
+        return None
+    pattern = WorkPattern.objects.filter(member=member).first()
+    first, last = day_range(days[0], days[-1])
+    leaves = list(
+        LeaveRequest.objects.filter(
+            member=member,
+            state__in=[LeaveState.APPROVED, LeaveState.PENDING],
+            start__lt=last,
+            end__gt=first,
+        ).order_by("start")
+    )
+    week = {}
+    for day in days:
+        start, end = day_range(day, day)
+        week[day] = {
+            "shift": shift_on(pattern, day),
+            "leave": [leave for leave in leaves if leave.start < end and leave.end > start],
+        }
+    return week

@@ -108,6 +108,8 @@ class Appointment(CodedModel):
         indexes = [
             models.Index(fields=["practitioner", "start"], name="appt_practitioner_start"),
             models.Index(fields=["room", "start"], name="appt_room_start"),
+            # The calendar: one store's bookings over a day or a week.
+            models.Index(fields=["store", "start"], name="appt_store_start"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -187,3 +187,44 @@ def own_service_activity(*, actor, since: dt.datetime) -> dt.datetime | None:
     if row["serving"]:
         return timezone.now()
     return row["last"]
+
+
+def calendar_view(
+    *, actor, store, first: dt.date, last: dt.date, practitioner=None, request=None
+) -> list[Appointment]:
+    """The bookings starting on the days ``first`` to ``last`` that this person may see (the
+    day view's scope: a practitioner sees their own), optionally of one practitioner. One
+    bounded query on (store, start) whatever the number of bookings; use-logged."""
+    if scope_for(actor, store, RECORD, "view") is None:
+        use_log(
+            actor=actor,
+            action="view",
+            record_type=RECORD,
+            record_id=first.isoformat(),
+            outcome="denied",
+            request=request,
+            store=store,
+        )
+        raise Http404
+    start, end = day_range(first, last)
+    qs = scoped_appointments(actor=actor, store=store).filter(start__gte=start, start__lt=end)
+    if practitioner is not None:
+        qs = qs.filter(practitioner=practitioner)
+    rows = list(qs.order_by("start", "code"))
+    use_log(
+        actor=actor,
+        action="search",
+        record_type=RECORD,
+        record_id=f"{first.isoformat()}/{last.isoformat()}",
+        count=len(rows),
+        purpose="calendar",
+        request=request,
+        store=store,
+    )
+    return rows
+
+
+def sees_every_practitioner(*, actor, store) -> bool:
+    """Whether this person sees the whole store's book (front desk, manager), not only their
+    own bookings (a practitioner)."""
+    return scope_for(actor, store, RECORD, "view") == Scope.STORE

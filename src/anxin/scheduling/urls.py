@@ -6,6 +6,7 @@ app_name = "scheduling"
 urlpatterns = [
     path("", views.day, name="day"),
     path("new/", views.new, name="new"),
+    path("calendar/", views.calendar, name="calendar"),
     path("free/", views.free, name="free"),
     path("queue/", views.queue, name="queue"),
     path("<str:code>/", views.detail, name="detail"),

@@ -1,3 +1,6 @@
+import datetime as dt
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -12,10 +15,12 @@ from anxin.clients.forms import client_initial
 from anxin.core.forms import add_errors
 from anxin.core.post_only import post_only
 
-from . import selectors, services
+from . import calendar as cal
+from . import integrations, selectors, services
 from .forms import (
     ROTATION,
     BookingForm,
+    CalendarForm,
     DayForm,
     FreeSlotForm,
     QueueAdjustForm,
@@ -23,7 +28,7 @@ from .forms import (
     ReasonForm,
     RescheduleForm,
 )
-from .models import QueueEntry, QueueState, Status
+from .models import QueueEntry, QueueState, Room, Status
 
 
 def _can(request, record, action) -> bool:
@@ -47,6 +52,105 @@ def day(request):
     )
 
 
+def calendar(request):
+    """Day (columns: practitioners or rooms) and week (one practitioner, columns: days) grids
+    of the bookings this person may see, with a list view of the same data."""
+    store, actor = request.store, request.user
+    everyone = selectors.sees_every_practitioner(actor=actor, store=store)
+    people = list(selectors.practitioners(store)) if everyone else [actor]
+    form = CalendarForm(request.GET or None, store=store, practitioners=people)
+    if not everyone:
+        del form.fields["practitioner"]
+    valid = not form.is_bound or form.is_valid()
+    day = form.value("day", timezone.localdate())
+    view = form.value("view", "day")
+    by = form.value("by", "practitioner") if view == "day" else "practitioner"
+    can_book = _can(request, services.RECORD, "create")
+    who, week = None, None
+    if view == "week":
+        days = cal.week_of(day)
+        chosen = form.value("practitioner", None) if everyone else None
+        who = next((p for p in people if p.pk == chosen), None)
+        if who is None:
+            who = actor if any(p.pk == actor.pk for p in people) else next(iter(people), actor)
+        bookings = selectors.calendar_view(
+            actor=actor,
+            store=store,
+            first=days[0],
+            last=days[-1],
+            practitioner=who,
+            request=request,
+        )
+        if everyone:
+            form.show_practitioner(who)
+        columns = [cal.Column(key=d, label="", practitioner_pk=who.pk, day=d) for d in days]
+        week = integrations.week_attendance(actor=actor, store=store, practitioner=who, days=days)
+        rows = cal.grid(
+            columns=columns,
+            bookings=bookings,
+            days=days,
+            key=lambda b, start: start.date(),
+            can_book=can_book and everyone,
+        )
+        step = dt.timedelta(days=7)
+    else:
+        days = [day]
+        bookings = selectors.calendar_view(
+            actor=actor, store=store, first=day, last=day, request=request
+        )
+        if by == "room":
+            rooms = list(Room.objects.filter(store=store, active=True))
+            columns = [cal.Column(key=r.pk, label=r.name, room_pk=r.pk) for r in rooms]
+            if any(b.room_id is None for b in bookings):
+                columns.append(cal.Column(key=None, label=_("No room")))
+            key = lambda b, start: b.room_id  # noqa: E731
+        else:
+            columns = [
+                cal.Column(key=p.pk, label=person_name(p, store), practitioner_pk=p.pk)
+                for p in people
+            ]
+            for b in bookings:  # someone no longer bookable who still has bookings that day
+                if all(c.key != b.practitioner_id for c in columns):
+                    columns.append(
+                        cal.Column(key=b.practitioner_id, label=person_name(b.practitioner, store))
+                    )
+            key = lambda b, start: b.practitioner_id  # noqa: E731
+        rows = cal.grid(columns=columns, bookings=bookings, days=days, key=key, can_book=can_book)
+        step = dt.timedelta(days=1)
+
+    def link(target: dt.date) -> str:
+        query = {"day": target.isoformat(), "view": view}
+        if view == "day":
+            query["by"] = by
+        elif who is not None and everyone:
+            query["practitioner"] = who.pk
+        return f"?{urlencode(query)}"
+
+    return render(
+        request,
+        "scheduling/calendar.html",
+        {
+            "form": form,
+            "day": day,
+            "days": days,
+            "view": view,
+            "by": by,
+            "who": who,
+            "week": [(d, (week or {}).get(d)) for d in days] if week is not None else None,
+            "columns": columns,
+            "rows": rows,
+            "can_book": can_book,
+            "previous_url": link(day - step),
+            "next_url": link(day + step),
+            "today_url": link(timezone.localdate()),
+            "day_url": f"?{urlencode({'day': day.isoformat(), 'view': 'day'})}",
+            "week_url": f"?{urlencode({'day': day.isoformat(), 'view': 'week'})}",
+            "room_url": f"?{urlencode({'day': day.isoformat(), 'view': 'day', 'by': 'room'})}",
+        },
+        status=200 if valid else 400,
+    )
+
+
 def new(request):
     if not _can(request, services.RECORD, "create"):
         raise PermissionDenied
@@ -58,7 +162,7 @@ def new(request):
         practitioners=people,
         actor=request.user,
         request=request,
-        initial=client_initial(request),
+        initial={**client_initial(request), **booking_initial(request, people)},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -97,6 +201,30 @@ def new(request):
             return redirect("scheduling:detail", code=appointment.code)
     status = 400 if request.method == "POST" else 200
     return render(request, "scheduling/new.html", {"form": form}, status=status)
+
+
+def booking_initial(request, people) -> dict:
+    """A booking opened from an empty calendar slot: ``?practitioner=<pk>&start=…&room=<pk>``
+    start the form with them; anything unknown or malformed is ignored."""
+    if request.method != "GET":
+        return {}
+    initial = {}
+    pk = request.GET.get("practitioner", "")
+    if any(str(p.pk) == pk for p in people):
+        initial["practitioner"] = pk
+    text = request.GET.get("start", "")[:16]
+    try:
+        start = dt.datetime.strptime(text, "%Y-%m-%dT%H:%M")  # noqa: DTZ007 (made aware below)
+    except ValueError:
+        start = None
+    if start is not None and 1900 < start.year < 2100:
+        initial["start"] = timezone.make_aware(start)
+    room = request.GET.get("room", "")
+    if room.isascii() and room.isdigit() and len(room) <= 18:
+        found = Room.objects.filter(store=request.store, active=True, pk=int(room)).first()
+        if found is not None:
+            initial["room"] = found.pk
+    return initial
 
 
 def detail(request, code):

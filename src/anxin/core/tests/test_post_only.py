@@ -55,7 +55,7 @@ def test_a_get_of_an_action_with_fields_goes_to_the_page_holding_its_form(
     client, login, front_desk, booking
 ):
     login(client, front_desk)
-    response = client.get(f"/appointments/{booking.code}/cancel/")
+    response = client.get(f"/appointments/{booking.code}/cancel/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 302
     assert response["Location"] == f"/appointments/{booking.code}/"
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from anxin.approvals.models import ChangeRequest
 from anxin.audit.models import OperationLog, UseLog
@@ -56,7 +56,7 @@ def test_recording_by_hand_the_service_that_ending_it_recorded_is_refused(
         (practitioner, timezone.now() - dt.timedelta(minutes=30)),  # during the service
         (front_desk, None),  # the desk, naming the same practitioner
     ):
-        with pytest.raises(DuplicateService) as refused:
+        with pytest.raises(DuplicateService) as refused, translation.override("en"):
             service_record(
                 actor=actor,
                 store=store,

@@ -102,7 +102,9 @@ def test_the_record_form_takes_the_client_as_typed_and_opens_with_one_given(
     assert form.fields["item"].widget.attrs.get("autofocus")
     # Another's client, by code or by name, reads as no client at all; nothing is saved.
     for typed in (stranger.code, stranger.name):
-        response = client.post("/services/new/", {"client": typed, "item": item.pk})
+        response = client.post(
+            "/services/new/", {"client": typed, "item": item.pk}, HTTP_ACCEPT_LANGUAGE="en"
+        )
         assert response.status_code == 400
         assert response.context["form"].errors["client"][0].startswith("No client found")
     assert not ServiceRecord.objects.filter(client=stranger).exists()

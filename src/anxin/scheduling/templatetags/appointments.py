@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from anxin.accounts.names import person_name
 
@@ -48,3 +49,26 @@ def appointment_rows(rows, by_room: bool, store=None) -> SafeString:
         )
 
     return format_html_join("", _ROW, (cells(a) for a in rows)) or format_html("")
+
+
+@register.simple_tag(takes_context=True)
+def my_week_link(context) -> SafeString:
+    """The site navigation's "My week" link, for a practitioner of the current store: their own
+    week of shifts, leave and bookings in two keystrokes from any page."""
+    from anxin.accounts.policy import Scope, scope_for
+    from anxin.scheduling.services import RECORD
+
+    request = context.get("request")
+    store = getattr(request, "store", None)
+    user = getattr(request, "user", None)
+    if store is None or user is None or not user.is_authenticated:
+        return SafeString("")
+    # Those who see only their own bookings (practitioners): the store's permissions are
+    # already loaded for the page, so this costs no query.
+    if scope_for(user, store, RECORD, "view") not in (Scope.OWN, Scope.SERVED):
+        return SafeString("")
+    return format_html(
+        '<li><a href="{}?view=week" class="my-week-link">{}</a></li>',
+        reverse("scheduling:calendar"),
+        _("My week"),
+    )
