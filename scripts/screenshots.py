@@ -38,6 +38,8 @@ def pages():
         ("clients", "frontdesk", "/clients/"),
         ("client-file", "manager", f"/clients/{client.code}/"),
         ("day-view", "frontdesk", f"/appointments/?day={day}"),
+        ("calendar", "frontdesk", f"/appointments/calendar/?day={day}"),
+        ("my-week", "practitioner", f"/appointments/calendar/?view=week&day={day}"),
     ]
 
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from anxin.accounts.names import person_name
 from anxin.catalogue.models import ServiceItem
@@ -38,7 +39,12 @@ class CalendarForm(Form):
 
     day = forms.DateField(label=_("Day"), widget=DateInput, required=False)
     view = forms.ChoiceField(
-        label=_("View"), choices=[("day", _("Day")), ("week", _("Week"))], required=False
+        label=_("View"),
+        choices=[
+            ("day", pgettext_lazy("calendar view", "Day")),
+            ("week", pgettext_lazy("calendar view", "Week")),
+        ],
+        required=False,
     )
     by = forms.ChoiceField(
         label=_("Columns"),
