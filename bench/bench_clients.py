@@ -249,7 +249,8 @@ def _rows(count: int):
             seen.add(id_number)
         months_back = i % 24
         index = today.year * 12 + today.month - 1 - months_back
-        registered = dt.date(index // 12, index % 12 + 1, 10)
+        # The 1st of the month: never after today (the 10th was, before the 10th of a month).
+        registered = dt.date(index // 12, index % 12 + 1, 1)
         yield [
             rnd.person_name(),
             "女" if i % 4 == 0 else "男",
