@@ -42,5 +42,5 @@ def test_export_field_labels_follow_language(page, set_language, manager, browse
         set_language(code)
         page.goto("/clients/export/")
         labels[code] = [t.strip() for t in page.locator("#id_fields label").all_inner_texts()]
-    assert labels["en"][:2] == ["code", "name"]
-    assert labels["zh-hant"][:2] == ["編碼", "名稱"]
+    assert labels["en"][:2] == ["code", "full name"]
+    assert labels["zh-hant"][:2] == ["編碼", "姓名"]
