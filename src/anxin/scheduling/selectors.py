@@ -42,19 +42,24 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return day_range(day, day)
 
 
-def day_view(*, actor, store, day: dt.date, request=None) -> dict:
-    """The day's bookings per practitioner and per room, in time order."""
+def _refuse_unless_may_view(actor, store, record_id: str, request) -> None:
+    """404, logged as a denied use, for someone who may not see the store's bookings."""
     if scope_for(actor, store, RECORD, "view") is None:
         use_log(
             actor=actor,
             action="view",
             record_type=RECORD,
-            record_id=day.isoformat(),
+            record_id=record_id,
             outcome="denied",
             request=request,
             store=store,
         )
         raise Http404
+
+
+def day_view(*, actor, store, day: dt.date, request=None) -> dict:
+    """The day's bookings per practitioner and per room, in time order."""
+    _refuse_unless_may_view(actor, store, day.isoformat(), request)
     start, end = day_bounds(day)
     rows = list(
         scoped_appointments(actor=actor, store=store)
@@ -195,17 +200,7 @@ def calendar_view(
     """The bookings starting on the days ``first`` to ``last`` that this person may see (the
     day view's scope: a practitioner sees their own), optionally of one practitioner. One
     bounded query on (store, start) whatever the number of bookings; use-logged."""
-    if scope_for(actor, store, RECORD, "view") is None:
-        use_log(
-            actor=actor,
-            action="view",
-            record_type=RECORD,
-            record_id=first.isoformat(),
-            outcome="denied",
-            request=request,
-            store=store,
-        )
-        raise Http404
+    _refuse_unless_may_view(actor, store, first.isoformat(), request)
     start, end = day_range(first, last)
     qs = scoped_appointments(actor=actor, store=store).filter(start__gte=start, start__lt=end)
     if practitioner is not None:
