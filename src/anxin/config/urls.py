@@ -21,6 +21,7 @@ urlpatterns = [
     path("attendance/", include("anxin.attendance.urls")),
     path("imports/", include("anxin.imports.urls")),
     path("backups/", include("anxin.backups.urls")),
+    path("privacy/", include("anxin.privacy.urls")),
     # The language can be chosen before logging in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

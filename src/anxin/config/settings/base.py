@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "anxin.staff",
     "anxin.attendance",
     "anxin.backups",
+    "anxin.privacy",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,0 +1,1 @@
+"""Privacy records. Each area keeps its models in its own module, imported here."""
