@@ -379,7 +379,13 @@ def client_analysis(services, *, with_spending: bool, today=None) -> dict:
         total=Sum("amount"), average=Avg("amount"),
     )  # fmt: skip
     visits = agg["visits"] or 0
-    out = {"visits": visits, "last": agg["last"], "favourites": [], "churn_risk": False}
+    out = {
+        "visits": visits,
+        "first": agg["first"],
+        "last": agg["last"],
+        "favourites": [],
+        "churn_risk": False,
+    }
     if not visits:
         return out
     favourites = (

@@ -30,6 +30,7 @@ from .notice import notice_current
 from .selectors import RECORD
 
 BOOKING = "scheduling.appointment"  # who may book (``scheduling.services.RECORD``)
+SERVICE_RECORD = "delivery.service"  # who may record a service (``delivery.selectors.RECORD``)
 
 
 def _remembering(view):
@@ -130,6 +131,24 @@ def _book_url(request) -> str:
     return reverse("scheduling:new") + "?client="
 
 
+def _record_url(request, client) -> str:
+    """Where "Record a service" leads, the client filled in; empty for whoever may not record."""
+    if client.status != ClientStatus.ACTIVE:
+        return ""
+    if scope_for(request.user, request.store, SERVICE_RECORD, "create") is None:
+        return ""
+    return reverse("delivery:service_new") + "?client=" + quote(client.code)
+
+
+def _upcoming(request, client) -> list:
+    """The client's next bookings in this store, as this person may see them (a few, one query)."""
+    from anxin.scheduling.selectors import client_upcoming
+
+    return client_upcoming(
+        actor=request.user, store=request.store, client=client, request=request
+    )
+
+
 def _label_rows(clients) -> None:
     """What each row of the list shows, worked out once per page rather than once per row: the
     file's address (codes are letters and digits: nothing to quote) and the status' label."""
@@ -228,6 +247,8 @@ def _detail(request, client, *, status=200, **extra):
         "revealed": None,
         "health_form": SimpleLazyObject(HealthAddForm),
         "book_url": _book_url(request) if client.status != ClientStatus.WITHDRAWN else "",
+        "record_url": _record_url(request, client),
+        "upcoming": _upcoming(request, client),
         "can_review": client.status == ClientStatus.PENDING
         and selectors.scope(request.user, request.store, "approve") is not None
         and client.created_by_id != request.user.pk,

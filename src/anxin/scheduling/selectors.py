@@ -223,3 +223,33 @@ def sees_every_practitioner(*, actor, store) -> bool:
     """Whether this person sees the whole store's book (front desk, manager), not only their
     own bookings (a practitioner)."""
     return scope_for(actor, store, RECORD, "view") == Scope.STORE
+
+
+UPCOMING_LIMIT = 5
+
+
+def client_upcoming(*, actor, store, client, limit: int = UPCOMING_LIMIT, request=None) -> list:
+    """The client's next bookings in this store (booked or in service, not yet over), soonest
+    first, as this person may see them (a practitioner: their own); at most ``limit``, in one
+    query however many bookings the client has (the (client, start) rows via the client's FK)."""
+    if scope_for(actor, store, RECORD, "view") is None:
+        return []
+    rows = list(
+        scoped_appointments(actor=actor, store=store)
+        .filter(
+            client=client, status__in=[Status.BOOKED, Status.IN_SERVICE], end__gte=timezone.now()
+        )
+        .order_by("start", "code")[:limit]
+    )
+    if rows:
+        use_log(
+            actor=actor,
+            action="search",
+            record_type=RECORD,
+            record_id=client.code,
+            count=len(rows),
+            purpose="list",
+            request=request,
+            store=store,
+        )
+    return rows
