@@ -583,6 +583,8 @@ APP_PAGES = {
         status=400,
     ),
     "client-search": AppPage(pages_clients.search_page, "front_desk"),
+    "client-file-full": AppPage(pages_clients.full_file_page, "manager"),
+    "client-file-full-practitioner": AppPage(pages_clients.full_file_page, "practitioner"),
     "client-consent": AppPage(pages_clients.consent_page, "front_desk"),
     "client-health-closed": AppPage(pages_clients.health_closed_page, "manager"),
     "client-pending-review": AppPage(pages_clients.pending_page, "manager"),

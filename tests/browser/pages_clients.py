@@ -130,3 +130,35 @@ def job_running(request):
 
 def job_done(request):
     return _job(request, status="done", total=20, done=20, imported=20)
+
+
+def full_file_page(request):
+    """A regular: services with two practitioners and two bookings ahead (issue 12's client
+    file: visits and spending, upcoming bookings, the actions)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from anxin.clients.models import ServiceRecord
+    from anxin.scheduling.models import Appointment, Status
+
+    store = request.getfixturevalue("store")
+    who = request.getfixturevalue("practitioner")
+    who.full_name = "彭玉勇"
+    who.save(update_fields=["full_name"])
+    client = _make(request, name="林小雨")
+    now = timezone.now()
+    for days, item, amount in [(60, "推拿", "168.00"), (30, "推拿", "168.00"), (3, "足疗", "98")]:
+        ServiceRecord.objects.create(
+            store=store, client=client, practitioner=who, item_name=item,
+            served_at=now - dt.timedelta(days=days), amount=Decimal(amount),
+        )  # fmt: skip
+    for n, hours in enumerate((2, 30)):
+        start = now + dt.timedelta(hours=hours)
+        Appointment.objects.create(
+            store=store, client=client, practitioner=who, item_name="全身按摩", start=start,
+            end=start + dt.timedelta(minutes=60), busy_until=start + dt.timedelta(minutes=70),
+            status=Status.BOOKED, code=f"YY26120{n:03d}",
+        )  # fmt: skip
+    return f"/clients/{client.code}/"
