@@ -1,8 +1,10 @@
 """Reads of change requests, scoped to the caller's store and role."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import Http404
 
+from anxin.accounts.names import person_name
 from anxin.accounts.permissions import APPROVE_CHANGES
 
 from . import registry
@@ -28,8 +30,9 @@ def can_use(actor, store) -> bool:
 
 
 def _base(store) -> QuerySet[ChangeRequest]:
+    # The people by their names (the staff file's name where there is one), not their accounts.
     return ChangeRequest.objects.filter(store=store).select_related(
-        "proposer", "decider", "target_type"
+        "proposer__staff_file", "decider__staff_file", "target_type"
     )
 
 
@@ -50,11 +53,11 @@ def change_inbox(*, actor, store) -> dict[str, list[ChangeRequest]]:
         "mine": list(pending.filter(proposer=actor)),
         "recent": list(decided[:RECENT]),
     }
-    _attach_targets([c for changes in lists.values() for c in changes])
+    _attach_targets([c for changes in lists.values() for c in changes], store)
     return lists
 
 
-def _attach_targets(changes: list[ChangeRequest]) -> None:
+def _attach_targets(changes: list[ChangeRequest], store=None) -> None:
     """Give each change ``target`` (or None) and ``kind_label``: one query per kind."""
     wanted: dict[str, set[str]] = {}
     for change in changes:
@@ -65,10 +68,24 @@ def _attach_targets(changes: list[ChangeRequest]) -> None:
             model = registry.get(key).target_model
         except LookupError:
             continue
-        found[key] = {str(pk): obj for pk, obj in model._default_manager.in_bulk(ids).items()}
+        manager = model._default_manager
+        if model is get_user_model():
+            manager = manager.select_related("staff_file")
+        found[key] = {str(pk): obj for pk, obj in manager.in_bulk(ids).items()}
     for change in changes:
         change.target = found.get(change.kind, {}).get(change.target_id)
+        change.target_words = target_words(change.target, store)
         change.kind_label = kind_label(change.kind)
+
+
+def target_words(target, store=None) -> str:
+    """What a change is about, as a person reads it: a person by their name (not the account's
+    username), anything else as it names itself; "" when the record is gone."""
+    if target is None:
+        return ""
+    if isinstance(target, get_user_model()):
+        return person_name(target, store)
+    return str(target)
 
 
 def change_get(*, actor, store, change_id: int) -> ChangeRequest:
@@ -85,7 +102,10 @@ def change_rows(change: ChangeRequest) -> tuple[object, list[tuple[str, str, str
         kind = registry.get(change.kind)
     except LookupError:
         return None, []
-    target = kind.target_model._default_manager.filter(pk=change.target_id).first()
+    manager = kind.target_model._default_manager
+    if kind.target_model is get_user_model():
+        manager = manager.select_related("staff_file")
+    target = manager.filter(pk=change.target_id).first()
     before = change.before or {}
     after = kind.after(target=target, store=change.store, before=before, payload=change.payload)
     return target, kind.rows(target=target, before=before, after=after)

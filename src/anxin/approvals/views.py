@@ -99,6 +99,7 @@ def detail(request, change_id: int):
             "change": change,
             "kind_label": selectors.kind_label(change.kind),
             "target": target,
+            "target_words": selectors.target_words(target, request.store),
             "rows": rows,
             "form": form,
             "may_decide": selectors.may_decide(request.user, change),

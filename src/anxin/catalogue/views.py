@@ -43,7 +43,7 @@ def item_detail(request, code):
         "catalogue/item_detail.html",
         {
             "item": item,
-            "prices": ItemPrice.objects.filter(item=item).select_related("set_by", "approved_by"),
+            "prices": ItemPrice.objects.filter(item=item).select_related("set_by__staff_file", "approved_by__staff_file"),
             "can_manage": can_manage,
         },
     )
