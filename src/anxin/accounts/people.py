@@ -135,8 +135,10 @@ def person_detail(request, pk):
                         messages.info(
                             request,
                             _(
-                                "The new roles wait for someone else's approval (two-person review)."
-                            ),
+                                "The new roles of %(name)s wait for someone else's approval "
+                                "(two-person review)."
+                            )
+                            % {"name": person_name(person, store)},
                         )
                 elif action == "offboard":
                     services.account_offboard(
@@ -145,7 +147,9 @@ def person_detail(request, pk):
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
-                messages.success(request, _("Saved."))
+                messages.success(
+                    request, _("Saved for %(name)s.") % {"name": person_name(person, store)}
+                )
                 return redirect("accounts:person", pk=person.pk)
     departure = None
     if person.offboarded_at:
@@ -231,7 +235,16 @@ def review(request):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("Decision recorded."))
+            kept = form.cleaned_data["keep"] == "1"
+            done = _("Kept: %(name)s as %(role)s.") if kept else _("Revoked: %(name)s as %(role)s.")
+            messages.success(
+                request,
+                done
+                % {
+                    "name": person_name(assignment.user, request.store),
+                    "role": assignment.role,
+                },
+            )
         return redirect("accounts:review")
     rows = services.permission_review(store=request.store)
     return render(request, "accounts/review.html", {"rows": rows})

@@ -102,13 +102,22 @@ def change_rows(change: ChangeRequest) -> tuple[object, list[tuple[str, str, str
         kind = registry.get(change.kind)
     except LookupError:
         return None, []
-    manager = kind.target_model._default_manager
-    if kind.target_model is get_user_model():
-        manager = manager.select_related("staff_file")
-    target = manager.filter(pk=change.target_id).first()
+    target = change_target(change)
     before = change.before or {}
     after = kind.after(target=target, store=change.store, before=before, payload=change.payload)
     return target, kind.rows(target=target, before=before, after=after)
+
+
+def change_target(change: ChangeRequest):
+    """The record a change is about, or None if it is gone (or its kind unknown)."""
+    try:
+        model = registry.get(change.kind).target_model
+    except LookupError:
+        return None
+    manager = model._default_manager
+    if model is get_user_model():
+        manager = manager.select_related("staff_file")
+    return manager.filter(pk=change.target_id).first()
 
 
 def kind_label(key: str) -> str:

@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from anxin.accounts.names import person_name
 from anxin.accounts.permissions import MANAGE_ACCOUNTS
 from anxin.audit.models import UseOutcome
 from anxin.audit.services import use_log
@@ -32,6 +33,18 @@ def _deny(request, record_id: str = "", *, not_found: bool = False):
     if not_found:
         raise Http404
     raise PermissionDenied
+
+
+def _change_words(change, store) -> dict:
+    """What a message says of a change: its number, kind, whom or what it is about (a person by
+    name) and who proposed it."""
+    target = selectors.change_target(change)
+    return {
+        "number": change.pk,
+        "kind": selectors.kind_label(change.kind),
+        "target": selectors.target_words(target, store) or change.target_label,
+        "name": person_name(change.proposer, store),
+    }
 
 
 def inbox(request):
@@ -82,11 +95,17 @@ def detail(request, change_id: int):
                 add_errors(form, exc)
             else:
                 done = {
-                    "approve": _("Change no. %(number)s approved and applied."),
-                    "reject": _("Change no. %(number)s rejected."),
-                    "withdraw": _("Change no. %(number)s withdrawn."),
+                    "approve": _(
+                        "Approved and applied change no. %(number)s (%(kind)s: %(target)s), "
+                        "proposed by %(name)s."
+                    ),
+                    "reject": _(
+                        "Rejected change no. %(number)s (%(kind)s: %(target)s), "
+                        "proposed by %(name)s."
+                    ),
+                    "withdraw": _("Withdrew change no. %(number)s (%(kind)s: %(target)s)."),
                 }[action]
-                messages.success(request, done % {"number": change.pk})
+                messages.success(request, done % _change_words(change, request.store))
                 return redirect("approvals:inbox")
         status = 400
         change.refresh_from_db()
@@ -131,9 +150,10 @@ def role_grant_new(request):
             messages.success(
                 request,
                 _(
-                    "Proposed as change no. %(number)s: it takes effect once someone else approves it."
+                    "Proposed as change no. %(number)s (%(kind)s: %(target)s): it takes "
+                    "effect once someone else approves it."
                 )
-                % {"number": change.pk},
+                % _change_words(change, request.store),
             )
             return redirect("approvals:detail", change_id=change.pk)
     return render(

@@ -19,6 +19,16 @@ def _time(value) -> str:
     return date_format(timezone.localtime(value), "H:i")
 
 
+def _leave_words(leave) -> dict:
+    """What a message says of a leave request: whose, which kind, from and until (local)."""
+    return {
+        "name": leave.member.name,
+        "kind": leave.get_kind_display(),
+        "start": date_format(timezone.localtime(leave.start), "Y-m-d H:i"),
+        "end": date_format(timezone.localtime(leave.end), "Y-m-d H:i"),
+    }
+
+
 def mine(request):
     """One's own attendance: the current state said in words, one button to clock in and one
     to clock out, and one's leave requests."""
@@ -75,7 +85,11 @@ def leave_new(request):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("Leave request sent for approval."))
+            messages.success(
+                request,
+                _("Leave request of %(name)s (%(kind)s, %(start)s to %(end)s) sent for approval.")
+                % _leave_words(leave),
+            )
             return redirect("attendance:leave_detail", pk=leave.pk)
     return render(
         request, "attendance/leave_new.html", {"form": form}, status=400 if form.errors else 200
@@ -103,20 +117,30 @@ def leave_detail(request, pk):
                 services.leave_withdraw(
                     actor=request.user, store=request.store, pk=leave.pk, request=request
                 )
-                messages.success(request, _("Leave request withdrawn."))
+                messages.success(
+                    request,
+                    _("Leave request of %(name)s (%(kind)s, %(start)s to %(end)s) withdrawn.")
+                    % _leave_words(leave),
+                )
                 return redirect("attendance:leave_detail", pk=leave.pk)
             if form is None:
                 raise PermissionDenied
             if form.is_valid():
+                approve = form.cleaned_data["decision"] == "approve"
                 services.leave_decide(
                     actor=request.user,
                     store=request.store,
                     pk=leave.pk,
-                    approve=form.cleaned_data["decision"] == "approve",
+                    approve=approve,
                     note=form.cleaned_data["note"],
                     request=request,
                 )
-                messages.success(request, _("Decision recorded."))
+                done = (
+                    _("Approved the leave of %(name)s (%(kind)s, %(start)s to %(end)s).")
+                    if approve
+                    else _("Rejected the leave of %(name)s (%(kind)s, %(start)s to %(end)s).")
+                )
+                messages.success(request, done % _leave_words(leave))
                 return redirect("attendance:leave_detail", pk=leave.pk)
         except ValidationError as exc:
             if form is not None:
@@ -188,7 +212,7 @@ def person(request, pk):
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
-                messages.success(request, _("Saved."))
+                messages.success(request, _("Saved for %(name)s.") % {"name": member.name})
                 return redirect("attendance:person", pk=member.pk)
     from anxin.audit.services import use_log
 

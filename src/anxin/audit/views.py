@@ -7,6 +7,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from anxin.accounts.names import person_name
 from anxin.core.forms import add_errors
 from anxin.core.paging import keyset_page_for
 
@@ -76,10 +77,16 @@ def alert_detail(request, alert_id: int):
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
+                words = {
+                    "number": alert.pk,
+                    "rule": alert.get_rule_display(),
+                    "name": person_name(alert.user, request.store) if alert.user else "—",
+                }
                 if action == "acknowledge":
-                    messages.success(request, _("Alert acknowledged."))
+                    text = _("Acknowledged alert no. %(number)s (%(rule)s, about %(name)s).")
                 else:
-                    messages.success(request, _("Alert closed."))
+                    text = _("Closed alert no. %(number)s (%(rule)s, about %(name)s).")
+                messages.success(request, text % words)
                 return redirect("audit:alert_list")
         status = 400
     services.use_log(

@@ -43,7 +43,9 @@ def item_detail(request, code):
         "catalogue/item_detail.html",
         {
             "item": item,
-            "prices": ItemPrice.objects.filter(item=item).select_related("set_by__staff_file", "approved_by__staff_file"),
+            "prices": ItemPrice.objects.filter(item=item).select_related(
+                "set_by__staff_file", "approved_by__staff_file"
+            ),
             "can_manage": can_manage,
         },
     )
@@ -61,7 +63,11 @@ def item_new(request):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("Service item %(code)s saved.") % {"code": item.code})
+            messages.success(
+                request,
+                _("Service item %(name)s (%(code)s) saved.")
+                % {"name": item.name, "code": item.code},
+            )
             return redirect("catalogue:item_detail", code=item.code)
     return _page(request, "catalogue/item_form.html", {"form": form, "item": None}, form)
 
@@ -90,8 +96,11 @@ def item_edit(request, code):
             else:
                 messages.success(
                     request,
-                    _("The new price is proposed (no. %(number)s); it applies once approved.")
-                    % {"number": change.pk},
+                    _(
+                        "The new price of %(name)s is proposed (no. %(number)s); "
+                        "it applies once approved."
+                    )
+                    % {"name": item.name, "number": change.pk},
                 )
                 return redirect("catalogue:item_detail", code=item.code)
         return _page(
@@ -113,7 +122,11 @@ def item_edit(request, code):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("Service item %(code)s saved.") % {"code": item.code})
+            messages.success(
+                request,
+                _("Service item %(name)s (%(code)s) saved.")
+                % {"name": item.name, "code": item.code},
+            )
             return redirect("catalogue:item_detail", code=item.code)
     return _page(
         request,
@@ -160,7 +173,11 @@ def promotion_new(request):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("Promotion %(code)s saved.") % {"code": promotion.code})
+            messages.success(
+                request,
+                _("Promotion %(name)s (%(code)s) saved.")
+                % {"name": promotion.name, "code": promotion.code},
+            )
             return redirect("catalogue:promotion_detail", code=promotion.code)
     return _page(request, "catalogue/promotion_form.html", {"form": form, "promotion": None}, form)
 
@@ -183,7 +200,11 @@ def promotion_edit(request, code):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("Promotion %(code)s saved.") % {"code": promotion.code})
+            messages.success(
+                request,
+                _("Promotion %(name)s (%(code)s) saved.")
+                % {"name": promotion.name, "code": promotion.code},
+            )
             return redirect("catalogue:promotion_detail", code=promotion.code)
     return _page(
         request, "catalogue/promotion_form.html", {"form": form, "promotion": promotion}, form

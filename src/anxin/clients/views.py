@@ -25,7 +25,7 @@ from .forms import (
     SearchForm,
     client_option,
 )
-from .models import ClientStatus, StoreClientSettings
+from .models import ClientStatus, Consent, StoreClientSettings
 from .notice import notice_current
 from .selectors import RECORD
 
@@ -144,9 +144,7 @@ def _upcoming(request, client) -> list:
     """The client's next bookings in this store, as this person may see them (a few, one query)."""
     from anxin.scheduling.selectors import client_upcoming
 
-    return client_upcoming(
-        actor=request.user, store=request.store, client=client, request=request
-    )
+    return client_upcoming(actor=request.user, store=request.store, client=client, request=request)
 
 
 def _label_rows(clients) -> None:
@@ -221,11 +219,12 @@ def client_new(request):
         else:
             if client.status == ClientStatus.PENDING:
                 text = _(
-                    "Client %(code)s registered; it becomes active after a supervisor's review."
+                    "Registered %(name)s (%(code)s); the file becomes active after a "
+                    "supervisor's review."
                 )
             else:
-                text = _("Client %(code)s registered.")
-            messages.success(request, text % {"code": client.code})
+                text = _("Registered %(name)s (%(code)s).")
+            messages.success(request, text % {"name": client.name, "code": client.code})
             return redirect("clients:detail", code=client.code)
     return render(
         request,
@@ -273,7 +272,14 @@ def client_consent(request, code):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("The consent is recorded."))
+            data = form.cleaned_data
+            text = (
+                _("Recorded: %(name)s gave consent to %(kind)s.")
+                if data["action"] == Consent.Action.GRANT
+                else _("Recorded: %(name)s withdrew consent to %(kind)s.")
+            )
+            kind = Consent.Kind(data["kind"]).label
+            messages.success(request, text % {"name": client.name, "kind": kind})
             return redirect("clients:detail", code=code)
     return render(
         request,
@@ -301,7 +307,11 @@ def client_health_add(request, code):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("Added to the health file; the front desk is told."))
+            messages.success(
+                request,
+                _("Added to the health file of %(name)s; the front desk is told.")
+                % {"name": client.name},
+            )
             return redirect("clients:detail", code=code)
     return _detail(request, client, status=400, health_form=form)
 
@@ -312,11 +322,17 @@ def client_review(request, code):
     if request.method != "POST":
         return redirect("clients:detail", code=code)
     try:
-        services.client_review(actor=request.user, store=request.store, code=code, request=request)
+        client = services.client_review(
+            actor=request.user, store=request.store, code=code, request=request
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("The client is active."))
+        messages.success(
+            request,
+            _("The file of %(name)s (%(code)s) is active.")
+            % {"name": client.name, "code": client.code},
+        )
     return redirect("clients:detail", code=code)
 
 

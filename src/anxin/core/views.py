@@ -160,7 +160,9 @@ def category_edit(request, kind, number):
                 for message in errors:
                     form.add_error(field if field in form.fields else None, message)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(
+                request, _("Saved: %(category)s.") % {"category": form.cleaned_data["name"]}
+            )
             return redirect("core:category_list", kind=kind.value)
     return render(
         request,

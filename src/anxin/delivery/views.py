@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from anxin.accounts.models import User
+from anxin.accounts.names import person_name
 from anxin.accounts.policy import scope_for
 from anxin.audit.services import use_log
 from anxin.catalogue.models import ServiceItem
@@ -195,7 +196,11 @@ def service_feedback(request, pk):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("Feedback saved."))
+            messages.success(
+                request,
+                _("Feedback of %(client)s on %(item)s saved.")
+                % {"client": record.client.name, "item": record.item_name},
+            )
             return redirect("delivery:service_detail", pk=record.pk)
     return _detail(request, record, feedback_form=form, status=_status(form))
 
@@ -239,8 +244,11 @@ def service_correct(request, pk):
         else:
             messages.success(
                 request,
-                _("The correction is proposed (no. %(number)s); it applies once approved.")
-                % {"number": change.pk},
+                _(
+                    "The correction of %(item)s for %(client)s is proposed (no. %(number)s); "
+                    "it applies once approved."
+                )
+                % {"item": record.item_name, "client": record.client.name, "number": change.pk},
             )
             return redirect("delivery:service_detail", pk=record.pk)
     return render(
@@ -332,7 +340,15 @@ def task_new(request, pk):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("Follow-up task assigned."))
+            messages.success(
+                request,
+                _("Follow-up of %(client)s (%(kind)s) assigned to %(name)s.")
+                % {
+                    "client": record.client.name,
+                    "kind": task.get_kind_display(),
+                    "name": person_name(task.assignee, store),
+                },
+            )
             return redirect("delivery:task_detail", pk=task.pk)
     return render(
         request, "delivery/task_new.html", {"form": form, "record": record}, status=_status(form)
@@ -355,7 +371,11 @@ def task_detail(request, pk):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("Follow-up recorded."))
+            messages.success(
+                request,
+                _("Follow-up of %(client)s (%(kind)s) recorded.")
+                % {"client": task.client.name, "kind": task.get_kind_display()},
+            )
             return redirect("delivery:task_list")
     return render(
         request, "delivery/task_detail.html", {"task": task, "form": form}, status=_status(form)

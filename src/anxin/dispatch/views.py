@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from anxin.accounts.names import person_name
 from anxin.accounts.policy import scope_for
 from anxin.clients import selectors as client_selectors
 from anxin.core.forms import add_errors
@@ -59,7 +60,17 @@ def job_new(request):
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
-                messages.success(request, _("Job dispatched."))
+                messages.success(
+                    request,
+                    _("Dispatched %(item)s for %(client)s to %(names)s.")
+                    % {
+                        "item": job.item_name,
+                        "client": client.name,
+                        "names": "、".join(
+                            person_name(w, request.store) for w in job.workers.all()
+                        ),
+                    },
+                )
                 return redirect("dispatch:detail", pk=job.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "dispatch/new.html", {"form": form}, status=status)
@@ -109,7 +120,16 @@ def job_advance(request, pk):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("Status updated."))
+            job.refresh_from_db(fields=["status"])
+            messages.success(
+                request,
+                _("%(item)s for %(client)s is now: %(status)s.")
+                % {
+                    "item": job.item_name,
+                    "client": job.client.name,
+                    "status": job.get_status_display(),
+                },
+            )
             return redirect("dispatch:detail", pk=pk)
     return _detail(request, job, notes_form=form, status=400)
 
@@ -130,6 +150,10 @@ def job_feedback(request, pk):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(
+                request,
+                _("Feedback of %(client)s on %(item)s saved.")
+                % {"client": job.client.name, "item": job.item_name},
+            )
             return redirect("dispatch:detail", pk=pk)
     return _detail(request, job, feedback_form=form, status=400)

@@ -48,7 +48,10 @@ def post_create(request):
                 raise
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("Post %(code)s created.") % {"code": post.code})
+            messages.success(
+                request,
+                _("Post %(name)s (%(code)s) created.") % {"name": post.name, "code": post.code},
+            )
             return redirect("org:post_detail", code=post.code)
     return render(request, "org/post_form.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -65,7 +68,11 @@ def post_edit(request, code):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(
+                request,
+                _("Post %(name)s (%(code)s) saved.")
+                % {"name": form.cleaned_data.get("name") or post.name, "code": post.code},
+            )
             return redirect("org:post_detail", code=post.code)
     return render(
         request,

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from anxin.accounts.names import person_name
 from anxin.accounts.policy import scope_for
 from anxin.core.post_only import post_only
 
@@ -98,5 +99,17 @@ def answer(request, pk, what):
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _("Saved."))
+        done = {
+            "confirm": _("Confirmed the figures of %(name)s for %(month)s."),
+            "dispute": _("Disputed the figures of %(name)s for %(month)s."),
+            "resolve": _("Resolved the dispute on the figures of %(name)s for %(month)s."),
+        }[what]
+        messages.success(
+            request,
+            done
+            % {
+                "name": person_name(review.practitioner, request.store),
+                "month": f"{review.month:%Y-%m}",
+            },
+        )
     return redirect(back)

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from anxin.accounts.names import person_name
@@ -192,11 +193,8 @@ def new(request):
         else:
             messages.success(
                 request,
-                _("Booked: %(code)s with %(name)s.")
-                % {
-                    "code": appointment.code,
-                    "name": person_name(appointment.practitioner, store),
-                },
+                _("Booked %(client)s for %(item)s with %(name)s at %(time)s (%(code)s).")
+                % _words(appointment, store),
             )
             return redirect("scheduling:detail", code=appointment.code)
     status = 400 if request.method == "POST" else 200
@@ -286,7 +284,19 @@ def change(request, code, what):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("Saved."))
+            appointment.refresh_from_db()
+            done = {
+                "cancel": _(
+                    "Cancelled the booking of %(client)s for %(item)s at %(time)s (%(code)s)."
+                ),
+                "noshow": _(
+                    "Recorded that %(client)s did not come for %(item)s at %(time)s (%(code)s)."
+                ),
+                "move": _(
+                    "Moved the booking of %(client)s for %(item)s to %(time)s, with %(name)s (%(code)s)."
+                ),
+            }[what]
+            messages.success(request, done % _words(appointment, request.store))
             return redirect("scheduling:detail", code=code)
     context = {
         "appointment": appointment,
@@ -385,6 +395,18 @@ def queue(request):
     )
 
 
+def _words(appointment, store) -> dict:
+    """What a message says of a booking: the client's and the practitioner's names, the item,
+    the local time and the code ("已为 林小雨 预约 全身按摩 …")."""
+    return {
+        "client": appointment.client.name,
+        "item": appointment.item_name,
+        "name": person_name(appointment.practitioner, store),
+        "time": date_format(timezone.localtime(appointment.start), "Y-m-d H:i"),
+        "code": appointment.code,
+    }
+
+
 def _serve_button(request, code, what):
     if what == "start":
         return _("Start service (上钟): %(code)s") % {"code": code}
@@ -403,14 +425,19 @@ def serve(request, code, what):
         if what == "start":
             services.service_start(actor=request.user, appointment=appointment, request=request)
             messages.success(
-                request, _("Service started (上钟): %(code)s.") % {"code": appointment.code}
+                request,
+                _("Service started (上钟): %(item)s for %(client)s, with %(name)s (%(code)s).")
+                % _words(appointment, request.store),
             )
         elif what == "end":
             services.service_end(actor=request.user, appointment=appointment, request=request)
             messages.success(
                 request,
-                _("Service ended (下钟): %(code)s; the service record is saved.")
-                % {"code": appointment.code},
+                _(
+                    "Service ended (下钟): %(item)s for %(client)s, with %(name)s (%(code)s); "
+                    "the service record is saved."
+                )
+                % _words(appointment, request.store),
             )
         else:
             raise Http404

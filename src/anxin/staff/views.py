@@ -79,7 +79,7 @@ def staff_edit(request, pk):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("Saved."))
+            messages.success(request, _("Staff file of %(name)s saved.") % {"name": member.name})
             return redirect("staff:detail", pk=member.pk)
     return render(request, "staff/form.html", {"form": form, "member": member},
                   status=400 if form.errors else 200)  # fmt: skip
@@ -98,18 +98,18 @@ def _act(request, member, action, data):
     common = {"actor": request.user, "store": request.store, "pk": member.pk, "request": request}
     if action == "agreement":
         services.staff_agreement_record(**common, **data)
-        return _("Agreement recorded.")
+        return _("Agreement of %(name)s recorded.") % {"name": member.name}
     if action == "training":
         services.staff_training_record(**common, **data)
-        return _("Training recorded.")
+        return _("Training of %(name)s recorded.") % {"name": member.name}
     if action == "skill":
         services.skill_record(**common, **data)
-        return _("Skill recorded.")
+        return _("Skill of %(name)s recorded.") % {"name": member.name}
     if action == "propose_skill":
         services.skill_propose(**common, **data)
     else:
         services.training_propose(**common, **data)
-    return _("Sent for a manager's approval.")
+    return _("Sent for a manager's approval (staff file of %(name)s).") % {"name": member.name}
 
 
 def staff_detail(request, pk):

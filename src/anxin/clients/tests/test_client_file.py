@@ -81,7 +81,9 @@ def test_the_manager_sees_visits_spending_first_and_last_visit_and_favourites(
     last = timezone.localtime(regular.services.order_by("served_at").last().served_at)
     assert "First visit" in body and first.strftime("%Y-%m-%d") in body
     assert "Last visit" in body and last.strftime("%Y-%m-%d") in body
-    assert "Total spending" in body and "434.00 yuan" in body and "144.67 yuan" in body  # money as money
+    assert (
+        "Total spending" in body and "434.00 yuan" in body and "144.67 yuan" in body
+    )  # money as money
     assert "推拿 (2)" in body
 
 
@@ -134,9 +136,7 @@ def test_upcoming_bookings_in_local_time_by_name_with_links(client, login, front
 
 @pytest.mark.django_db
 @pytest.mark.req("UX-1")
-def test_a_practitioner_sees_only_their_own_upcoming_bookings(
-    client, login, practitioner, regular
-):
+def test_a_practitioner_sees_only_their_own_upcoming_bookings(client, login, practitioner, regular):
     login(client, practitioner)
     body = page(client, regular.code)
     assert "YY900001" in body and "YY900002" not in body
@@ -161,9 +161,7 @@ def test_actions_book_and_record_a_service_with_the_client_filled(
 
 @pytest.mark.django_db
 @pytest.mark.req("CLI-4", "PRV-2")
-def test_who_may_not_record_or_book_is_not_offered_it(
-    client, login, regular, store, make_persona
-):
+def test_who_may_not_record_or_book_is_not_offered_it(client, login, regular, store, make_persona):
     auditor = make_persona("auditor", store, "auditor")
     login(client, auditor)
     response = client.get(f"/clients/{regular.code}/")
@@ -175,7 +173,9 @@ def test_who_may_not_record_or_book_is_not_offered_it(
 @pytest.mark.req("UX-2", "PRV-2")
 def test_the_access_list_is_in_words_in_chinese(client, login, manager, regular, store):
     use_log(actor=manager, action="view_health", instance=regular, store=store)
-    use_log(actor=manager, action="search", instance=regular, purpose="search (pinyin)", store=store)
+    use_log(
+        actor=manager, action="search", instance=regular, purpose="search (pinyin)", store=store
+    )
     login(client, manager)
     client.cookies["django_language"] = "zh-hans"
     with translation.override("zh-hans"):
