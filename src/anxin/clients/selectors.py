@@ -344,7 +344,11 @@ def client_view(*, actor, store, client: Client, request=None) -> dict:
         view["services"] = list(services.select_related("feedback")[:20])
         view["analysis"] = client_analysis(services, with_spending="view_spending" in allowed)
     if scope(actor, store, "change") == Scope.STORE:
-        view["consents"] = list(client.consents.select_related("notice", "witness__staff_file"))
+        # Latest first; a client gives and withdraws consent a handful of times, but the page
+        # reads a bounded list whatever the history.
+        view["consents"] = list(
+            client.consents.select_related("notice", "witness__staff_file")[:CONSENT_LIMIT]
+        )
         # Latest first in the order they were written (the id): answered from the (record type,
         # record id) index without sorting every read of a much-read file; only what is shown.
         view["accesses"] = list(
@@ -357,6 +361,7 @@ def client_view(*, actor, store, client: Client, request=None) -> dict:
 
 
 ACCESS_LIMIT = 10
+CONSENT_LIMIT = 20
 ACCESS_FIELDS = (
     "at",
     "action",
