@@ -35,11 +35,15 @@ def pages():
         ("home-front-desk", "frontdesk", "/"),
         ("home-practitioner", "practitioner", "/"),
         ("home-manager", "manager", "/"),
+        ("home-finance", "finance", "/"),
         ("clients", "frontdesk", "/clients/"),
         ("client-file", "manager", f"/clients/{client.code}/"),
         ("day-view", "frontdesk", f"/appointments/?day={day}"),
         ("calendar", "frontdesk", f"/appointments/calendar/?day={day}"),
         ("my-week", "practitioner", f"/appointments/calendar/?view=week&day={day}"),
+        ("booking-form", "frontdesk", f"/appointments/new/?client={client.code}"),
+        ("service-record-form", "frontdesk", "/services/new/"),
+        ("report", "manager", "/performance/"),
     ]
 
 
