@@ -187,7 +187,10 @@ class StoreSettingsForm(Form):
 
         kwargs.setdefault(
             "initial",
-            {"store_type": store.store_type, "reminder_names_service": store.reminder_names_service},
+            {
+                "store_type": store.store_type,
+                "reminder_names_service": store.reminder_names_service,
+            },
         )
         super().__init__(*args, **kwargs)
         self.fields["store_type"].choices = StoreType.choices

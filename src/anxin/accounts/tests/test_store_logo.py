@@ -9,7 +9,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from anxin.accounts.models import Store
 from anxin.audit.models import OperationLog
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -81,8 +80,12 @@ def test_manager_uploads_a_logo_shown_in_the_header(client, login, manager, stor
 
 
 BAD = [
-    ("svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
-     "image/svg+xml", "PNG or JPEG"),
+    (
+        "svg",
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        "image/svg+xml",
+        "PNG or JPEG",
+    ),
     ("html renamed", b"<html><body>hello</body></html>", "image/png", "PNG or JPEG"),
     ("gif", b"GIF89a\x10\x00\x10\x00" + b"\x00" * 40, "image/gif", "PNG or JPEG"),
     ("truncated png", png()[:-12], "image/png", "could not be read"),
