@@ -35,11 +35,15 @@ def pages():
         ("home-front-desk", "frontdesk", "/"),
         ("home-practitioner", "practitioner", "/"),
         ("home-manager", "manager", "/"),
+        ("home-finance", "finance", "/"),
         ("clients", "frontdesk", "/clients/"),
         ("client-file", "manager", f"/clients/{client.code}/"),
         ("day-view", "frontdesk", f"/appointments/?day={day}"),
         ("calendar", "frontdesk", f"/appointments/calendar/?day={day}"),
         ("my-week", "practitioner", f"/appointments/calendar/?view=week&day={day}"),
+        ("booking-form", "frontdesk", f"/appointments/new/?client={client.code}"),
+        ("service-record-form", "frontdesk", "/services/new/"),
+        ("report", "manager", "/performance/"),
     ]
 
 
@@ -65,12 +69,12 @@ def session_for(username: str) -> str:
     return browser.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-def main(base_url: str, out: Path) -> None:
+def main(base_url: str, out: Path, only: set[str] | None = None) -> None:
     from django.conf import settings
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
-    shots = pages()
+    shots = [shot for shot in pages() if not only or shot[0] in only]
     sessions = {user: session_for(user) for _name, user, _path in shots}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
@@ -107,4 +111,6 @@ if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anxin.config.settings.local")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop; the ORM runs apart
     django.setup()
-    main(sys.argv[1].rstrip("/"), Path(sys.argv[2]))
+    # An optional third argument names the pictures to take, comma-separated (default: all).
+    only = set(sys.argv[3].split(",")) if len(sys.argv) > 3 else None
+    main(sys.argv[1].rstrip("/"), Path(sys.argv[2]), only)

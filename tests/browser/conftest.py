@@ -147,6 +147,16 @@ def _submit_empty_form(page):
     return response
 
 
+def _bad_logo(page):
+    """An SVG offered as the store's logo: refused (accounts/logo.py)."""
+    page.set_input_files(
+        "#id_logo", {"name": "logo.svg", "mimeType": "image/svg+xml", "buffer": b"<svg/>"}
+    )
+    response = _submit(page)
+    page.wait_for_selector("#form-errors")
+    return response
+
+
 def _bad_login(page):
     page.fill("#id_username", "nobody")
     page.fill("#id_password", "not the password")
@@ -477,6 +487,10 @@ APP_PAGES = {
     "calendar-week-practitioner": AppPage(pages_scheduling.calendar_week_page, "practitioner"),
     "calendar-week-manager": AppPage(pages_scheduling.calendar_week_page, "manager"),
     "appointment-new": AppPage("/appointments/new/", "front_desk"),
+    "store-settings": AppPage("/accounts/store/settings/", "manager"),
+    "store-settings-error": AppPage(
+        "/accounts/store/settings/", "manager", action=_bad_logo, status=400
+    ),
     "appointment-new-error": AppPage(
         "/appointments/new/", "front_desk", action=_submit_empty_form, status=400
     ),

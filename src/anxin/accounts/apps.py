@@ -16,7 +16,14 @@ class AccountsConfig(AppConfig):
 
         user_logged_in.connect(sessions.on_login, dispatch_uid="anxin-session-clocks")
 
-        from .permissions import MANAGE_ACCOUNTS
+        from .permissions import MANAGE_ACCOUNTS, MANAGE_STORE
+
+        home.register_link(
+            "accounts:store_settings",
+            _("Store settings: kind of store, reminders, logo"),
+            order=79,
+            visible=lambda perms, request: MANAGE_STORE in perms,
+        )
 
         for order, (url_name, label) in enumerate(
             [

@@ -160,3 +160,56 @@ class ReviewDecisionForm(Form):
     assignment = forms.IntegerField(widget=forms.HiddenInput)
     keep = forms.ChoiceField(choices=[("1", "keep"), ("0", "revoke")], widget=forms.HiddenInput)
     note = forms.CharField(max_length=200, required=False)
+
+
+class StoreSettingsForm(Form):
+    """The store's settings page: its kind, reminders and logo (accounts/logo.py checks it)."""
+
+    store_type = forms.ChoiceField(label=_("Kind of store"))
+    reminder_names_service = forms.BooleanField(
+        label=_("Reminders name the service"),
+        required=False,
+        help_text=_(
+            "Off: a reminder says only the store, the time and the booking code, so whoever "
+            "sees the client's phone does not learn which service was booked."
+        ),
+    )
+    logo = forms.FileField(
+        label=_("New logo"),
+        required=False,
+        help_text=_("A PNG or JPEG image, at most 512 KB and 2000 × 2000 pixels."),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+    def __init__(self, *args, store, **kwargs):
+        from .models import StoreType
+
+        kwargs.setdefault(
+            "initial",
+            {
+                "store_type": store.store_type,
+                "reminder_names_service": store.reminder_names_service,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["store_type"].choices = StoreType.choices
+        if not store.logo:
+            del self.fields["remove_logo"]
+
+    def clean_logo(self):
+        from django.core.exceptions import ValidationError
+
+        from .logo import LOGO_MAX_BYTES, read_logo
+
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return None
+        if upload.size > LOGO_MAX_BYTES:
+            raise ValidationError(
+                _("The logo is too large: at most %(kb)s KB.") % {"kb": LOGO_MAX_BYTES // 1024},
+                code="logo_size",
+            )
+        data = upload.read()
+        read_logo(data)
+        return data

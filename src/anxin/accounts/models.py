@@ -51,6 +51,11 @@ class Store(models.Model):
         default=StoreType.OTHER,
         help_text=_("Names the people who give the service: massage therapist, beautician, …"),
     )
+    # The store's logo (accounts/logo.py checks it): a PNG or JPEG in the data directory, served
+    # only to signed-in people of this store (accounts:store_logo), shown in the header.
+    logo = models.FileField(_("logo"), upload_to="stores/logos/", blank=True)
+    logo_width = models.PositiveSmallIntegerField(_("logo width"), default=0)
+    logo_height = models.PositiveSmallIntegerField(_("logo height"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -60,6 +65,11 @@ class Store(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def logo_version(self) -> str:
+        """Changes with each new logo, so that browsers fetch it again."""
+        return self.logo.name.rsplit("/", 1)[-1] if self.logo else ""
 
     @property
     def practitioner_term(self) -> str:

@@ -9,6 +9,8 @@ MANAGE_CATEGORIES = "core.manage_categories"
 VIEW_ORG = "org.view"
 MANAGE_ORG = "org.manage"
 MANAGE_ACCOUNTS = "accounts.manage"
+# The store's own settings: its kind (which names its practitioners), reminders, its logo.
+MANAGE_STORE = "accounts.manage_store"
 # Revealing a masked value and exporting personal data (security core).
 REVEAL_PERSONAL = "personal.reveal"
 EXPORT_PERSONAL = "personal.export"
@@ -34,6 +36,7 @@ PERMISSIONS = {
     VIEW_ORG: _("See the organisation: departments and posts"),
     MANAGE_ORG: _("Maintain the organisation: departments and posts"),
     MANAGE_ACCOUNTS: _("Manage accounts and role assignments"),
+    MANAGE_STORE: _("Change the store's settings: its kind, reminders and logo"),
     REVEAL_PERSONAL: _("Reveal masked personal data, with a stated purpose"),
     EXPORT_PERSONAL: _("Export personal data"),
     VIEW_ALERTS: _("See and handle anomaly alerts; read the operation and use logs"),
@@ -63,6 +66,7 @@ DEFAULT_ROLES: dict[str, tuple] = {
             CORRECT_SERVICES,
             MANAGE_FOLLOW_UPS,
             USE_API,
+            MANAGE_STORE,
         ],
     ),
     "hr": (_("Human resources"), [VIEW_ORG, MANAGE_ORG]),
@@ -83,6 +87,7 @@ DEFAULT_ROLES: dict[str, tuple] = {
             MANAGE_ORG,
             MANAGE_CATEGORIES,
             MANAGE_ACCOUNTS,
+            MANAGE_STORE,
             VIEW_ALERTS,
             APPROVE_CHANGES,
             USE_API,

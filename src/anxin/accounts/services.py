@@ -4,6 +4,7 @@
 """
 
 import datetime as dt
+import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -92,23 +93,52 @@ def store_settings_update(
     store: Store,
     reminder_names_service: bool | None = None,
     store_type: str | None = None,
+    logo: bytes | None = None,
+    remove_logo: bool = False,
 ) -> Store:
-    """Change a store's settings; ``None`` leaves one as it is. Logged with before and after."""
+    """Change a store's settings; ``None`` leaves one as it is. Logged with before and after.
+
+    ``logo`` is the content of a new logo (checked by ``accounts.logo.read_logo``: PNG or JPEG of
+    bounded size); ``remove_logo`` takes the logo away. A refused logo changes nothing."""
+    from django.core.files.base import ContentFile
+
+    from .logo import read_logo
+
+    image = read_logo(logo) if logo is not None else None
     current = Store.objects.select_for_update().get(pk=store.pk)
     fields = ("reminder_names_service", "store_type")
     before = {f: getattr(current, f) for f in fields}
+    before["logo"] = bool(current.logo)
     if reminder_names_service is not None:
         current.reminder_names_service = bool(reminder_names_service)
     if store_type is not None:
         current.store_type = store_type
     after = {f: getattr(current, f) for f in fields}
+    old_logo = current.logo.name if current.logo else ""
+    if image is not None or remove_logo:
+        current.logo_width = image.width if image else 0
+        current.logo_height = image.height if image else 0
+    after["logo"] = image is not None or (bool(current.logo) and not remove_logo)
     changes = diff(before, after)
+    if image is not None:
+        changes["logo"] = {
+            "before": before["logo"],
+            "after": f"{image.kind.upper()} {image.width}×{image.height}",
+        }
     if changes:
-        current.full_clean()
-        current.save(update_fields=list(changes))
+        current.full_clean(exclude=["logo"])
+        if image is not None:
+            name = f"{current.short_code.lower()}-{secrets.token_hex(8)}.{image.kind.replace('jpeg', 'jpg')}"
+            current.logo.save(name, ContentFile(logo), save=False)
+        elif remove_logo:
+            current.logo = ""
+        current.save()
         operation_log(
             actor=actor, action="update", instance=current, changes=changes, store=current
         )
+        if old_logo and (image is not None or remove_logo):
+            storage = current.logo.storage
+            transaction.on_commit(lambda: storage.delete(old_logo))
     return current
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import people, views
+from . import people, store_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("session/", views.session_keepalive, name="session"),
     path("session/state/", views.session_state, name="session_state"),
     path("store/", views.store_switch, name="store_switch"),
+    path("store/settings/", store_views.store_settings, name="store_settings"),
+    path("store/logo/", store_views.store_logo, name="store_logo"),
     path("2fa/", views.otp_view, name="otp"),
     path("people/", people.people_list, name="people"),
     path("people/new/", people.person_new, name="person_new"),

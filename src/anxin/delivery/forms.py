@@ -75,6 +75,7 @@ class ServiceRecordForm(Form):
             del self.fields["practitioner"]
         else:
             self.fields["practitioner"].queryset = practitioners
+            self.fields["practitioner"].label = store.practitioner_term.capitalize()
 
     def clean_client(self):
         """The client the typed text names, among those this person may see (logged)."""

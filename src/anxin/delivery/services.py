@@ -108,7 +108,12 @@ def service_record(
     if _is_practitioner(actor, store):
         practitioner = actor
     elif practitioner is None or not _is_practitioner(practitioner, store):
-        raise ValidationError({"practitioner": _("Choose the practitioner who gave the service.")})
+        raise ValidationError(
+            {
+                "practitioner": _("Choose the %(term)s who gave the service.")
+                % {"term": store.practitioner_term}
+            }
+        )
     if client is None or client_for_record(actor=actor, store=store, client_id=client.pk) is None:
         raise ValidationError({"client": _("Choose one of your clients in this store.")})
     if item is None or item.store_id != store.pk:
@@ -476,9 +481,10 @@ def follow_up_create(
         raise ValidationError(
             {
                 "assignee": _(
-                    "The practitioner who gave the service cannot ask for its feedback: "
+                    "The %(term)s who gave the service cannot ask for its feedback: "
                     "choose someone else."
                 )
+                % {"term": store.practitioner_term}
             }
         )
     if kind not in TaskKind.values:

@@ -102,7 +102,9 @@ def job_create(
     if not workers:
         errors["workers"] = [_("Assign at least one worker.")]
     elif not all(scheduling.is_practitioner(w, store) for w in workers):
-        errors["workers"] = [_("Choose a practitioner who works in this store.")]
+        errors["workers"] = [
+            _("Choose a %(term)s who works in this store.") % {"term": store.practitioner_term}
+        ]
     if not minutes or minutes <= 0 or minutes > 12 * 60:
         errors["minutes"] = [_("A booking must last at least one minute.")]
     if not 0 <= travel_minutes <= MAX_TRAVEL:

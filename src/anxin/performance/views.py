@@ -64,7 +64,11 @@ def publish(request):
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _("Published to %(n)s practitioners.") % {"n": len(done)})
+        messages.success(
+            request,
+            _("Published to %(n)s people (%(term)s).")
+            % {"n": len(done), "term": request.store.practitioner_term},
+        )
     return redirect(f"/performance/?month={form.cleaned_data['month']:%Y-%m}")
 
 

@@ -91,7 +91,7 @@ def _validate(*, store, client, practitioner, room, start, end, now) -> None:
         errors.setdefault("client", []).append(_("Choose a client of this store."))
     if not is_practitioner(practitioner, store):
         errors.setdefault("practitioner", []).append(
-            _("Choose a practitioner who works in this store.")
+            _("Choose a %(term)s who works in this store.") % {"term": store.practitioner_term}
         )
     if room is not None and (room.store_id != store.pk or not room.active):
         errors.setdefault("room", []).append(_("Choose a room or bed of this store in use."))
@@ -452,7 +452,10 @@ def queue_open(*, actor, store, day: dt.date, practitioners: list[User], request
     _require(actor, store, QUEUE, "change", request)
     unknown = [p for p in practitioners if not is_practitioner(p, store)]
     if unknown:
-        raise ValidationError(_("Only practitioners of this store can join its queue."))
+        raise ValidationError(
+            _("Only a %(term)s of this store can join its queue.")
+            % {"term": store.practitioner_term}
+        )
     added = 0
     with transaction.atomic():
         _lock((_LOCK_QUEUE, store.pk))
@@ -623,7 +626,10 @@ def service_start(*, actor, appointment, request=None, now=None) -> Appointment:
             practitioner_id=current.practitioner_id, status=Status.IN_SERVICE
         ).exclude(pk=current.pk)
         if busy.exists():
-            raise ValidationError(_("This practitioner is still in another service."))
+            raise ValidationError(
+                _("This %(term)s is still in another service.")
+                % {"term": current.store.practitioner_term}
+            )
         current.status, current.started_at, current.updated_by = Status.IN_SERVICE, now, actor
         current.save(update_fields=["status", "started_at", "updated_by", "updated_at"])
         operation_log(

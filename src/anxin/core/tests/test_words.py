@@ -332,3 +332,42 @@ def test_two_people_of_one_name_are_told_apart_by_their_staff_code(store, make_p
     assert a != b and a.startswith("王芳 MS") and b.startswith("王芳 MS")
     assert person_name(alone, store) == "李强"
     assert person_name(first) == "王芳"  # without a store: the name alone
+
+
+@pytest.mark.django_db
+@pytest.mark.req("UX-1", "UX-2")
+def test_a_salon_names_its_practitioners_beauticians_not_technicians(
+    client, login, store, manager, front_desk, practitioner
+):
+    """The store's one word for the people who serve (美容师 in a salon) wherever a page names
+    that role in the store: home, the queue, the booking and service forms, free times, the
+    staff list; the generic 技师 and the massage shop's 按摩师 nowhere."""
+    from anxin.accounts.services import store_settings_update
+    from anxin.scheduling import services as scheduling
+
+    store_settings_update(actor=None, store=store, store_type=StoreType.BEAUTY)
+    store = Store.objects.get(pk=store.pk)
+    scheduling.queue_open(
+        actor=manager, store=store, day=timezone.localdate(), practitioners=[practitioner]
+    )
+    pages = [
+        (practitioner, "/"),
+        (manager, "/appointments/queue/"),
+        (front_desk, "/appointments/new/"),
+        (front_desk, "/services/new/"),
+        (front_desk, "/appointments/calendar/"),
+    ]
+    for who, path in pages:
+        _as(client, login, who)
+        title, text = visible(client.get(path))
+        seen = f"{title}\n{text}"
+        assert "美容师" in seen, path
+        assert "技师" not in seen and "按摩师" not in seen, (path, seen)
+    # A refusal names the role with the store's word too.
+    from django.core.exceptions import ValidationError
+
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        scheduling.queue_open(
+            actor=manager, store=store, day=timezone.localdate(), practitioners=[front_desk]
+        )
+    assert "技师" not in str(refused.value) and "按摩师" not in str(refused.value)

@@ -32,3 +32,56 @@
     focusFirst();
   }
 })();
+
+// Tables that fit (WCAG 1.4.10): a table wider than the page scrolls inside its own region,
+// which a keyboard can reach and a screen reader names by the table's caption.
+(function () {
+  "use strict";
+  var count = 0;
+  function fit() {
+    var tables = document.querySelectorAll("main table");
+    for (var i = 0; i < tables.length; i++) {
+      var table = tables[i];
+      if (table.closest(".calendar-grid")) {
+        continue;
+      }
+      var box = table.parentElement;
+      if (!box.classList.contains("table-scroll")) {
+        box = document.createElement("div");
+        box.className = "table-scroll";
+        table.parentNode.insertBefore(box, table);
+        box.appendChild(table);
+      }
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (!box.hasAttribute("tabindex")) {
+          var caption = table.querySelector("caption");
+          box.setAttribute("tabindex", "0");
+          box.setAttribute("role", "region");
+          if (caption) {
+            caption.id = caption.id || "table-caption-" + (++count);
+            box.setAttribute("aria-labelledby", caption.id);
+          } else {
+            box.setAttribute("aria-label", document.body.getAttribute("data-scroll-label") || "Table");
+          }
+        }
+      } else if (box.hasAttribute("tabindex")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-labelledby");
+        box.removeAttribute("aria-label");
+      }
+    }
+  }
+  var timer = null;
+  function later() {
+    clearTimeout(timer);
+    timer = setTimeout(fit, 150);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", fit);
+  } else {
+    fit();
+  }
+  window.addEventListener("resize", later);
+  document.addEventListener("htmx:afterSettle", fit);
+})();
