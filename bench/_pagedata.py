@@ -157,6 +157,11 @@ def targets() -> None:
         local = timezone.localtime(day).date()
         out["day view, a busy day"] = f"/appointments/?day={local.isoformat()}"
         appointment = Appointment.objects.order_by("-start").first()
+        # The calendar of that day (by practitioner, by room) and its week (issue 11).
+        calendar = f"/appointments/calendar/?day={local.isoformat()}"
+        out["calendar, a busy day"] = f"{calendar}&view=day&by=practitioner"
+        out["calendar by room, a busy day"] = f"{calendar}&view=day&by=room"
+        out["calendar, a busy week"] = f"{calendar}&view=week"
         out["free slots, a busy day"] = (
             f"/appointments/free/?day={local.isoformat()}&item={appointment.item_id}&minutes=60"
         )

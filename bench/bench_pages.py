@@ -287,6 +287,7 @@ def log_in(port: int, username: str, account: dict) -> Browser:
 _HREF = re.compile(rb'<a\b[^>]*?\bhref="([^"#]+)"')
 _NUMBERED = re.compile(r"^[A-Za-z]{0,4}\d[\w.-]*$")
 # Query parameters that only choose a page of a list; grouped by which way they page.
+_KINDS = {"view", "by"}
 _PAGING = {"after", "before", "cursor", "page", "oldest", "newest", "last", "first"}
 
 
@@ -294,7 +295,11 @@ def group_of(url: str) -> str:
     """``/clients/KH26110001/?tab=x`` -> ``/clients/<code>/?tab``: one group per kind of page."""
     parts = urlsplit(url)
     path = "/".join("<code>" if _NUMBERED.match(seg) else seg for seg in parts.path.split("/"))
-    keys = sorted({k for k, _v in parse_qsl(parts.query, keep_blank_values=True)})
+    # Parameters that choose another kind of page (the calendar's view and columns) keep their
+    # value; others (days, codes, cursors) are one kind of page whatever their value.
+    keys = sorted(
+        {f"{k}={v}" if k in _KINDS else k for k, v in parse_qsl(parts.query, keep_blank_values=True)}
+    )
     return path + (f"?{'&'.join(keys)}" if keys else "")
 
 

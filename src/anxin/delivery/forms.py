@@ -9,6 +9,7 @@ from anxin.clients.forms import ClientField
 from anxin.clients.models import MAX_AMOUNT, ClockType
 from anxin.core.forms import Form
 from anxin.core.models import Category, CategoryKind
+from anxin.core.widgets import Select
 
 from .models import SuggestionState, TaskKind
 
@@ -16,6 +17,8 @@ TEXT_LIMIT = 2000
 
 
 class ItemChoiceField(forms.ModelChoiceField):
+    widget = Select  # a store's items: options rendered in one pass (issue 11)
+
     def label_from_instance(self, obj):
         return _("%(name)s, %(price)s yuan, %(minutes)s minutes (%(code)s)") % {
             "name": obj.name,
@@ -42,7 +45,11 @@ class ServiceRecordForm(Form):
         help_text=_("Leave empty for the item's price after any promotion."),
     )
     practitioner = forms.ModelChoiceField(
-        label=_("Practitioner"), queryset=None, required=False, empty_label=_("— choose —")
+        label=_("Practitioner"),
+        queryset=None,
+        required=False,
+        empty_label=_("— choose —"),
+        widget=Select,
     )
     clock_type = forms.ChoiceField(
         label=_("Clock type"), required=False, choices=[("", _("not given")), *ClockType.choices]

@@ -106,11 +106,15 @@ def grid(
     rows = []
     t = dt.datetime.combine(days[0], first_time)
     end_of_day = dt.datetime.combine(days[0], last_time)
+    at: dict[dt.date, dt.datetime] = {}
     while t < end_of_day:
         cells = []
+        at.clear()  # the slot's start per day, made aware once (not once per column)
         for c in columns:
             day = c.day or days[0]
-            start = _at(day, t.time())
+            start = at.get(day)
+            if start is None:
+                start = at[day] = _at(day, t.time())
             end = start + SLOT
             here = [b for b, s, _e in by_column[c.key] if start <= s < end]
             held = any(

@@ -7,6 +7,7 @@ from anxin.accounts.names import person_name
 from anxin.catalogue.models import ServiceItem
 from anxin.clients.forms import ClientField
 from anxin.core.forms import Form
+from anxin.core.widgets import Select
 
 from .models import Room
 from .services import QUEUE_ACTIONS
@@ -52,7 +53,7 @@ class CalendarForm(Form):
         required=False,
     )
     practitioner = forms.TypedChoiceField(
-        label=_("Practitioner"), coerce=int, required=False, empty_value=None
+        label=_("Practitioner"), coerce=int, required=False, empty_value=None, widget=Select
     )
 
     def __init__(self, *args, store, practitioners, **kwargs):
@@ -81,7 +82,7 @@ class CalendarForm(Form):
         return self.cleaned_data.get(name) or default
 
 
-class ItemSelect(forms.Select):
+class ItemSelect(Select):
     """Each item says its usual duration (``data-minutes``): ``booking.js`` shows it as the
     duration the booking takes when none is given."""
 
@@ -98,7 +99,7 @@ class ItemSelect(forms.Select):
 
 class BookingForm(Form):
     client = ClientField()
-    practitioner = forms.ChoiceField(label=_("Practitioner"))
+    practitioner = forms.ChoiceField(label=_("Practitioner"), widget=Select)
     item = forms.ModelChoiceField(
         label=_("Service item"), queryset=ServiceItem.objects.none(), widget=ItemSelect
     )
@@ -114,7 +115,7 @@ class BookingForm(Form):
     )
     start = forms.DateTimeField(label=_("Start"), widget=DateTimeInput)
     room = forms.ModelChoiceField(
-        label=_("Room or bed"), queryset=Room.objects.none(), required=False
+        label=_("Room or bed"), queryset=Room.objects.none(), required=False, widget=Select
     )
 
     def __init__(self, *args, store, practitioners, actor=None, request=None, **kwargs):
@@ -169,7 +170,7 @@ class FreeSlotForm(Form):
 
     day = forms.DateField(label=_("Day"), widget=DateInput)
     item = forms.ModelChoiceField(
-        label=_("Service item"), queryset=ServiceItem.objects.none(), required=False
+        label=_("Service item"), queryset=ServiceItem.objects.none(), required=False, widget=Select
     )
     minutes = forms.IntegerField(
         label=_("Duration (minutes)"),

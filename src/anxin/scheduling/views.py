@@ -110,8 +110,10 @@ def calendar(request):
                 cal.Column(key=p.pk, label=person_name(p, store), practitioner_pk=p.pk)
                 for p in people
             ]
+            shown = {c.key for c in columns}
             for b in bookings:  # someone no longer bookable who still has bookings that day
-                if all(c.key != b.practitioner_id for c in columns):
+                if b.practitioner_id not in shown:
+                    shown.add(b.practitioner_id)
                     columns.append(
                         cal.Column(key=b.practitioner_id, label=person_name(b.practitioner, store))
                     )

@@ -1,0 +1,39 @@
+"""The Python-rendered select gives Django's markup, option for option (issue 11)."""
+
+import pytest
+from django import forms
+
+from anxin.core.widgets import Select
+
+
+class _Both(forms.Form):
+    plain = forms.ChoiceField(
+        choices=[("", "— choose —"), ("1", "A & B"), ("2", '"quoted" <x>')],
+        widget=forms.Select(attrs={"autofocus": True, "data-x": "y"}),
+    )
+    fast = forms.ChoiceField(
+        choices=[("", "— choose —"), ("1", "A & B"), ("2", '"quoted" <x>')],
+        widget=Select(attrs={"autofocus": True, "data-x": "y"}),
+    )
+    grouped_plain = forms.ChoiceField(
+        choices=[("Group <1>", [("a", "Alpha")]), ("b", "Beta")], required=False
+    )
+    grouped_fast = forms.ChoiceField(
+        choices=[("Group <1>", [("a", "Alpha")]), ("b", "Beta")], required=False, widget=Select
+    )
+
+
+@pytest.mark.req("PLT-6")
+@pytest.mark.parametrize("data", [None, {"plain": "2", "fast": "2", "grouped_plain": "a"}])
+def test_same_markup_as_django(data):
+    form = _Both(data and {**data, "grouped_fast": data["grouped_plain"]})
+    if data:
+        form.is_valid()
+
+    def markup(name):
+        return str(form[name]).replace(f'name="{name}"', 'name="x"').replace(f"id_{name}", "id_x")
+
+    assert markup("fast") == markup("plain")
+    assert markup("grouped_fast") == markup("grouped_plain")
+    if data:
+        assert 'value="2" selected' in markup("fast")
