@@ -80,7 +80,7 @@ def anonymise(clients) -> int:
     SearchKey.objects.filter(client_id__in=ids).delete()
     HealthFile.objects.filter(client_id__in=ids).delete()
     Consent.objects.filter(client_id__in=ids).exclude(note="").update(note="")
-    ServiceRecord.objects.filter(client_id__in=ids).exclude(notes="").update(notes="")
+    ServiceRecord.objects.filter(client_id__in=ids).update(notes="")
     return changed
 
 

@@ -28,7 +28,7 @@ from .models import (
     RightsRequest,
 )
 from .models.rights import due_for
-from .rights_selectors import DESK, RECORD, access_rows, require
+from .rights_selectors import DESK, access_rows, require
 
 OLDEST_DAYS = 366  # a request received longer ago than this is a typing mistake
 
@@ -331,9 +331,7 @@ def request_delete(*, actor, store, req: RightsRequest, answer: str = "", reques
             request=request,
             store=store,
         )
-        raise ValidationError(
-            [_("The client's data cannot be anonymised yet:")] + reasons, code="legal_hold"
-        )
+        raise ValidationError([_("The client's data cannot be anonymised yet:"), *reasons])
     with transaction.atomic():
         done = anonymise_clients(
             clients=[client],

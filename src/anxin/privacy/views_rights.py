@@ -12,7 +12,9 @@ from anxin.accounts.permissions import HANDLE_RIGHTS_REQUESTS, MANAGE_RETENTION
 from anxin.core.forms import add_errors
 from anxin.core.post_only import post_only
 
-from . import registry, retention as retention_services, rights_selectors as selectors
+from . import registry
+from . import retention as retention_services
+from . import rights_selectors as selectors
 from . import rights_services as services
 from .models import RequestKind, RetentionRule, RetentionRun, RunState
 from .rights_forms import AnswerForm, CorrectionForm, NoteForm, RequestForm, RuleForm, RunNoteForm
