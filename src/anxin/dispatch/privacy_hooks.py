@@ -33,12 +33,19 @@ def anonymise(clients) -> int:
     )
 
 
-def open_jobs(client):
-    jobs = client.jobs.exclude(status__in=[JobStatus.DONE, JobStatus.CANCELLED]).order_by("start")
-    for job in jobs[:5]:
-        yield _("The on-site job on %(when)s is not finished yet.") % {
-            "when": timezone.localtime(job.start).strftime("%Y-%m-%d %H:%M")
-        }
+def open_jobs(clients) -> dict:
+    jobs = (
+        Job.objects.filter(client_id__in=registry.ids(clients))
+        .exclude(status__in=[JobStatus.DONE, JobStatus.CANCELLED])
+        .order_by("start")
+    )
+    found: dict = {}
+    for job in jobs:
+        found.setdefault(job.client_id, []).append(
+            _("The on-site job on %(when)s is not finished yet.")
+            % {"when": timezone.localtime(job.start).strftime("%Y-%m-%d %H:%M")}
+        )
+    return found
 
 
 registry.register(

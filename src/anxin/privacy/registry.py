@@ -108,8 +108,9 @@ def register(
     return section
 
 
-def register_hold(key: str, hold: Callable[..., Iterable[str]]) -> None:
-    """A legal hold: ``hold(client)`` gives the reasons (translated text) that block deletion."""
+def register_hold(key: str, hold: Callable[..., dict]) -> None:
+    """A legal hold: ``hold(clients) -> {client pk: [reason, ...]}`` for the clients it holds
+    (translated text); a list of clients at once, so a retention run asks once per hold."""
     if key in _HOLDS:
         raise ImproperlyConfigured(f"legal hold {key!r} is registered already")
     _HOLDS[key] = hold
@@ -155,12 +156,19 @@ def autodiscover() -> None:
 # -- what the request desk and the retention runs call ---------------------------------------
 
 
+def held(clients: Sequence) -> dict[int, list[str]]:
+    """{client pk: reasons} for the clients that may not be anonymised now."""
+    clients = list(clients)
+    found: dict[int, list[str]] = {}
+    for hold in _HOLDS.values():
+        for pk, reasons in hold(clients).items():
+            found.setdefault(pk, []).extend(str(r) for r in reasons)
+    return found
+
+
 def holds(client) -> list[str]:
     """Every reason that blocks anonymising this client now (empty: none)."""
-    reasons: list[str] = []
-    for hold in _HOLDS.values():
-        reasons.extend(str(r) for r in hold(client))
-    return reasons
+    return held([client]).get(client.pk, [])
 
 
 def export(client) -> list[tuple[Section, list[Table]]]:

@@ -210,7 +210,10 @@ def run_apply(*, run: RetentionRun, request=None) -> RetentionRun:
         )
     ids = list(candidates(run.rule).values_list("pk", flat=True))
     clients = list(Client.objects.filter(pk__in=ids).only(*FIELDS).order_by("pk"))
-    free = [c for c in clients if not registry.holds(c)]
+    held = {}
+    for start in range(0, len(clients), 500):
+        held.update(registry.held(clients[start : start + 500]))
+    free = [c for c in clients if c.pk not in held]
     before = _state(run)
     with transaction.atomic():
         done = anonymise_clients(

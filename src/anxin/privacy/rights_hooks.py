@@ -31,9 +31,14 @@ def anonymise(clients) -> int:
     return RightsRequest.objects.filter(client_id__in=ids).update(details="", answer="")
 
 
-def manual_holds(client):
-    for hold in LegalHold.objects.filter(client=client, released_at__isnull=True):
-        yield _("Legal hold: %(reason)s") % {"reason": hold.reason}
+def manual_holds(clients) -> dict:
+    found: dict = {}
+    holds = LegalHold.objects.filter(client_id__in=registry.ids(clients), released_at__isnull=True)
+    for hold in holds:
+        found.setdefault(hold.client_id, []).append(
+            _("Legal hold: %(reason)s") % {"reason": hold.reason}
+        )
+    return found
 
 
 registry.register(

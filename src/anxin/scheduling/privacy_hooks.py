@@ -31,15 +31,22 @@ def anonymise(clients) -> int:
     )
 
 
-def booked_ahead(client):
-    upcoming = client.appointments.filter(
-        status__in=[Status.BOOKED, Status.IN_SERVICE], end__gte=timezone.now()
+def booked_ahead(clients) -> dict:
+    upcoming = Appointment.objects.filter(
+        client_id__in=registry.ids(clients),
+        status__in=[Status.BOOKED, Status.IN_SERVICE],
+        end__gte=timezone.now(),
     ).order_by("start")
-    for appointment in upcoming[:5]:
-        yield _("Appointment %(code)s on %(when)s is still booked: cancel it first.") % {
-            "code": appointment.code,
-            "when": timezone.localtime(appointment.start).strftime("%Y-%m-%d %H:%M"),
-        }
+    found: dict = {}
+    for appointment in upcoming:
+        found.setdefault(appointment.client_id, []).append(
+            _("Appointment %(code)s on %(when)s is still booked: cancel it first.")
+            % {
+                "code": appointment.code,
+                "when": timezone.localtime(appointment.start).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+    return found
 
 
 registry.register(

@@ -48,7 +48,7 @@ def test_copy_holds_every_app_and_decrypts_only_into_the_file(
     front_desk, officer, store, registered
 ):
     req = _open(front_desk, store, registered, "copy")
-    body, name, kind = services.request_copy(actor=officer, store=store, req=req, fmt="json")
+    body, _name, _kind = services.request_copy(actor=officer, store=store, req=req, fmt="json")
     data = json.loads(body)
     keys = {s["key"] for s in data["sections"]}
     assert {"clients", "delivery", "scheduling", "dispatch", "privacy", "audit"} <= keys
