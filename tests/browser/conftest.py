@@ -10,9 +10,11 @@ from urllib.parse import urlsplit
 import pages_backups
 import pages_catalogue as pc  # this directory is on sys.path (rootdir conftest import)
 import pages_clients
+import pages_privacy
 import pages_scheduling
 import pages_staff
 import pytest
+from pages_privacy import info_officer  # noqa: F401 - the information officer
 from pages_staff import clerk_user, hr_user  # noqa: F401 - fixtures for the staff pages
 
 # Playwright's sync API runs an asyncio loop in this thread; Django's ORM refuses to run
@@ -623,6 +625,20 @@ APP_PAGES = {
     ),
     "restore-drill": AppPage(pages_backups.drill_page),
     "home-admin-backups": AppPage("/", setup=pages_backups.backups),
+    # Privacy: client rights and retention (issue 13)
+    "privacy-requests": AppPage("/privacy/requests/", "front_desk", setup=pages_privacy.requests),
+    "privacy-request-new": AppPage("/privacy/requests/new/", "front_desk"),
+    "privacy-request-new-error": AppPage(
+        "/privacy/requests/new/", "front_desk", action=_submit_empty_form, status=400
+    ),
+    "privacy-request-access": AppPage(pages_privacy.access_request_page, "info_officer"),
+    "privacy-access-report": AppPage(pages_privacy.access_report_page, "info_officer"),
+    "privacy-request-copy": AppPage(pages_privacy.copy_request_page, "info_officer"),
+    "privacy-copy-print": AppPage(pages_privacy.copy_print_page, "info_officer"),
+    "privacy-request-deletion": AppPage(pages_privacy.deletion_request_page, "info_officer"),
+    "privacy-request-correction": AppPage(pages_privacy.correction_request_page, "info_officer"),
+    "privacy-retention": AppPage("/privacy/retention/", "info_officer"),
+    "privacy-retention-run": AppPage(pages_privacy.run_page, "info_officer"),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }

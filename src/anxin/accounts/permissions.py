@@ -29,6 +29,10 @@ MANAGE_FOLLOW_UPS = "delivery.manage_follow_ups"
 VIEW_BACKUPS = "backups.view"
 RUN_BACKUPS = "backups.run"
 RESTORE_BACKUPS = "backups.restore"
+# Privacy: client rights and retention (issue 13)
+OPEN_RIGHTS_REQUESTS = "privacy.open_requests"
+HANDLE_RIGHTS_REQUESTS = "privacy.handle_requests"
+MANAGE_RETENTION = "privacy.manage_retention"
 SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL, RESTORE_BACKUPS}
 
 PERMISSIONS = {
@@ -49,11 +53,20 @@ PERMISSIONS = {
     VIEW_BACKUPS: _("See backups, restore drills and backup health"),
     RUN_BACKUPS: _("Start a backup or a restore drill"),
     RESTORE_BACKUPS: _("Restore the database from a backup"),
+    # Privacy: client rights and retention (issue 13)
+    OPEN_RIGHTS_REQUESTS: _("Receive a client's request about their data (the request desk)"),
+    HANDLE_RIGHTS_REQUESTS: _(
+        "Answer clients' requests: copies, corrections, deletion, objections, access reports"
+    ),
+    MANAGE_RETENTION: _("Propose and approve retention runs that anonymise old client data"),
 }
 
 # The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).
 DEFAULT_ROLES: dict[str, tuple] = {
-    "front_desk": (_("Front desk"), [VIEW_ORG, CORRECT_SERVICES, MANAGE_FOLLOW_UPS]),
+    "front_desk": (
+        _("Front desk"),
+        [VIEW_ORG, CORRECT_SERVICES, MANAGE_FOLLOW_UPS, OPEN_RIGHTS_REQUESTS],
+    ),
     "practitioner": (_("Practitioner"), [VIEW_ORG, CORRECT_SERVICES]),
     "store_manager": (
         _("Store manager"),
@@ -77,7 +90,16 @@ DEFAULT_ROLES: dict[str, tuple] = {
     "purchasing": (_("Purchasing"), [VIEW_ORG]),
     "information_officer": (
         _("Information officer"),
-        [VIEW_ORG, MANAGE_CATEGORIES, VIEW_ALERTS, VIEW_BACKUPS],
+        [
+            VIEW_ORG,
+            MANAGE_CATEGORIES,
+            VIEW_ALERTS,
+            VIEW_BACKUPS,
+            # Privacy: client rights and retention (issue 13)
+            OPEN_RIGHTS_REQUESTS,
+            HANDLE_RIGHTS_REQUESTS,
+            MANAGE_RETENTION,
+        ],
     ),
     "auditor": (_("Auditor / supervisor"), [VIEW_ORG, VIEW_ALERTS]),
     "system_admin": (

@@ -600,6 +600,31 @@ def _switch(kind: str, db_name: str, parts: Path, manifest: dict) -> str:
     return aside
 
 
+# Called in the restored database after every restore, ``hook(recovery) -> int`` (how many
+# records it fixed): e.g. the privacy app re-applies the anonymisations a backup predates.
+AFTER_RESTORE: list = []
+
+
+def register_after_restore(hook) -> None:
+    if hook not in AFTER_RESTORE:
+        AFTER_RESTORE.append(hook)
+
+
+def _run_after_restore(recovery: Recovery, checks: dict) -> None:
+    for hook in AFTER_RESTORE:
+        name = f"{hook.__module__}.{hook.__qualname__}"
+        try:
+            checks.setdefault("after_restore", {})[name] = hook(recovery)
+        except Exception as exc:  # the restore is done; say loudly what did not follow it
+            log.error("after-restore hook %s failed (%s)", name, type(exc).__name__)
+            checks.setdefault("after_restore", {})[name] = f"failed: {type(exc).__name__}"
+            alert_supervisors(
+                subject=_("A step after the restore failed: %(name)s") % {"name": name},
+                body=str(exc)[:500],
+                kind="backups.after_restore_failed",
+            )
+
+
 def _after_restore(recovery: Recovery, manifest: dict, found: Located, checks: dict) -> Recovery:
     """In the restored database: caches dropped, chains re-anchored, the restore recorded."""
     from django.core.management import call_command
@@ -617,6 +642,7 @@ def _after_restore(recovery: Recovery, manifest: dict, found: Located, checks: d
     # The checkpoints of the replaced database describe entries that are no longer there.
     chain.write_reset()
     chain.verify(checkpoint=True)
+    _run_after_restore(recovery, checks)
     Backup.objects.filter(name=manifest.get("backup"), result=Result.RUNNING).update(
         result=Result.OK,
         finished_at=timezone.now(),

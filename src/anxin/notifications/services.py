@@ -87,6 +87,20 @@ def send_external(
     return True
 
 
+def send_to_client(
+    *, client, channel: str, subject: str, body: str = "", kind: str = "", marketing: bool = False
+) -> bool:
+    """A message to a client (SMS to their phone). A marketing message is not sent to a client
+    who objected to marketing (PRV-6, ``privacy.objections``); False when nothing was sent."""
+    if marketing:
+        from anxin.privacy.objections import objects_to_marketing
+
+        if objects_to_marketing(client):
+            return False
+    address = client.phone if channel == "sms" else ""
+    return send_external(channel=channel, address=address, subject=subject, body=body, kind=kind)
+
+
 def mark_read(*, user: User, pk: int | None = None) -> int:
     """Mark one of this person's notifications (or all of them) read; returns how many."""
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)

@@ -8,3 +8,8 @@ class PrivacyConfig(AppConfig):
     name = "anxin.privacy"
     label = "privacy"
     verbose_name = _("Privacy")
+
+    def ready(self):
+        from .rights_setup import ready as rights_ready
+
+        rights_ready()

@@ -1,3 +1,7 @@
+from django.urls import include, path
+
 app_name = "privacy"
 
-urlpatterns = []
+urlpatterns = [
+    path("", include("anxin.privacy.rights_urls")),
+]

@@ -396,3 +396,9 @@ ANXIN_DRILL_TIME = os.environ.get("ANXIN_DRILL_TIME", "04:30")
 ANXIN_BACKUP_KEEP = env_int("ANXIN_BACKUP_KEEP", 14)
 # PostgreSQL client programs (pg_dump, pg_restore): found on PATH, else in this directory.
 ANXIN_PG_BIN = os.environ.get("ANXIN_PG_BIN", "")
+
+# -- privacy: client rights and retention (PRV-6, STO-6) ---------------------------------------
+# Days within which a client's request is answered (PIPL: promptly; 15 by default).
+ANXIN_PRIVACY_REQUEST_DAYS = env_int("ANXIN_PRIVACY_REQUEST_DAYS", 15)
+# Every anonymisation, outside the database, so that a restore cannot undo it.
+ANXIN_PRIVACY_LEDGER_FILE = DATA_DIR / "privacy-erasures.jsonl"
