@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from anxin.accounts.names import person_name
 from anxin.accounts.policy import Scope, grant
 from anxin.audit.services import diff, operation_log, sensitive_fields, use_log
 from anxin.core.codes import allocate_code
@@ -334,7 +335,7 @@ def health_add(*, actor, store, code: str, field: str, text: str, request=None) 
         file, _created = HealthFile.objects.select_for_update().get_or_create(
             client=client, defaults={"created_by": actor, "updated_by": actor}
         )
-        stamp = f"[{timezone.localdate():%Y-%m-%d} {actor.get_full_name() or actor.username}]"
+        stamp = f"[{timezone.localdate():%Y-%m-%d} {person_name(actor, store)}]"
         current = getattr(file, field) or ""
         line = f"{stamp} {text}"
         setattr(file, field, f"{current}\n{line}" if current else line)
