@@ -44,6 +44,7 @@ def pages():
         ("booking-form", "frontdesk", f"/appointments/new/?client={client.code}"),
         ("service-record-form", "frontdesk", "/services/new/"),
         ("report", "manager", "/performance/"),
+        ("store-settings", "manager", "/accounts/store/settings/"),
     ]
 
 

@@ -10,7 +10,7 @@ from anxin.accounts.models import Store
 
 
 class ReviewState(models.TextChoices):
-    PUBLISHED = "published", _("waiting for their confirmation")
+    PUBLISHED = "published", _("waiting for the practitioner")
     CONFIRMED = "confirmed", _("confirmed")
     DISPUTED = "disputed", _("disputed")
     RESOLVED = "resolved", _("dispute resolved")
@@ -34,7 +34,7 @@ class Review(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
-    comment = models.TextField(_("their comment"), blank=True, max_length=2000)
+    comment = models.TextField(_("practitioner's comment"), blank=True, max_length=2000)
     resolution = models.TextField(_("resolution"), blank=True, max_length=2000)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
