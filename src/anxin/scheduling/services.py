@@ -491,7 +491,7 @@ def _in_service(practitioner_ids, at) -> set[int]:
 def queue_order(*, store, day: dt.date) -> list[QueueEntry]:
     """Who is next, in order: fewest rotation services today, then longest since their last
     service ended (no service yet counts as longest), then queue position."""
-    from .selectors import staff_secrets
+    from anxin.accounts.names import staff_secrets
 
     entries = list(
         QueueEntry.objects.filter(store=store, day=day, state=QueueState.WAITING)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anxin.accounts.names import person_name
+from anxin.accounts.names import person_name, staff_secrets
 from anxin.accounts.policy import scope_for
 from anxin.clients.forms import client_initial
 from anxin.core.forms import add_errors
@@ -370,7 +370,7 @@ def queue(request):
     suspended = (
         QueueEntry.objects.filter(store=store, day=today, state=QueueState.SUSPENDED)
         .select_related("practitioner__staff_file")
-        .defer(*selectors.staff_secrets("practitioner__staff_file"))
+        .defer(*staff_secrets("practitioner__staff_file"))
     )
     return render(
         request,
