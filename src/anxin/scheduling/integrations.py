@@ -28,9 +28,14 @@ def attendance_windows(*, store, day: dt.date, people):
     from anxin.attendance.selectors import working_windows
     from anxin.staff.models import StaffMember
 
+    from anxin.accounts.names import staff_secrets
+
+    # The working windows need the files' ids, not their encrypted fields (none decrypted).
     members = {
         m.user_id: m
-        for m in StaffMember.objects.filter(store=store, user__in=[p.pk for p in people])
+        for m in StaffMember.objects.filter(store=store, user__in=[p.pk for p in people]).defer(
+            *(name.split("__", 1)[1] for name in staff_secrets("file"))
+        )
     }
     windows = working_windows(store=store, day=day, members=list(members.values()))
     predicates = {}
