@@ -25,10 +25,9 @@ def attendance_check(*, practitioner, store, start, end) -> list[str]:
 
 def attendance_windows(*, store, day: dt.date, people):
     """For the free-slot search: one lookup of everyone's working windows that day."""
+    from anxin.accounts.names import staff_secrets
     from anxin.attendance.selectors import working_windows
     from anxin.staff.models import StaffMember
-
-    from anxin.accounts.names import staff_secrets
 
     # The working windows need the files' ids, not their encrypted fields (none decrypted).
     members = {
