@@ -298,7 +298,10 @@ def group_of(url: str) -> str:
     # Parameters that choose another kind of page (the calendar's view and columns) keep their
     # value; others (days, codes, cursors) are one kind of page whatever their value.
     keys = sorted(
-        {f"{k}={v}" if k in _KINDS else k for k, v in parse_qsl(parts.query, keep_blank_values=True)}
+        {
+            f"{k}={v}" if k in _KINDS else k
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        }
     )
     return path + (f"?{'&'.join(keys)}" if keys else "")
 

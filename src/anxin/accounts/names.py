@@ -82,3 +82,16 @@ def person_name(user, store=None) -> str:
         if code:
             return f"{name} {code}"
     return name
+
+
+def staff_secrets(prefix: str) -> list[str]:
+    """The encrypted fields of a staff file reached by ``prefix`` (``practitioner__staff_file``),
+    to ``defer``: a name needs none of them, and each is decrypted when loaded."""
+    from anxin.crypto.fields import EncryptedCharField, EncryptedTextField
+    from anxin.staff.models import StaffMember
+
+    return [
+        f"{prefix}__{f.name}"
+        for f in StaffMember._meta.fields
+        if isinstance(f, EncryptedCharField | EncryptedTextField)
+    ]

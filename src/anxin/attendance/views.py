@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -11,7 +12,7 @@ from anxin.core.forms import add_errors
 
 from . import selectors, services
 from .forms import ClockEntryForm, DecideForm, LeaveForm, MonthForm, OvertimeForm, PatternForm
-from .models import LeaveState, WorkPattern
+from .models import LeaveKind, LeaveState, WorkPattern
 from .selectors import RECORD
 
 
@@ -96,10 +97,26 @@ def leave_new(request):
     )
 
 
+def _label_leave_rows(rows) -> None:
+    """What each row of the leave list shows, worked out once per page (a list shows up to
+    200): the link from one reversal, the labels of kind and state from one translation each,
+    the times in local time (issue 11)."""
+    head, tail = reverse("attendance:leave_detail", args=[0]).rsplit("0", 1)
+    kinds = {value: str(label) for value, label in LeaveKind.choices}
+    states = {value: str(label) for value, label in LeaveState.choices}
+    for leave in rows:
+        leave.detail_url = f"{head}{leave.pk}{tail}"
+        leave.kind_label = kinds.get(leave.kind, leave.kind)
+        leave.state_label = states.get(leave.state, leave.state)
+        leave.start_text = timezone.localtime(leave.start).strftime("%Y-%m-%d %H:%M")
+        leave.end_text = timezone.localtime(leave.end).strftime("%Y-%m-%d %H:%M")
+
+
 def leave_list(request):
     selectors.require(actor=request.user, store=request.store, action="view", request=request)
     to_decide = list(selectors.leave_to_decide(actor=request.user, store=request.store))
     leaves = list(selectors.leave_list(actor=request.user, store=request.store)[:200])
+    _label_leave_rows([*to_decide, *leaves])
     return render(request, "attendance/leave_list.html", {"to_decide": to_decide, "leaves": leaves})
 
 

@@ -45,6 +45,10 @@ def service_list(request):
         order=selectors.SERVICE_ORDER,
         size=PAGE_SIZE,
     )
+    # Each row's link from one reversal, not one per row.
+    head, tail = reverse("delivery:service_detail", args=[0]).rsplit("0", 1)
+    for record in page.object_list:
+        record.detail_url = f"{head}{record.pk}{tail}"
     use_log(
         actor=request.user,
         action="search",

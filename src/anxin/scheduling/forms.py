@@ -7,7 +7,7 @@ from anxin.accounts.names import person_name
 from anxin.catalogue.models import ServiceItem
 from anxin.clients.forms import ClientField
 from anxin.core.forms import Form
-from anxin.core.widgets import Select
+from anxin.core.widgets import CheckboxSelectMultiple, Select
 
 from .models import Room
 from .services import QUEUE_ACTIONS
@@ -199,7 +199,7 @@ class FreeSlotForm(Form):
 
 class QueueOpenForm(Form):
     practitioners = forms.MultipleChoiceField(
-        label=_("On duty today, in queue order"), widget=forms.CheckboxSelectMultiple
+        label=_("On duty today, in queue order"), widget=CheckboxSelectMultiple
     )
 
     def __init__(self, *args, practitioners, **kwargs):

@@ -25,12 +25,16 @@ def attendance_check(*, practitioner, store, start, end) -> list[str]:
 
 def attendance_windows(*, store, day: dt.date, people):
     """For the free-slot search: one lookup of everyone's working windows that day."""
+    from anxin.accounts.names import staff_secrets
     from anxin.attendance.selectors import working_windows
     from anxin.staff.models import StaffMember
 
+    # The working windows need the files' ids, not their encrypted fields (none decrypted).
     members = {
         m.user_id: m
-        for m in StaffMember.objects.filter(store=store, user__in=[p.pk for p in people])
+        for m in StaffMember.objects.filter(store=store, user__in=[p.pk for p in people]).defer(
+            *(name.split("__", 1)[1] for name in staff_secrets("file"))
+        )
     }
     windows = working_windows(store=store, day=day, members=list(members.values()))
     predicates = {}

@@ -55,7 +55,7 @@ PERSON_FIELDS = (
 )
 
 
-def _listed(qs) -> list[Appointment]:
+def listed(qs) -> list[Appointment]:
     """The bookings of ``qs`` as a list shows them: the client's code and name, the
     practitioner (with the staff file's name and code) and the room, in three queries."""
     rows = list(qs.select_related(None).select_related("client").only(*LIST_FIELDS))
@@ -106,7 +106,7 @@ def day_view(*, actor, store, day: dt.date, request=None) -> dict:
     """The day's bookings per practitioner and per room, in time order."""
     _refuse_unless_may_view(actor, store, day.isoformat(), request)
     start, end = day_bounds(day)
-    rows = _listed(
+    rows = listed(
         scoped_appointments(actor=actor, store=store)
         .filter(start__gte=start, start__lt=end)
         .order_by("start", "code")
@@ -254,7 +254,7 @@ def calendar_view(
     qs = scoped_appointments(actor=actor, store=store).filter(start__gte=start, start__lt=end)
     if practitioner is not None:
         qs = qs.filter(practitioner=practitioner)
-    rows = _listed(qs.order_by("start", "code"))
+    rows = listed(qs.order_by("start", "code"))
     use_log(
         actor=actor,
         action="search",

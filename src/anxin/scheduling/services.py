@@ -494,10 +494,12 @@ def _in_service(practitioner_ids, at) -> set[int]:
 def queue_order(*, store, day: dt.date) -> list[QueueEntry]:
     """Who is next, in order: fewest rotation services today, then longest since their last
     service ended (no service yet counts as longest), then queue position."""
+    from anxin.accounts.names import staff_secrets
+
     entries = list(
-        QueueEntry.objects.filter(store=store, day=day, state=QueueState.WAITING).select_related(
-            "practitioner"
-        )
+        QueueEntry.objects.filter(store=store, day=day, state=QueueState.WAITING)
+        .select_related("practitioner__staff_file")  # their names: one query for the queue
+        .defer(*staff_secrets("practitioner__staff_file"))
     )
     never = dt.datetime.min.replace(tzinfo=dt.UTC)
     return sorted(entries, key=lambda e: (e.rotation_count, e.last_end or never, e.position))

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from anxin.accounts.names import person_name
+from anxin.accounts.names import person_name, staff_secrets
 from anxin.accounts.policy import scope_for
 from anxin.clients.forms import client_initial
 from anxin.core.forms import add_errors
@@ -372,14 +372,16 @@ def queue(request):
         status = 400
     order = services.queue_order(store=store, day=today)
     start, end = selectors.day_bounds(today)
-    floor = (
+    floor = selectors.listed(
         selectors.scoped_appointments(actor=request.user, store=store)
         .filter(start__gte=start, start__lt=end, status__in=[Status.BOOKED, Status.IN_SERVICE])
         .order_by("start", "code")
     )
-    suspended = QueueEntry.objects.filter(
-        store=store, day=today, state=QueueState.SUSPENDED
-    ).select_related("practitioner__staff_file")
+    suspended = (
+        QueueEntry.objects.filter(store=store, day=today, state=QueueState.SUSPENDED)
+        .select_related("practitioner__staff_file")
+        .defer(*staff_secrets("practitioner__staff_file"))
+    )
     return render(
         request,
         "scheduling/queue.html",

@@ -77,3 +77,21 @@ def test_the_service_list_reads_through_an_index(client, login, records, request
         response, sql = captured(lambda params=params: client.get("/services/", params))
         assert response.status_code == 200
         assert_no_full_scans(sql, sorts=True)
+
+
+@pytest.mark.django_db
+@pytest.mark.req("CLI-4")
+def test_the_service_list_decrypts_nothing(client, login, manager, records):
+    """Issue 11: a page of 50 records read the records' notes and the practitioners' staff
+    files (pay, ID number, bank card) and decrypted them all; the list shows none of them."""
+    records(3)
+    login(client, manager)
+    for query in ("", "?oldest=1"):
+        response, sql = captured(lambda q=query: client.get(f"/services/{q}"))
+        assert response.status_code == 200
+        listing = [s for s in sql if 'FROM "clients_servicerecord"' in s]
+        assert listing
+        for statement in listing:
+            for column in ('"clients_servicerecord"."notes"', '"staff_staffmember"."id_number"'):
+                assert column not in statement, statement
+        assert 'href="/services/' in response.content.decode()

@@ -143,7 +143,6 @@ def my_week_link(context) -> SafeString:
 # -- the calendar -----------------------------------------------------------------------------
 
 
-
 def esc(value) -> str:
     """Django's ``escape`` without its lazy-string wrapper (the same characters replaced): the
     calendar escapes some ten thousand values on a busy day."""

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from anxin.clients.services import client_create
 from anxin.core.testing import assert_constant_queries, captured
-from anxin.scheduling.models import Appointment, Room, Status
+from anxin.scheduling.models import Appointment, QueueEntry, QueueState, Room, Status
 from anxin.staff.models import StaffKind, StaffMember
 
 DAY = timezone.localdate() + dt.timedelta(days=1)
@@ -21,6 +21,7 @@ PAGES = [
     f"/appointments/calendar/?day={DAY}&view=week",
     f"/appointments/free/?day={DAY}&minutes=60",
     "/services/new/",
+    "/appointments/queue/",
 ]
 # Columns no list of bookings needs, each decrypted on load.
 ENCRYPTED = ('"staff_staffmember"."id_number"', '"staff_staffmember"."bank_card"')
@@ -28,7 +29,8 @@ ENCRYPTED = ('"staff_staffmember"."id_number"', '"staff_staffmember"."bank_card"
 
 @pytest.fixture
 def staffed(store, make_persona, front_desk):
-    """``add(n)``: n more practitioners, each with a staff file and a booking on DAY."""
+    """``add(n)``: n more practitioners, each with a staff file, a booking on DAY and a place
+    in today's rotation queue (waiting or suspended)."""
     customer = client_create(actor=front_desk, store=store, name="韩梅梅", phone="13900001234")
     room = Room.objects.create(store=store, name="一号床")
 
@@ -48,6 +50,10 @@ def staffed(store, make_persona, front_desk):
                 start=start, end=start + dt.timedelta(minutes=50),
                 busy_until=start + dt.timedelta(minutes=60), status=Status.BOOKED,
                 code=f"YY{i:06d}",
+            )  # fmt: skip
+            QueueEntry.objects.create(
+                store=store, day=timezone.localdate(), practitioner=user, position=i + 1,
+                state=QueueState.WAITING if i % 2 else QueueState.SUSPENDED,
             )  # fmt: skip
 
     return add
