@@ -3,7 +3,7 @@
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from anxin.accounts.permissions import MANAGE_RETENTION
 
@@ -28,3 +28,15 @@ def retention_monthly():
             kind="privacy.retention_proposed",
         )
     log.info("retention runs proposed: %d", len(runs))
+
+
+@db_task()
+def retention_apply(run_id: int):
+    """An approved run, applied on the worker: thousands of clients take longer than a page."""
+    from .models import RetentionRun, RunState
+    from .retention import run_apply
+
+    run = RetentionRun.objects.filter(pk=run_id, state=RunState.APPROVED).first()
+    if run is not None:
+        run = run_apply(run=run)
+        log.info("retention run %d applied: %d anonymised", run.pk, run.anonymised)

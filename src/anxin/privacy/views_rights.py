@@ -310,12 +310,21 @@ def _decide(request, pk, decide, done_message):
 
 
 def _approve(*, note="", **kwargs):
-    return retention_services.run_approve(**kwargs)
+    from .rights_tasks import retention_apply
+
+    run = retention_services.run_approve(apply=False, **kwargs)
+    retention_apply(run.pk)  # on the worker: a run of thousands takes longer than a page
+    return run
 
 
 @post_only(form_at=lambda request, pk: reverse("privacy:run", args=[pk]))
 def run_approve(request, pk):
-    return _decide(request, pk, _approve, _("Run approved and applied."))
+    return _decide(
+        request,
+        pk,
+        _approve,
+        _("Run approved. The anonymisation runs in the background; this page shows the result."),
+    )
 
 
 @post_only(form_at=lambda request, pk: reverse("privacy:run", args=[pk]))
