@@ -206,3 +206,19 @@ def test_another_stores_request_is_not_found(
         user=officer_sh, outcome="denied", record_type="privacy.rightsrequest"
     ).exists()
     assert session is not None
+
+
+def test_front_desk_cannot_anonymise_and_nothing_changes(
+    client, login, front_desk, store, registered
+):
+    req = _open(front_desk, store, registered, "deletion")
+    login(client, front_desk)
+    denied = UseLog.objects.filter(outcome="denied").count()
+    response = client.post(f"/privacy/requests/{req.pk}/delete/", {"answer": ""})
+    assert response.status_code == 403
+    stored = Client.objects.get(pk=registered.pk)
+    assert stored.name == "李四" and stored.phone == "13812345678"
+    assert HealthFile.objects.filter(client=stored).exists()
+    assert not Erasure.objects.exists()
+    assert RightsRequest.objects.get(pk=req.pk).status == RequestStatus.OPEN
+    assert UseLog.objects.filter(outcome="denied").count() == denied + 1
