@@ -222,3 +222,13 @@ def test_front_desk_cannot_anonymise_and_nothing_changes(
     assert not Erasure.objects.exists()
     assert RightsRequest.objects.get(pk=req.pk).status == RequestStatus.OPEN
     assert UseLog.objects.filter(outcome="denied").count() == denied + 1
+
+
+def test_access_report_says_the_desks_own_reads_in_the_clients_words():
+    from anxin.privacy.rights_selectors import _why
+
+    with translation.override("en"):
+        assert _why("client's copy (json), request #7") == "your request #7: a copy of your data"
+        assert _why("client's access report, request #8") == "your request #8: this report"
+        assert _why("") == "no purpose was stated"
+        assert _why("回访前核对") == "回访前核对"
