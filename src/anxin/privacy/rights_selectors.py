@@ -4,6 +4,8 @@ The desk works on the client of a request without the client-file scope: a reque
 client's own, and every read of their data here is use-logged with the request as purpose.
 """
 
+import re
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
@@ -118,6 +120,30 @@ def _what(entry) -> str:
     return entry.action.replace("_", " ")
 
 
+# The purposes this app writes, shown to the client in their language.
+OWN_PURPOSES = [
+    (
+        re.compile(r"^client's copy \((\w+)\), request #(\d+)$"),
+        gettext_lazy("your request #%(pk)s: a copy of your data"),
+    ),
+    (
+        re.compile(r"^client's access report, request #(\d+)$"),
+        gettext_lazy("your request #%(pk)s: this report"),
+    ),
+    (re.compile(r"^client's request$"), gettext_lazy("your request")),
+]
+
+
+def _why(purpose: str) -> str:
+    if not purpose:
+        return _("no purpose was stated")
+    for pattern, words in OWN_PURPOSES:
+        found = pattern.match(purpose)
+        if found:
+            return str(words) % {"pk": found.groups()[-1]} if found.groups() else str(words)
+    return purpose
+
+
 def _client_entries(client):
     appointments = list(client.appointments.values_list("code", flat=True))
     services = [str(pk) for pk in client.services.values_list("pk", flat=True)]
@@ -154,7 +180,7 @@ def access_rows(client) -> list[dict]:
                 "at": timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M"),
                 "who": who(entry.user, entry.store_id),
                 "what": _what(entry),
-                "why": entry.purpose or _("no purpose was stated"),
+                "why": _why(entry.purpose),
             }
         )
     for source in registry.access_sources():

@@ -3,6 +3,7 @@ access report) and close a client's request. Every step is logged; a refusal cha
 
 import datetime as dt
 import json
+import re
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -183,6 +184,16 @@ def _rows(copy: dict) -> int:
     return sum(len(t["rows"]) for s in copy["sections"] for t in s["tables"])
 
 
+def _sheet_name(title: str, used: set[str]) -> str:
+    """A worksheet name people read (the table's title), unique, within Excel's rules."""
+    base = re.sub(r"[\[\]:*?/\\]", " ", title).strip()[:28] or "data"
+    name, n = base, 2
+    while name.lower() in used:
+        name, n = f"{base} {n}", n + 1
+    used.add(name.lower())
+    return name
+
+
 def request_copy(
     *, actor, store, req: RightsRequest, fmt: str, request=None
 ) -> tuple[bytes | dict, str, str]:
@@ -210,9 +221,10 @@ def request_copy(
         body = json.dumps(copy, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
         return body.encode(), f"{name}.json", "application/json"
     book = XlsxWriter()
+    used: set[str] = set()
     for section in copy["sections"]:
         for t in section["tables"]:
-            sheet = book.sheet(f"{section['key']}-{t['key']}")
+            sheet = book.sheet(_sheet_name(t["title"], used))
             sheet.append([c["label"] for c in t["columns"]])
             for row in t["rows"]:
                 sheet.append([row.get(c["key"], "") for c in t["columns"]])

@@ -57,10 +57,11 @@ def test_copy_holds_every_app_and_decrypts_only_into_the_file(
     assert "腰椎旧伤" in text and "李四很满意" in text
     entry = UseLog.objects.get(action="export", record_code=registered.code)
     assert entry.user == officer and f"request #{req.pk}" in entry.purpose
-    xlsx, name, _ = services.request_copy(actor=officer, store=store, req=req, fmt="xlsx")
+    with translation.override("en"):
+        xlsx, name, _ = services.request_copy(actor=officer, store=store, req=req, fmt="xlsx")
     assert name.endswith(".xlsx")
     book = load_workbook(io.BytesIO(xlsx))
-    assert "clients-client" in book.sheetnames
+    assert "Client" in book.sheetnames and "Service records" in book.sheetnames
 
 
 def test_front_desk_cannot_produce_the_copy_and_nothing_is_logged_as_export(
@@ -205,3 +206,29 @@ def test_another_stores_request_is_not_found(
         user=officer_sh, outcome="denied", record_type="privacy.rightsrequest"
     ).exists()
     assert session is not None
+
+
+def test_front_desk_cannot_anonymise_and_nothing_changes(
+    client, login, front_desk, store, registered
+):
+    req = _open(front_desk, store, registered, "deletion")
+    login(client, front_desk)
+    denied = UseLog.objects.filter(outcome="denied").count()
+    response = client.post(f"/privacy/requests/{req.pk}/delete/", {"answer": ""})
+    assert response.status_code == 403
+    stored = Client.objects.get(pk=registered.pk)
+    assert stored.name == "李四" and stored.phone == "13812345678"
+    assert HealthFile.objects.filter(client=stored).exists()
+    assert not Erasure.objects.exists()
+    assert RightsRequest.objects.get(pk=req.pk).status == RequestStatus.OPEN
+    assert UseLog.objects.filter(outcome="denied").count() == denied + 1
+
+
+def test_access_report_says_the_desks_own_reads_in_the_clients_words():
+    from anxin.privacy.rights_selectors import _why
+
+    with translation.override("en"):
+        assert _why("client's copy (json), request #7") == "your request #7: a copy of your data"
+        assert _why("client's access report, request #8") == "your request #8: this report"
+        assert _why("") == "no purpose was stated"
+        assert _why("回访前核对") == "回访前核对"
