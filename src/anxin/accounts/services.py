@@ -481,10 +481,14 @@ def permission_review(*, store: Store | None = None) -> list[dict]:
     """Who can do what, per store (SEC-8): one row per active assignment."""
     from anxin.audit.display import grant_label
 
+    from .names import staff_secrets
+
     rows = []
     assignments = (
         RoleAssignment.objects.filter(active=True, user__is_active=True)
-        .select_related("user", "store", "role")
+        # The page names each person (their staff file's name): one query, nothing decrypted.
+        .select_related("user__staff_file", "store", "role")
+        .defer(*staff_secrets("user__staff_file"))
         .order_by("store__short_code", "user__username", "role__key")
     )
     if store is not None:

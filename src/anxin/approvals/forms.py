@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import Role
-from anxin.accounts.names import person_name
+from anxin.accounts.names import person_name, staff_secrets
 from anxin.core.forms import Form
 
 DECISIONS = ("approve", "reject", "withdraw")
@@ -52,4 +52,8 @@ class RoleGrantForm(Form):
 
     def __init__(self, *args, accounts, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account"].queryset = accounts
+        # Each option names the person (their staff file's name): read with the accounts, not
+        # one staff-file query per account, and without the files' encrypted fields (issue 11).
+        self.fields["account"].queryset = accounts.select_related("staff_file").defer(
+            *staff_secrets("staff_file")
+        )
