@@ -59,14 +59,16 @@ def test_the_front_desk_books_by_name_and_a_conflict_is_shown_on_the_field(
 def test_a_rotation_booking_goes_to_the_head_and_a_failed_one_uses_no_turn(
     item, client, login, store, front_desk, manager, practitioner, practitioner_b, customer
 ):
+    # Half an hour from now, and the queue of that day (from 23:30 it is tomorrow's).
+    soon = timezone.now() + dt.timedelta(minutes=30)
+    day = timezone.localdate(soon)
     services.queue_open(
         actor=manager,
         store=store,
-        day=timezone.localdate(),
+        day=day,
         practitioners=[practitioner, practitioner_b],
     )
     login(client, front_desk)
-    soon = timezone.now() + dt.timedelta(minutes=30)
     assert (
         client.post("/appointments/new/", booking(item, customer, "rotation", soon)).status_code
         == 302
@@ -80,9 +82,7 @@ def test_a_rotation_booking_goes_to_the_head_and_a_failed_one_uses_no_turn(
         == 400
     )
     assert QueueEntry.objects.get(practitioner=practitioner_b).rotation_count == 0
-    assert services.queue_order(store=store, day=timezone.localdate())[0].practitioner == (
-        practitioner_b
-    )
+    assert services.queue_order(store=store, day=day)[0].practitioner == practitioner_b
 
 
 @pytest.mark.django_db
@@ -196,9 +196,7 @@ def test_the_queue_page_lets_only_the_manager_adjust(
         "/appointments/queue/",
         {"do": "adjust", "entry": entry.pk, "action": "head", "reason": "补钟"},
     )
-    assert services.queue_order(store=store, day=timezone.localdate())[0].practitioner == (
-        practitioner_b
-    )
+    assert services.queue_order(store=store, day=day)[0].practitioner == practitioner_b
     login(client, front_desk)
     page = client.get("/appointments/queue/").content.decode()
     assert "queue-entry" not in page  # no adjusting controls
