@@ -167,9 +167,7 @@ def test_leave_request_and_decision_name_the_person(
     leave = LeaveRequest.objects.get()
     client.logout()
     login(client, manager)
-    text = said(
-        client.post(f"/attendance/leave/{leave.pk}/", {"decision": "approve", "note": ""})
-    )
+    text = said(client.post(f"/attendance/leave/{leave.pk}/", {"decision": "approve", "note": ""}))
     assert "Approved" in text and "彭玉勇" in text, text
     no_username(text, practitioner)
 
@@ -192,8 +190,6 @@ def test_approvals_name_the_person_the_change_is_about(
     )  # fmt: skip
     client.logout()
     login(client, manager)
-    text = said(
-        client.post(f"/approvals/{change.pk}/", {"action": "reject", "note": "不需要"})
-    )
+    text = said(client.post(f"/approvals/{change.pk}/", {"action": "reject", "note": "不需要"}))
     assert "王芳" in text and "赵管理" in text and "Rejected" in text, text
     no_username(text, practitioner_b, admin_user)

@@ -51,8 +51,8 @@ def test_a_sum_of_decimal_amounts_renders_as_yuan(spender):
 def test_the_client_file_shows_the_spending_total_as_money(client, login, manager, spender):
     login(client, manager)
     body = client.get(f"/clients/{spender.code}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert re.search(r"<dt>Total spending</dt><dd>115\.20</dd>", body), body
-    assert "<dt>Average per visit</dt><dd>57.60</dd>" in body
+    assert re.search(r"<dt>Total spending</dt><dd>115\.20 yuan</dd>", body), body
+    assert "<dt>Average per visit</dt><dd>57.60 yuan</dd>" in body
     assert "115.2000" not in body
 
 
