@@ -113,7 +113,11 @@ def test_front_desk_home_with_a_full_day_has_no_wcag_violations(
         store=store,
         client=make_client(actor=front_desk, store=store, name="王芳", phone="13900003333"),
         practitioner=practitioner_b,
-        start=now + dt.timedelta(minutes=45),
+        # Later today: from 23:15 Shanghai time, 45 minutes on would be tomorrow.
+        start=min(
+            now + dt.timedelta(minutes=45),
+            timezone.localtime(now).replace(hour=23, minute=59, second=0, microsecond=0),
+        ),
         item=item,
     )
     browser_login(front_desk)
