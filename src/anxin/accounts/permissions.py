@@ -27,6 +27,11 @@ MANAGE_FOLLOW_UPS = "delivery.manage_follow_ups"
 VIEW_BACKUPS = "backups.view"
 RUN_BACKUPS = "backups.run"
 RESTORE_BACKUPS = "backups.restore"
+# Privacy: sharing, disclosures, incidents (issue 13)
+GRANT_SHARING = "privacy.grant_sharing"  # the owner or a department head grants a scope (PRV-3)
+MANAGE_TRANSFERS = "privacy.manage_transfers"  # partners, agreements, transfers (PRV-4)
+RECORD_DISCLOSURES = "privacy.record_disclosures"  # disclosures to authorities (PRV-5)
+MANAGE_INCIDENTS = "privacy.manage_incidents"  # incidents and breach response (PRV-7)
 SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL, RESTORE_BACKUPS}
 
 PERMISSIONS = {
@@ -46,6 +51,11 @@ PERMISSIONS = {
     VIEW_BACKUPS: _("See backups, restore drills and backup health"),
     RUN_BACKUPS: _("Start a backup or a restore drill"),
     RESTORE_BACKUPS: _("Restore the database from a backup"),
+    # Privacy: sharing, disclosures, incidents (issue 13)
+    GRANT_SHARING: _("Grant others a scope of client data for a purpose, and review the grants"),
+    MANAGE_TRANSFERS: _("Record partners' agreements and send client data to a partner"),
+    RECORD_DISCLOSURES: _("Record a disclosure of client data to an authority"),
+    MANAGE_INCIDENTS: _("Record incidents, their affected clients and the notices sent"),
 }
 
 # The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).
@@ -63,6 +73,8 @@ DEFAULT_ROLES: dict[str, tuple] = {
             CORRECT_SERVICES,
             MANAGE_FOLLOW_UPS,
             USE_API,
+            # Privacy: sharing, disclosures, incidents (issue 13)
+            GRANT_SHARING,
         ],
     ),
     "hr": (_("Human resources"), [VIEW_ORG, MANAGE_ORG]),
@@ -73,7 +85,16 @@ DEFAULT_ROLES: dict[str, tuple] = {
     "purchasing": (_("Purchasing"), [VIEW_ORG]),
     "information_officer": (
         _("Information officer"),
-        [VIEW_ORG, MANAGE_CATEGORIES, VIEW_ALERTS, VIEW_BACKUPS],
+        [
+            VIEW_ORG,
+            MANAGE_CATEGORIES,
+            VIEW_ALERTS,
+            VIEW_BACKUPS,
+            # Privacy: sharing, disclosures, incidents (issue 13)
+            MANAGE_TRANSFERS,
+            RECORD_DISCLOSURES,
+            MANAGE_INCIDENTS,
+        ],
     ),
     "auditor": (_("Auditor / supervisor"), [VIEW_ORG, VIEW_ALERTS]),
     "system_admin": (

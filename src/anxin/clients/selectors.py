@@ -344,7 +344,7 @@ def client_view(*, actor, store, client: Client, request=None) -> dict:
         view["services"] = list(services.select_related("feedback")[:20])
         view["analysis"] = client_analysis(services, with_spending="view_spending" in allowed)
     if scope(actor, store, "change") == Scope.STORE:
-        view["consents"] = list(client.consents.select_related("notice", "witness"))
+        view["consents"] = list(client.consents.select_related("notice", "witness", "recipient"))
         # Latest first in the order they were written (the id): answered from the (record type,
         # record id) index without sorting every read of a much-read file; only what is shown.
         view["accesses"] = list(

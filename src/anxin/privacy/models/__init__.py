@@ -1,1 +1,33 @@
 """Privacy records. Each area keeps its models in its own module, imported here."""
+
+from .incidents import (  # noqa: F401
+    ActionKind,
+    AffectedClient,
+    AffectedSource,
+    Incident,
+    IncidentAction,
+    IncidentNotice,
+    IncidentState,
+    NoticeChannel,
+    NoticeText,
+    Severity,
+)
+from .records import AppendOnlyError, Document  # noqa: F401
+from .sharing import (  # noqa: F401
+    AgreementKind,
+    Disclosure,
+    DisclosureClient,
+    GrantClient,
+    GrantDecision,
+    GrantGrantee,
+    GrantReview,
+    GrantScope,
+    LegalBasis,
+    LegalDocumentType,
+    Partner,
+    PartnerAgreement,
+    SharingGrant,
+    Transfer,
+    TransferChannel,
+    TransferClient,
+)
