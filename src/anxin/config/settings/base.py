@@ -396,3 +396,9 @@ ANXIN_DRILL_TIME = os.environ.get("ANXIN_DRILL_TIME", "04:30")
 ANXIN_BACKUP_KEEP = env_int("ANXIN_BACKUP_KEEP", 14)
 # PostgreSQL client programs (pg_dump, pg_restore): found on PATH, else in this directory.
 ANXIN_PG_BIN = os.environ.get("ANXIN_PG_BIN", "")
+
+# -- Privacy: sharing, disclosures, incidents (issue 13) ---------------------------------------
+# Hours from finding a personal-data breach to the report to the regulator (PRV-7), and how
+# many hours before that deadline the information officer is reminded.
+ANXIN_PRIVACY_REGULATOR_HOURS = env_int("ANXIN_PRIVACY_REGULATOR_HOURS", 72)
+ANXIN_PRIVACY_REMIND_HOURS = env_int("ANXIN_PRIVACY_REMIND_HOURS", 24)

@@ -85,7 +85,10 @@ class IncidentAction(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=ActionKind.choices)
     description = models.CharField(_("action"), max_length=300)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("owner")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owner"),
     )
     due_on = models.DateField(_("due on"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
@@ -192,7 +195,9 @@ class IncidentNotice(AppendOnlyModel):
     sent_at = models.DateTimeField(_("sent at"))
     delivered = models.BooleanField(_("delivered"))
     note = models.CharField(_("note"), max_length=200, blank=True)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-sent_at", "-pk"]

@@ -414,9 +414,7 @@ class Disclosure(AppendOnlyModel):
 
 
 class DisclosureClient(AppendOnlyModel):
-    disclosure = models.ForeignKey(
-        Disclosure, on_delete=models.PROTECT, related_name="client_rows"
-    )
+    disclosure = models.ForeignKey(Disclosure, on_delete=models.PROTECT, related_name="client_rows")
     client = models.ForeignKey(
         "clients.Client", on_delete=models.PROTECT, related_name="+", verbose_name=_("client")
     )
