@@ -167,7 +167,7 @@ def grant_get(*, actor, store, grant_id: int, request=None) -> SharingGrant:
     return grant
 
 
-def grants_to_review(*, actor, store, now=None) -> QuerySet[SharingGrant]:
+def grants_to_review(*, actor, store, now=None, request=None) -> QuerySet[SharingGrant]:
     """Grants in force now, oldest end first: the periodic review's list."""
     now = now or timezone.now()
     return (
