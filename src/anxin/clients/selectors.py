@@ -115,15 +115,30 @@ def _via_grant(*, actor, store, client, action: str) -> int | None:
     client: its id becomes the use's purpose, so the grantor can list what was read under it."""
     if not SHARING_GRANTS or scope(actor, store, action) == Scope.STORE:
         return None
+    return _granted_parts(actor=actor, store=store, client=client).get(action)
+
+
+def _granted_parts(*, actor, store, client) -> dict[str, int]:
+    """{action: grant id}: the parts of this client's file that only a sharing grant in force
+    opens to this person (PRV-3); what their own scope reaches is read in their own right."""
+    covering: dict[str, int] = {}
     for grants in SHARING_GRANTS.values():
-        grant_id = grants.covering(actor=actor, store=store, client=client).get(action)
-        if grant_id is not None:
-            if scope(actor, store, action) == Scope.SERVED and (
-                served_client_ids(actor=actor).filter(client_id=client.pk).exists()
-            ):
-                return None  # their own client: read in their own right
-            return grant_id
-    return None
+        for action, grant_id in grants.covering(actor=actor, store=store, client=client).items():
+            covering.setdefault(action, grant_id)
+    granted, own = {}, None
+    for action, grant_id in covering.items():
+        mine = scope(actor, store, action)
+        if mine == Scope.STORE:
+            continue
+        if mine == Scope.SERVED:
+            if own is None:
+                own = Client.objects.filter(
+                    pk=client.pk, pk__in=served_client_ids(actor=actor)
+                ).exists()
+            if own:
+                continue
+        granted[action] = grant_id
+    return granted
 
 
 def grant_purpose(grant_id: int) -> str:
@@ -358,11 +373,7 @@ def client_view(*, actor, store, client: Client, request=None) -> dict:
         )
         if scope(actor, store, a) is not None
     }
-    granted = {}  # the parts of the file a sharing grant in force adds (PRV-3)
-    for grants in SHARING_GRANTS.values():
-        for action, grant_id in grants.covering(actor=actor, store=store, client=client).items():
-            if action not in allowed:
-                granted.setdefault(action, grant_id)
+    granted = _granted_parts(actor=actor, store=store, client=client)
     allowed |= set(granted)
     view = {"client": client, "can": allowed}
     if "view_contact" in allowed:
