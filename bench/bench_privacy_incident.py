@@ -207,7 +207,7 @@ def run(rows: int, queries: int, rnd: random.Random) -> int:
                     f"{statistics.median(found):.0f}",
                 ],
             ],
-        )  # fmt: skip
+        )
     )
     verdict = "met" if ratio <= TARGET else "MISSED"
     print(
