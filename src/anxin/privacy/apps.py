@@ -17,3 +17,25 @@ class PrivacyConfig(AppConfig):
         from . import selectors_sharing, tasks_incidents, tasks_sharing  # noqa: F401
 
         SHARING_GRANTS["privacy"] = selectors_sharing.SharingGrants
+
+        from anxin.accounts.permissions import (
+            GRANT_SHARING,
+            MANAGE_INCIDENTS,
+            MANAGE_TRANSFERS,
+            RECORD_DISCLOSURES,
+        )
+        from anxin.core import home
+
+        sharing = {GRANT_SHARING, MANAGE_TRANSFERS, RECORD_DISCLOSURES}
+        home.register_link(
+            "privacy:sharing_home",
+            _("Sharing and disclosures"),
+            order=80,
+            visible=lambda perms, request: bool(sharing & perms),
+        )
+        home.register_link(
+            "privacy:incident_list",
+            _("Incidents"),
+            order=81,
+            visible=lambda perms, request: MANAGE_INCIDENTS in perms,
+        )

@@ -210,6 +210,18 @@ def grant_create(
             request=request,
             store=store,
         )
+        holders = RoleAssignment.objects.filter(
+            store=store, role__in=roles, active=True, user__is_active=True
+        ).select_related("user")
+        notify(
+            recipients=[*users, *(a.user for a in holders)],
+            subject=_("Client data is shared with you: sharing grant %(n)s") % {"n": grant.pk},
+            body=grant.purpose,
+            url=reverse("privacy:grant_mine"),
+            kind="privacy.grant_created",
+            store=store,
+            exclude=actor,
+        )
     return grant
 
 

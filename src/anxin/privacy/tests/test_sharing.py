@@ -52,6 +52,9 @@ def test_a_grant_widens_the_scope_while_it_runs_and_each_read_names_it(
         _read(practitioner_b, store, client)
     grant = _grant(manager, store, users=[practitioner_b], codes=[client.code], health=True)
 
+    assert Notification.objects.filter(
+        recipient=practitioner_b, kind="privacy.grant_created"
+    ).exists()
     assert _read(practitioner_b, store, client) == client
     entry = UseLog.objects.filter(user=practitioner_b, outcome="allowed").first()
     assert entry.purpose == f"sharing grant {grant.pk}"
