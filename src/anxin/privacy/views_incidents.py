@@ -173,9 +173,12 @@ def incident_detail(request, incident_id: int):
                 )
             return redirect("privacy:incident_detail", incident_id=incident.pk)
         if which == "done":
-            action = IncidentAction.objects.filter(
-                incident=incident, pk=request.POST.get("action", "0") or 0
-            ).first()
+            number = request.POST.get("action", "")
+            action = (
+                IncidentAction.objects.filter(incident=incident, pk=int(number)).first()
+                if number.isdigit()
+                else None
+            )
             if action is None:
                 return HttpResponseBadRequest()
             services.action_done(

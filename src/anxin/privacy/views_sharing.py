@@ -5,8 +5,8 @@ service; a service's ``ValidationError`` goes back on the form with nothing writ
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -147,7 +147,7 @@ def grant_agreement(request, grant_id: int):
         actor=request.user, store=request.store, grant_id=grant_id, request=request
     )
     if grant.agreement is None:
-        raise PermissionDenied
+        raise Http404
     return _document_response(
         request, grant.agreement, record_type="privacy.sharinggrant", record_id=grant.pk
     )
