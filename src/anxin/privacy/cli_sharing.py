@@ -14,18 +14,27 @@ from anxin.accounts.models import Store, User
 from . import services_sharing
 from .models import GrantDecision, SharingGrant
 
+HELP = "list the sharing grants in force; confirm or end one"
+
 
 def register(sub) -> dict:
-    review = sub.add_parser(
-        "review-grants", help="list the sharing grants in force; confirm or end one"
-    )
+    add_arguments(sub.add_parser("review-grants", help=HELP))
+    return {"review-grants": review_grants}
+
+
+def add_arguments(review) -> None:
+    """The options. Also usable by a command that lists its subcommands as modules (``HELP``,
+    ``add_arguments(parser)``, ``handle(command, **options)``)."""
     review.add_argument("--store", help="a store's short code (default: all stores)")
     decide = review.add_mutually_exclusive_group()
     decide.add_argument("--confirm", type=int, metavar="GRANT", help="confirm grant GRANT")
     decide.add_argument("--end", type=int, metavar="GRANT", help="end grant GRANT now")
     review.add_argument("--as", dest="reviewer", metavar="USERNAME", help="who decides")
     review.add_argument("--note", default="", help="a note kept with the decision")
-    return {"review-grants": review_grants}
+
+
+def handle(command, **options) -> None:
+    review_grants(command, **options)
 
 
 def review_grants(command, *, store=None, confirm=None, end=None, reviewer=None, note="", **_):
