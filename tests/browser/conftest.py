@@ -11,10 +11,12 @@ import pages_backups
 import pages_catalogue as pc  # this directory is on sys.path (rootdir conftest import)
 import pages_clients
 import pages_privacy
+import pages_privacy_sharing as pps
 import pages_scheduling
 import pages_staff
 import pytest
 from pages_privacy import info_officer  # noqa: F401 - the information officer
+from pages_privacy_sharing import officer_user  # noqa: F401 - fixture for the privacy pages
 from pages_staff import clerk_user, hr_user  # noqa: F401 - fixtures for the staff pages
 
 # Playwright's sync API runs an asyncio loop in this thread; Django's ORM refuses to run
@@ -639,6 +641,33 @@ APP_PAGES = {
     "privacy-request-correction": AppPage(pages_privacy.correction_request_page, "info_officer"),
     "privacy-retention": AppPage("/privacy/retention/", "info_officer"),
     "privacy-retention-run": AppPage(pages_privacy.run_page, "info_officer"),
+    # -- privacy: sharing, disclosures, incidents (issue 13) --
+    "privacy-sharing": AppPage("/privacy/sharing/", "manager"),
+    "grants": AppPage("/privacy/grants/", "manager", setup=pps.grants_setup),
+    "grant-new": AppPage("/privacy/grants/new/", "manager"),
+    "grant-new-error": AppPage(
+        "/privacy/grants/new/", "manager", action=_submit_empty_form, status=400
+    ),
+    "grant-detail": AppPage(pps.grant_page, "manager"),
+    "grant-review": AppPage("/privacy/grants/review/", "manager", setup=pps.grants_setup),
+    "grants-mine": AppPage("/privacy/grants/mine/", "practitioner_b", setup=pps.grants_setup),
+    "partners": AppPage("/privacy/partners/", "officer_user", setup=pps.transfers_setup),
+    "partner-detail": AppPage(pps.partner_page, "officer_user"),
+    "transfers": AppPage("/privacy/transfers/", "officer_user", setup=pps.transfers_setup),
+    "transfer-new": AppPage("/privacy/transfers/new/", "officer_user", setup=pps.transfers_setup),
+    "transfer-new-error": AppPage(
+        "/privacy/transfers/new/", "officer_user", action=_submit_empty_form, status=400
+    ),
+    "transfer-detail": AppPage(pps.transfer_page, "officer_user"),
+    "disclosures": AppPage("/privacy/disclosures/", "officer_user", setup=pps.disclosures_setup),
+    "disclosure-new": AppPage("/privacy/disclosures/new/", "officer_user"),
+    "disclosure-detail": AppPage(pps.disclosure_page, "officer_user"),
+    "incidents": AppPage("/privacy/incidents/", "officer_user", setup=pps.incidents_setup),
+    "incident-new": AppPage("/privacy/incidents/new/", "officer_user"),
+    "incident-detail": AppPage(pps.incident_page, "officer_user"),
+    "incident-detail-error": AppPage(
+        pps.incident_page, "officer_user", action=pps.submit_form("reads"), status=400
+    ),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }

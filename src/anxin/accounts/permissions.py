@@ -33,6 +33,11 @@ RESTORE_BACKUPS = "backups.restore"
 OPEN_RIGHTS_REQUESTS = "privacy.open_requests"
 HANDLE_RIGHTS_REQUESTS = "privacy.handle_requests"
 MANAGE_RETENTION = "privacy.manage_retention"
+# Privacy: sharing, disclosures, incidents (issue 13)
+GRANT_SHARING = "privacy.grant_sharing"  # the owner or a department head grants a scope (PRV-3)
+MANAGE_TRANSFERS = "privacy.manage_transfers"  # partners, agreements, transfers (PRV-4)
+RECORD_DISCLOSURES = "privacy.record_disclosures"  # disclosures to authorities (PRV-5)
+MANAGE_INCIDENTS = "privacy.manage_incidents"  # incidents and breach response (PRV-7)
 SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL, RESTORE_BACKUPS}
 
 PERMISSIONS = {
@@ -59,6 +64,11 @@ PERMISSIONS = {
         "Answer clients' requests: copies, corrections, deletion, objections, access reports"
     ),
     MANAGE_RETENTION: _("Propose and approve retention runs that anonymise old client data"),
+    # Privacy: sharing, disclosures, incidents (issue 13)
+    GRANT_SHARING: _("Grant others a scope of client data for a purpose, and review the grants"),
+    MANAGE_TRANSFERS: _("Record partners' agreements and send client data to a partner"),
+    RECORD_DISCLOSURES: _("Record a disclosure of client data to an authority"),
+    MANAGE_INCIDENTS: _("Record incidents, their affected clients and the notices sent"),
 }
 
 # The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).
@@ -80,6 +90,8 @@ DEFAULT_ROLES: dict[str, tuple] = {
             MANAGE_FOLLOW_UPS,
             USE_API,
             MANAGE_STORE,
+            # Privacy: sharing, disclosures, incidents (issue 13)
+            GRANT_SHARING,
         ],
     ),
     "hr": (_("Human resources"), [VIEW_ORG, MANAGE_ORG]),
@@ -99,6 +111,10 @@ DEFAULT_ROLES: dict[str, tuple] = {
             OPEN_RIGHTS_REQUESTS,
             HANDLE_RIGHTS_REQUESTS,
             MANAGE_RETENTION,
+            # Privacy: sharing, disclosures, incidents (issue 13)
+            MANAGE_TRANSFERS,
+            RECORD_DISCLOSURES,
+            MANAGE_INCIDENTS,
         ],
     ),
     "auditor": (_("Auditor / supervisor"), [VIEW_ORG, VIEW_ALERTS]),

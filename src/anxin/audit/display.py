@@ -47,6 +47,16 @@ PURPOSES = {
     "promotion effect": _("effect of a promotion"),
     "service history": _("service history"),
     "treatment": _("treatment"),
+    # Privacy: sharing, disclosures, incidents (issue 13)
+    "reads under a sharing grant": _("what was read under a sharing grant"),
+    "incident affected clients": _("the clients affected by an incident"),
+    "document": _("a document on file"),
+}
+# Privacy: the purposes naming a record of the privacy app: "sharing grant 12", "transfer 3"...
+NUMBERED_PURPOSES = {
+    "sharing grant": _("under sharing grant no. %(n)s"),
+    "transfer": _("transfer no. %(n)s to a partner"),
+    "disclosure": _("disclosure no. %(n)s to an authority"),
 }
 SEARCH_KINDS = {
     "code": _("search by code"),
@@ -94,10 +104,24 @@ OPERATION_ACTIONS = {
     "backup": _("backup"),
     "purge": _("purged (retention period)"),
     "notify": _("notified"),
+    # Privacy: sharing, disclosures, incidents (issue 13)
+    "disclose": _("disclosed to an authority"),
+    "end": _("ended"),
+    "expire": _("ended by its term"),
+    "affected_add": _("affected clients added"),
+    "notice_text": _("notice text written"),
+    "notice": _("notice to affected people"),
+    "done": _("done"),
+    "consent_grant": _("consent given"),
+    "consent_withdraw": _("consent withdrawn"),
 }
 
 # Keys of the structured values some services log (not model fields).
 EXTRA_FIELDS = {
+    # Privacy: the health file's fields as a transfer or disclosure names them (issue 13)
+    "medical_history": _("medical history"),
+    "allergies": _("allergies"),
+    "conditions": _("special conditions"),
     "roles": _("roles"),
     "role": _("role"),
     "decision": _("decision"),
@@ -205,6 +229,12 @@ def purpose_label(purpose: str) -> str:
         return ""
     if purpose in PURPOSES:
         return str(PURPOSES[purpose])
+    found = re.fullmatch(r"(sharing grant|transfer|disclosure) (\d+)", purpose)
+    if found:
+        return str(NUMBERED_PURPOSES[found.group(1)]) % {"n": found.group(2)}
+    found = re.fullmatch(r"incident (\d+) notice", purpose)
+    if found:
+        return gettext("notice about incident no. %(n)s") % {"n": found.group(1)}
     found = re.fullmatch(r"search \(([a-z_]+)\)", purpose)
     if found and found.group(1) in SEARCH_KINDS:
         return str(SEARCH_KINDS[found.group(1)])

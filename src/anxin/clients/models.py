@@ -161,6 +161,8 @@ class Consent(models.Model):
     class Kind(models.TextChoices):
         GENERAL = "general", _("processing of personal information")
         HEALTH = "health", _("processing of health data (separate consent)")
+        # PRV-4: sensitive data (health, ID number) to a named recipient, consented separately.
+        TRANSFER = "transfer", _("providing sensitive data to a named recipient (separate consent)")
 
     class Action(models.TextChoices):
         GRANT = "grant", _("given")
@@ -182,6 +184,15 @@ class Consent(models.Model):
         related_name="+",
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
+    recipient = models.ForeignKey(
+        "privacy.Partner",
+        verbose_name=_("recipient"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("For a consent to providing data to someone else: to whom."),
+    )
 
     class Meta:
         ordering = ["-at", "-pk"]

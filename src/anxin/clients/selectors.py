@@ -65,14 +65,21 @@ def _client_grants(perms) -> dict[str, Scope]:
 
 
 def scoped_clients(*, actor, store, action: str = "view") -> QuerySet[Client]:
-    """The clients this person may ``action`` in this store; empty when not allowed."""
+    """The clients this person may ``action`` in this store; empty when not allowed.
+
+    A sharing grant in force (PRV-3, ``SHARING_GRANTS``) adds its clients as one more set the
+    database joins, checked at read time: when the grant ends, so does the access."""
     granted = scope(actor, store, action)
-    if granted is None:
+    if granted == Scope.STORE:
+        return Client.objects.filter(store=store)
+    ids = served_client_ids(actor=actor) if granted == Scope.SERVED else None
+    for grants in SHARING_GRANTS.values():
+        extra = grants.client_ids(actor=actor, store=store, action=action)
+        if extra is not None:
+            ids = extra if ids is None else ids.union(extra)
+    if ids is None:
         return Client.objects.none()
-    qs = Client.objects.filter(store=store)
-    if granted == Scope.SERVED:
-        qs = qs.filter(pk__in=served_client_ids(actor=actor))
-    return qs
+    return Client.objects.filter(store=store, pk__in=ids)
 
 
 def served_client_ids(*, actor) -> QuerySet:
@@ -95,6 +102,48 @@ def served_client_ids(*, actor) -> QuerySet:
 # "served" scope: ``link(*, actor, since) -> QuerySet`` of ``values("client_id")`` of the rows
 # linking them from ``since`` on.
 SERVED_LINKS: dict = {}
+
+# Sharing grants (PRV-3, registered by the privacy app) widen the scope while they run:
+# ``client_ids(*, actor, store, action) -> QuerySet | None`` (the ids granted now, as one set;
+# None when no grant can give ``action``) and ``covering(*, actor, store, client) -> {action:
+# grant id}`` (which grant in force lets this person read this client, and for what).
+SHARING_GRANTS: dict = {}
+
+
+def _via_grant(*, actor, store, client, action: str) -> int | None:
+    """The grant a read was made through, when the person's own scope does not reach the
+    client: its id becomes the use's purpose, so the grantor can list what was read under it."""
+    if not SHARING_GRANTS or scope(actor, store, action) == Scope.STORE:
+        return None
+    return _granted_parts(actor=actor, store=store, client=client).get(action)
+
+
+def _granted_parts(*, actor, store, client) -> dict[str, int]:
+    """{action: grant id}: the parts of this client's file that only a sharing grant in force
+    opens to this person (PRV-3); what their own scope reaches is read in their own right."""
+    covering: dict[str, int] = {}
+    for grants in SHARING_GRANTS.values():
+        for action, grant_id in grants.covering(actor=actor, store=store, client=client).items():
+            covering.setdefault(action, grant_id)
+    granted, own = {}, None
+    for action, grant_id in covering.items():
+        mine = scope(actor, store, action)
+        if mine == Scope.STORE:
+            continue
+        if mine == Scope.SERVED:
+            if own is None:
+                own = Client.objects.filter(
+                    pk=client.pk, pk__in=served_client_ids(actor=actor)
+                ).exists()
+            if own:
+                continue
+        granted[action] = grant_id
+    return granted
+
+
+def grant_purpose(grant_id: int) -> str:
+    """The use log's purpose of a read made through a sharing grant (stored as data)."""
+    return f"sharing grant {grant_id}"
 
 
 def require(*, actor, store, action: str, request=None, record_id: str = "") -> None:
@@ -255,6 +304,9 @@ def client_get(
             purpose=purpose,
         )
         raise Http404
+    via = _via_grant(actor=actor, store=store, client=client, action=action)
+    if via is not None:
+        purpose = grant_purpose(via)
     use_log(
         actor=actor, action=action, instance=client, request=request, store=store, purpose=purpose
     )
@@ -321,6 +373,8 @@ def client_view(*, actor, store, client: Client, request=None) -> dict:
         )
         if scope(actor, store, a) is not None
     }
+    granted = _granted_parts(actor=actor, store=store, client=client)
+    allowed |= set(granted)
     view = {"client": client, "can": allowed}
     if "view_contact" in allowed:
         view["phone"] = masking.mask_phone(client.phone)
@@ -331,7 +385,12 @@ def client_view(*, actor, store, client: Client, request=None) -> dict:
         if client.health_open:
             view["health"] = HealthFile.objects.filter(client=client).first()
             use_log(
-                actor=actor, action="view_health", instance=client, request=request, store=store
+                actor=actor,
+                action="view_health",
+                instance=client,
+                request=request,
+                store=store,
+                purpose=grant_purpose(granted["view_health"]) if "view_health" in granted else "",
             )
         else:
             view["health_closed"] = True
@@ -347,7 +406,9 @@ def client_view(*, actor, store, client: Client, request=None) -> dict:
         # Latest first; a client gives and withdraws consent a handful of times, but the page
         # reads a bounded list whatever the history.
         view["consents"] = list(
-            client.consents.select_related("notice", "witness__staff_file")[:CONSENT_LIMIT]
+            client.consents.select_related("notice", "witness__staff_file", "recipient")[
+                :CONSENT_LIMIT
+            ]
         )
         # Latest first in the order they were written (the id): answered from the (record type,
         # record id) index without sorting every read of a much-read file; only what is shown.

@@ -247,7 +247,9 @@ def consent_change(
     withdrawing the general consent also withdraws the health consent and marks the client
     withdrawn: the record leaves search and lists, and no service may be recorded.
     """
-    if kind not in Consent.Kind.values or action not in Consent.Action.values:
+    # A consent to a named recipient is recorded through privacy (it names the recipient).
+    kinds_here = (Consent.Kind.GENERAL, Consent.Kind.HEALTH)
+    if kind not in kinds_here or action not in Consent.Action.values:
         raise ValidationError(_("Unknown consent."))
     client = client_get(actor=actor, store=store, code=code, action="change", request=request)
     notice = notice_current()

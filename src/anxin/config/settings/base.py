@@ -402,3 +402,8 @@ ANXIN_PG_BIN = os.environ.get("ANXIN_PG_BIN", "")
 ANXIN_PRIVACY_REQUEST_DAYS = env_int("ANXIN_PRIVACY_REQUEST_DAYS", 15)
 # Every anonymisation, outside the database, so that a restore cannot undo it.
 ANXIN_PRIVACY_LEDGER_FILE = DATA_DIR / "privacy-erasures.jsonl"
+# -- Privacy: sharing, disclosures, incidents (issue 13) ---------------------------------------
+# Hours from finding a personal-data breach to the report to the regulator (PRV-7), and how
+# many hours before that deadline the information officer is reminded.
+ANXIN_PRIVACY_REGULATOR_HOURS = env_int("ANXIN_PRIVACY_REGULATOR_HOURS", 72)
+ANXIN_PRIVACY_REMIND_HOURS = env_int("ANXIN_PRIVACY_REMIND_HOURS", 24)

@@ -28,3 +28,34 @@ __all__ = [
     "RuleKind",
     "RunState",
 ]
+from .incidents import (  # noqa: F401
+    ActionKind,
+    AffectedClient,
+    AffectedSource,
+    Incident,
+    IncidentAction,
+    IncidentNotice,
+    IncidentState,
+    NoticeChannel,
+    NoticeText,
+    Severity,
+)
+from .records import AppendOnlyError, Document  # noqa: F401
+from .sharing import (  # noqa: F401
+    AgreementKind,
+    Disclosure,
+    DisclosureClient,
+    GrantClient,
+    GrantDecision,
+    GrantGrantee,
+    GrantReview,
+    GrantScope,
+    LegalBasis,
+    LegalDocumentType,
+    Partner,
+    PartnerAgreement,
+    SharingGrant,
+    Transfer,
+    TransferChannel,
+    TransferClient,
+)

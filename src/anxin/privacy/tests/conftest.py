@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
@@ -6,6 +7,14 @@ def ledger_file(tmp_path, settings):
     """Each test its own anonymisation ledger (the data directory is shared)."""
     settings.ANXIN_PRIVACY_LEDGER_FILE = tmp_path / "privacy-erasures.jsonl"
     return settings.ANXIN_PRIVACY_LEDGER_FILE
+
+
+@pytest.fixture
+def english(settings):
+    """Assertions read English messages (the sharing, transfer and incident tests use it)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -52,3 +61,30 @@ def registered(front_desk, store):
     )
     Feedback.objects.create(service=service, score=5, comments="李四很满意")
     return client
+
+
+@pytest.fixture
+def make_client(store, front_desk):
+    from anxin.clients.services import ConsentGiven, client_create
+
+    counter = iter(range(100, 999))
+
+    def make(name="王芳", *, health=True, id_number=""):
+        n = next(counter)
+        return client_create(
+            actor=front_desk,
+            store=store,
+            name=name,
+            phone=f"13800000{n:03d}",
+            id_number=id_number,
+            allergies="花粉" if health else "",
+            consent=ConsentGiven(health=health, paper_location="A-1"),
+        )
+
+    return make
+
+
+def pdf_upload(name="agreement.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, b"%PDF-1.4\n% signed\n", content_type="application/pdf")
