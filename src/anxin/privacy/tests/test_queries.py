@@ -36,19 +36,23 @@ def _counted(queries) -> int:
     return sum(1 for q in queries.captured_queries if "crypto_datakey" not in q["sql"])
 
 
-def _copy_queries(officer, store, req) -> int:
+def _copy_queries(officer, store, req) -> list[str]:
     with CaptureQueriesContext(connection) as queries:
         services.request_copy(actor=officer, store=store, req=req, fmt="json")
-    return _counted(queries)
+    return [q["sql"] for q in queries.captured_queries if "crypto_datakey" not in q["sql"]]
 
 
 def test_copy_queries_do_not_grow_with_the_history(front_desk, officer, store, registered):
     req = services.request_open(
         actor=front_desk, store=store, client_code=registered.code, kind="copy", identity="id_card"
     )
+    # A first copy, so that every list the copy reads (its own use-log entries among them) is
+    # non-empty before counting: a list that is empty skips the queries of its related rows.
+    _copy_queries(officer, store, req)
     few = _copy_queries(officer, store, req)
     _more_history(registered, store, front_desk, 12)
-    assert _copy_queries(officer, store, req) == few
+    many = _copy_queries(officer, store, req)
+    assert len(many) == len(few), "\n".join(sorted(set(many) - set(few)))
 
 
 def test_request_list_queries_do_not_grow_with_the_requests(front_desk, store, registered):
