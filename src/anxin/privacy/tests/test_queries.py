@@ -8,10 +8,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from anxin.accounts.models import Store
 from anxin.clients.models import ServiceRecord
 from anxin.delivery.models import Feedback
 from anxin.privacy import rights_selectors as selectors
 from anxin.privacy import rights_services as services
+from anxin.privacy.models import RightsRequest
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("PRV-6")]
 
@@ -37,6 +39,9 @@ def _counted(queries) -> int:
 
 
 def _copy_queries(officer, store, req) -> list[str]:
+    # As a request does: the store and the request loaded afresh (names are memoised on them).
+    store = Store.objects.get(pk=store.pk)
+    req = RightsRequest.objects.get(pk=req.pk)
     with CaptureQueriesContext(connection) as queries:
         services.request_copy(actor=officer, store=store, req=req, fmt="json")
     return [q["sql"] for q in queries.captured_queries if "crypto_datakey" not in q["sql"]]
