@@ -106,13 +106,13 @@ def _back(request, pk):
     return reverse("privacy:request", args=[pk])
 
 
-@post_only(form_at=_back)
-def request_correct(request, pk):
+def _answer(request, pk, *, form_class, service, done, form_name):
+    """One step of answering a request: the form, the service, the message or the errors."""
     req = _get(request, pk)
-    form = CorrectionForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.request_correct(
+            service(
                 actor=request.user,
                 store=request.store,
                 req=req,
@@ -122,72 +122,42 @@ def request_correct(request, pk):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("The correction waits for a second person's approval."))
+            messages.success(request, done)
             return redirect("privacy:request", pk=pk)
-    return _detail(request, req, correction_form=form, status=400)
+    return _detail(request, req, status=400, **{form_name: form})
+
+
+@post_only(form_at=_back)
+def request_correct(request, pk):
+    return _answer(
+        request, pk, form_class=CorrectionForm, service=services.request_correct,
+        done=_("The correction waits for a second person's approval."),
+        form_name="correction_form",
+    )  # fmt: skip
 
 
 @post_only(form_at=_back)
 def request_delete(request, pk):
-    req = _get(request, pk)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.request_delete(
-                actor=request.user,
-                store=request.store,
-                req=req,
-                request=request,
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("The client's data was anonymised."))
-            return redirect("privacy:request", pk=pk)
-    return _detail(request, req, note_form=form, status=400)
+    return _answer(
+        request, pk, form_class=NoteForm, service=services.request_delete,
+        done=_("The client's data was anonymised."), form_name="note_form",
+    )  # fmt: skip
 
 
 @post_only(form_at=_back)
 def request_object(request, pk):
-    req = _get(request, pk)
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.request_object(
-                actor=request.user,
-                store=request.store,
-                req=req,
-                request=request,
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("Objection recorded: no more marketing messages."))
-            return redirect("privacy:request", pk=pk)
-    return _detail(request, req, note_form=form, status=400)
+    return _answer(
+        request, pk, form_class=NoteForm, service=services.request_object,
+        done=_("Objection recorded: no more marketing messages."), form_name="note_form",
+    )  # fmt: skip
 
 
 @post_only(form_at=_back)
 def request_close(request, pk):
-    req = _get(request, pk)
-    form = AnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            services.request_close(
-                actor=request.user,
-                store=request.store,
-                req=req,
-                request=request,
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(request, _("Request closed."))
-            return redirect("privacy:request", pk=pk)
-    return _detail(request, req, answer_form=form, status=400)
+    return _answer(
+        request, pk, form_class=AnswerForm, service=services.request_close,
+        done=_("Request closed."), form_name="answer_form",
+    )  # fmt: skip
 
 
 # -- retention ------------------------------------------------------------------------------

@@ -232,3 +232,25 @@ def test_access_report_says_the_desks_own_reads_in_the_clients_words():
         assert _why("client's access report, request #8") == "your request #8: this report"
         assert _why("") == "no purpose was stated"
         assert _why("回访前核对") == "回访前核对"
+
+
+def test_the_desk_shows_a_legal_hold_on_the_page_and_anonymises_nothing(
+    client, login, front_desk, officer, store, registered
+):
+    LegalHold.objects.create(
+        store=store, client=registered, reason="消费纠纷处理中", placed_by=officer
+    )
+    req = _open(front_desk, store, registered, "deletion")
+    login(client, officer)
+    response = client.post(f"/privacy/requests/{req.pk}/delete/", {"answer": ""})
+    assert response.status_code == 400
+    assert "消费纠纷处理中" in response.content.decode()
+    stored = Client.objects.get(pk=registered.pk)
+    assert stored.name == "李四" and stored.phone == "13812345678"
+    assert not Erasure.objects.exists()
+    assert RightsRequest.objects.get(pk=req.pk).status == RequestStatus.OPEN
+    # without a hold the same request anonymises and says so
+    LegalHold.objects.all().delete()
+    done = client.post(f"/privacy/requests/{req.pk}/delete/", {"answer": ""}, follow=True)
+    assert done.status_code == 200 and Erasure.objects.count() == 1
+    assert Client.objects.get(pk=registered.pk).phone != "13812345678"
