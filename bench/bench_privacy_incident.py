@@ -135,7 +135,7 @@ def create_data(rows: int, rnd: random.Random):
 def run(rows: int, queries: int, rnd: random.Random) -> int:
     from django.db import connection
 
-    from anxin.privacy.services_incidents import read_client_ids
+    from anxin.privacy.services_affected import read_client_ids
 
     store, user_ids, now = create_data(rows, rnd)
 

@@ -683,6 +683,21 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("language", LANGUAGES)
 
 
+def page_language(name: str) -> str:
+    """The interface language a page is checked in: the three take turns down the list of
+    pages, so every language is checked on a third of the pages and every page once (the
+    markup is the same in every language; only the words differ)."""
+    return LANGUAGES[list(APP_PAGES).index(name) % len(LANGUAGES)]
+
+
+@pytest.fixture
+def language_shares():
+    """How many pages each language is checked on."""
+    from collections import Counter
+
+    return Counter(page_language(name) for name in APP_PAGES)
+
+
 @pytest.fixture
 def storeless_user(db):
     from anxin.accounts.services import user_create
@@ -699,18 +714,23 @@ def served_client(request):
 class OpenablePage:
     def __init__(self, spec, path):
         self.spec, self.path = spec, path
+        self.language = None
 
 
 @pytest.fixture
 def app_page(request, seeded, browser_login):
     """The parametrized page, with its data made and its user logged in."""
     spec = APP_PAGES[request.param]
+    if "set_language" in request.fixturenames:
+        request.getfixturevalue("set_language")(page_language(request.param))
     if spec.user:
         browser_login(request.getfixturevalue(spec.user), second_factor=spec.second_factor)
     if spec.setup:
         spec.setup(request)
     path = spec.path(request) if callable(spec.path) else spec.path
-    return OpenablePage(spec, path)
+    opened = OpenablePage(spec, path)
+    opened.language = page_language(request.param)
+    return opened
 
 
 @pytest.fixture

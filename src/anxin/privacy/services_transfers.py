@@ -1,4 +1,4 @@
-"""Writes of external transfers (PRV-4) and disclosures to authorities (PRV-5).
+"""Writes of external transfers (PRV-4); disclosures to authorities are in ``services_disclosures``.
 
 A transfer needs an agreement with the recipient in force on the day; sensitive data (health
 file, ID number) also the client's separate written consent for that recipient (a
@@ -17,8 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from anxin.accounts.models import RoleAssignment
-from anxin.accounts.permissions import MANAGE_TRANSFERS, RECORD_DISCLOSURES
+from anxin.accounts.permissions import MANAGE_TRANSFERS
 from anxin.audit.models import UseOutcome
 from anxin.audit.services import operation_log, use_log
 from anxin.clients.models import Client, ClientStatus, Consent, HealthFile
@@ -28,10 +27,7 @@ from anxin.core.spreadsheets import XlsxWriter
 from .documents import document_store
 from .models import (
     AgreementKind,
-    Disclosure,
-    DisclosureClient,
     LegalBasis,
-    LegalDocumentType,
     Partner,
     PartnerAgreement,
     Transfer,
@@ -61,7 +57,7 @@ def field_label(key: str) -> str:
     return str(FIELDS[key][0]) if key in FIELDS else key
 
 
-def _require(*, actor, store, perm: str, record_type: str, action: str, request=None):
+def require_perm(*, actor, store, perm: str, record_type: str, action: str, request=None):
     if store is None or actor is None or not actor.has_store_perm(perm, store):
         use_log(
             actor=actor,
@@ -75,7 +71,7 @@ def _require(*, actor, store, perm: str, record_type: str, action: str, request=
         raise PermissionDenied
 
 
-def _clients(store, codes, *, field="clients") -> list[Client]:
+def clients_by_code(store, codes, *, field="clients") -> list[Client]:
     codes = sorted({c.strip().upper() for c in codes if c and c.strip()})
     if not codes:
         raise ValidationError({field: _("Name at least one client by code.")})
@@ -91,7 +87,7 @@ def _clients(store, codes, *, field="clients") -> list[Client]:
     return found
 
 
-def _fields(fields) -> list[str]:
+def chosen_fields(fields) -> list[str]:
     chosen = [f for f in FIELDS if f in set(fields or ())]
     if not chosen or len(chosen) != len(set(fields)):
         raise ValidationError({"fields": _("Choose at least one of the offered fields.")})
@@ -102,7 +98,7 @@ def _fields(fields) -> list[str]:
 
 
 def partner_create(*, actor, store, name: str, contact: str = "", request=None) -> Partner:
-    _require(
+    require_perm(
         actor=actor, store=store, perm=MANAGE_TRANSFERS, record_type="privacy.partner",
         action="create", request=request,
     )  # fmt: skip
@@ -137,7 +133,7 @@ def agreement_add(
     request=None,
 ) -> PartnerAgreement:
     """Put a signed confidentiality or data-processing agreement with a partner on file."""
-    _require(
+    require_perm(
         actor=actor, store=store, perm=MANAGE_TRANSFERS, record_type="privacy.partner",
         action="change", request=request,
     )  # fmt: skip
@@ -219,7 +215,7 @@ def transfer_consent_record(
     request=None,
 ) -> Consent:
     """Record a client's separate written consent (or its withdrawal) to this recipient."""
-    _require(
+    require_perm(
         actor=actor, store=store, perm=MANAGE_TRANSFERS, record_type="clients.client",
         action="change", request=request,
     )  # fmt: skip
@@ -227,7 +223,7 @@ def transfer_consent_record(
         raise PermissionDenied
     if action not in Consent.Action.values:
         raise ValidationError({"action": _("Choose whether the consent is given or withdrawn.")})
-    (client,) = _clients(store, [client_code], field="client")
+    (client,) = clients_by_code(store, [client_code], field="client")
     notice = notice_current()
     if notice is None:
         raise ValidationError(_("No privacy notice is in force; the administrator must add one."))
@@ -293,7 +289,7 @@ def transfer_create(
     request=None,
 ) -> tuple[Transfer, bytes]:
     """Send client data to a partner (PRV-4): checks, the file, the record; (record, file)."""
-    _require(
+    require_perm(
         actor=actor, store=store, perm=MANAGE_TRANSFERS, record_type="privacy.transfer",
         action="share", request=request,
     )  # fmt: skip
@@ -319,8 +315,8 @@ def transfer_create(
         errors["purpose"] = [_("Say what the data is sent for.")]
     if errors:
         raise ValidationError(errors)
-    fields = _fields(fields)
-    clients = _clients(store, client_codes)
+    fields = chosen_fields(fields)
+    clients = clients_by_code(store, client_codes)
     withdrawn = [c.code for c in clients if c.status == ClientStatus.WITHDRAWN]
     if withdrawn:
         raise ValidationError(
@@ -372,11 +368,11 @@ def transfer_create(
         TransferClient.objects.bulk_create(
             [TransferClient(transfer=record, client=c) for c in clients]
         )
-        _log_record(actor=actor, store=store, record=record, clients=clients, request=request)
+        log_record(actor=actor, store=store, record=record, clients=clients, request=request)
     return record, content
 
 
-def _log_record(*, actor, store, record, clients, request, action="share", prefix="transfer"):
+def log_record(*, actor, store, record, clients, request, action="share", prefix="transfer"):
     fields = ", ".join(record.fields)
     operation_log(
         actor=actor,
@@ -412,7 +408,7 @@ def transfer_correct(
     *, actor, store, original: Transfer, note: str, request=None, **changes
 ) -> Transfer:
     """Correct a transfer record: a new record naming the old one, which stays as it was."""
-    _require(
+    require_perm(
         actor=actor, store=store, perm=MANAGE_TRANSFERS, record_type="privacy.transfer",
         action="change", request=request,
     )  # fmt: skip
@@ -463,126 +459,3 @@ def transfer_correct(
 
 
 # -- disclosures -------------------------------------------------------------------------------
-
-
-def disclosure_create(
-    *,
-    actor,
-    store,
-    document_type: str,
-    document_number: str,
-    issuing_body: str,
-    document_upload,
-    verified_by,
-    verification: str,
-    recipient: str,
-    fields,
-    client_codes,
-    disclosed_at=None,
-    note: str = "",
-    request=None,
-) -> Disclosure:
-    """Record a disclosure to an authority (PRV-5), on a verified legal document."""
-    _require(
-        actor=actor, store=store, perm=RECORD_DISCLOSURES, record_type="privacy.disclosure",
-        action="disclose", request=request,
-    )  # fmt: skip
-    errors: dict[str, list] = {}
-    if document_upload is None:
-        errors["document"] = [
-            _("A disclosure needs the legal document it answers: attach its scan.")
-        ]
-    if document_type not in LegalDocumentType.values:
-        errors["document_type"] = [_("Choose the kind of legal document.")]
-    if not (document_number or "").strip():
-        errors["document_number"] = [_("Give the document's number.")]
-    if not (issuing_body or "").strip():
-        errors["issuing_body"] = [_("Say which body issued the document.")]
-    if (
-        verified_by is None
-        or not RoleAssignment.objects.filter(user=verified_by, store=store, active=True).exists()
-    ):
-        errors["verified_by"] = [_("Name the person of this store who verified the document.")]
-    if not (verification or "").strip():
-        errors["verification"] = [_("Say how the document was verified.")]
-    if not (recipient or "").strip():
-        errors["recipient"] = [_("Say to whom the data was handed.")]
-    if disclosed_at is not None and disclosed_at > timezone.now():
-        errors["disclosed_at"] = [_("A disclosure cannot be recorded before it happens.")]
-    if errors:
-        raise ValidationError(errors)
-    fields = _fields(fields)
-    clients = _clients(store, client_codes)
-    with transaction.atomic():
-        document = document_store(actor=actor, upload=document_upload, field="document")
-        record = Disclosure(
-            store=store,
-            document_type=document_type,
-            document_number=document_number.strip(),
-            issuing_body=issuing_body.strip(),
-            document=document,
-            verified_by=verified_by,
-            verification=verification.strip(),
-            recipient=recipient.strip(),
-            fields=fields,
-            disclosed_at=disclosed_at or timezone.now(),
-            disclosed_by=actor,
-            client_count=len(clients),
-            note=(note or "").strip()[:200],
-        )
-        record.full_clean()
-        record.save()
-        DisclosureClient.objects.bulk_create(
-            [DisclosureClient(disclosure=record, client=c) for c in clients]
-        )
-        _log_record(
-            actor=actor, store=store, record=record, clients=clients, request=request,
-            action="disclose", prefix="disclosure",
-        )  # fmt: skip
-    return record
-
-
-def disclosure_correct(
-    *, actor, store, original: Disclosure, note: str, client_codes=None, fields=None, request=None
-) -> Disclosure:
-    """Correct a disclosure record (e.g. a client left out): a new record naming the old one."""
-    _require(
-        actor=actor, store=store, perm=RECORD_DISCLOSURES, record_type="privacy.disclosure",
-        action="change", request=request,
-    )  # fmt: skip
-    if original.store_id != store.pk:
-        raise PermissionDenied
-    if not (note or "").strip():
-        raise ValidationError({"note": _("Say what the correction corrects.")})
-    fields = _fields(fields) if fields else original.fields
-    if client_codes:
-        clients = _clients(store, client_codes)
-    else:
-        clients = list(Client.objects.filter(pk__in=original.client_rows.values("client_id")))
-    with transaction.atomic():
-        record = Disclosure(
-            store=store,
-            document_type=original.document_type,
-            document_number=original.document_number,
-            issuing_body=original.issuing_body,
-            document=original.document,
-            verified_by=original.verified_by,
-            verification=original.verification,
-            recipient=original.recipient,
-            fields=fields,
-            disclosed_at=original.disclosed_at,
-            disclosed_by=actor,
-            client_count=len(clients),
-            corrects=original,
-            note=note.strip()[:200],
-        )
-        record.full_clean()
-        record.save()
-        DisclosureClient.objects.bulk_create(
-            [DisclosureClient(disclosure=record, client=c) for c in clients]
-        )
-        _log_record(
-            actor=actor, store=store, record=record, clients=clients, request=request,
-            action="disclose", prefix="disclosure",
-        )  # fmt: skip
-    return record

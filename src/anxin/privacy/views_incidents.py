@@ -12,6 +12,7 @@ from anxin.clients.models import Client
 from anxin.core.forms import add_errors
 
 from . import selectors_incidents as selectors
+from . import services_affected
 from . import services_incidents as services
 from .forms_incidents import (
     ActionForm,
@@ -96,7 +97,7 @@ def _handle(request, incident, which: str, forms: dict):
         elif which == "reads":
             _added(
                 request,
-                services.affected_from_reads(
+                services_affected.affected_from_reads(
                     actor=actor, store=store, incident=incident, request=request, **data
                 ),
             )
@@ -106,9 +107,9 @@ def _handle(request, incident, which: str, forms: dict):
             if record is None:
                 raise ValidationError({"number": _("This store has no record with that number.")})
             add = (
-                services.affected_from_transfer
+                services_affected.affected_from_transfer
                 if which == "transfer"
-                else services.affected_from_disclosure
+                else services_affected.affected_from_disclosure
             )
             _added(
                 request,
@@ -119,7 +120,7 @@ def _handle(request, incident, which: str, forms: dict):
         elif which == "export":
             _added(
                 request,
-                services.affected_from_export(
+                services_affected.affected_from_export(
                     actor=actor,
                     store=store,
                     incident=incident,

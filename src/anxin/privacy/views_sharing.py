@@ -15,7 +15,7 @@ from anxin.audit.services import use_log
 from anxin.core.forms import add_errors
 
 from . import selectors_sharing as selectors
-from . import services_sharing, services_transfers
+from . import services_disclosures, services_sharing, services_transfers
 from .forms_sharing import (
     AgreementForm,
     CorrectionForm,
@@ -375,7 +375,7 @@ def disclosure_create(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                record = services_transfers.disclosure_create(
+                record = services_disclosures.disclosure_create(
                     actor=request.user, store=request.store,
                     document_type=data["document_type"], document_number=data["document_number"],
                     issuing_body=data["issuing_body"], document_upload=data["document"] or None,
@@ -413,7 +413,7 @@ def disclosure_detail(request, disclosure_id: int):
     if request.method == "POST":
         if form.is_valid():
             try:
-                new = services_transfers.disclosure_correct(
+                new = services_disclosures.disclosure_correct(
                     actor=request.user, store=request.store, original=record,
                     note=form.cleaned_data["note"],
                     client_codes=split_codes(form.cleaned_data["clients"]), request=request,

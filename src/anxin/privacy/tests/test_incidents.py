@@ -11,8 +11,8 @@ from anxin.audit.models import OperationLog, UseLog
 from anxin.audit.services import use_log
 from anxin.clients import selectors as client_selectors
 from anxin.notifications.models import Notification
+from anxin.privacy import services_affected, services_transfers
 from anxin.privacy import services_incidents as services
-from anxin.privacy import services_transfers
 from anxin.privacy.models import AffectedClient, Incident, IncidentAction, IncidentNotice
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("PRV-7"), pytest.mark.usefixtures("english")]
@@ -43,6 +43,8 @@ def test_affected_clients_are_what_an_account_read_in_the_window(
     store, officer, front_desk, make_client
 ):
     read, unread, late = make_client("甲"), make_client("乙"), make_client("丙")
+    front_desk.full_name = "前台小周"
+    front_desk.save(update_fields=["full_name"])
     start = timezone.now()
     for client in (read, read):
         client_selectors.client_get(actor=front_desk, store=store, code=client.code)
@@ -51,15 +53,18 @@ def test_affected_clients_are_what_an_account_read_in_the_window(
     use_log(actor=officer, action="view", instance=unread, store=store)  # someone else
     client_selectors.client_get(actor=front_desk, store=store, code=late.code)  # after
     incident = _incident(officer, store)
-    added = services.affected_from_reads(
+    added = services_affected.affected_from_reads(
         actor=officer, store=store, incident=incident, account=front_desk, start=start, end=end
     )
     assert added == 1
     assert list(AffectedClient.objects.values_list("client_id", flat=True)) == [read.pk]
-    assert services.bulk_reads(account_id=front_desk.pk, start=start, end=end) == 1
+    # The evidence names the person who read, not their login name.
+    evidence = AffectedClient.objects.get().evidence
+    assert "前台小周" in evidence and front_desk.username not in evidence
+    assert services_affected.bulk_reads(account_id=front_desk.pk, start=start, end=end) == 1
     # adding again adds nobody twice
     assert (
-        services.affected_from_reads(
+        services_affected.affected_from_reads(
             actor=officer, store=store, incident=incident, account=front_desk, start=start, end=end
         )
         == 0
@@ -83,7 +88,7 @@ def test_affected_clients_from_a_transfer_and_from_an_export(store, officer, man
     )  # fmt: skip
     incident = _incident(officer, store)
     assert (
-        services.affected_from_transfer(
+        services_affected.affected_from_transfer(
             actor=officer, store=store, incident=incident, transfer=transfer
         )
         == 2
@@ -93,14 +98,14 @@ def test_affected_clients_from_a_transfer_and_from_an_export(store, officer, man
     client_export(actor=manager, store=store, fields=["code"], purpose="对账")
     entry = UseLog.objects.filter(action="export").latest("seq")
     assert (
-        services.affected_from_export(
+        services_affected.affected_from_export(
             actor=officer, store=store, incident=incident, entry_seq=entry.seq
         )
         == 1
     )  # c: a and b are on the list already
     assert set(AffectedClient.objects.values_list("client_id", flat=True)) == {a.pk, b.pk, c.pk}
     with pytest.raises(ValidationError):
-        services.affected_from_export(
+        services_affected.affected_from_export(
             actor=officer, store=store, incident=incident, entry_seq=entry.seq + 999
         )
 
@@ -112,7 +117,7 @@ def test_each_notice_is_logged_per_person_with_its_text_version(
     incident = _incident(officer, store)
     start = timezone.now()
     client_selectors.client_get(actor=front_desk, store=store, code=client.code)
-    services.affected_from_reads(
+    services_affected.affected_from_reads(
         actor=officer, store=store, incident=incident, account=front_desk, start=start,
         end=timezone.now(),
     )  # fmt: skip

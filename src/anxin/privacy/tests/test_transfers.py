@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from anxin.audit.models import OperationLog, UseLog
 from anxin.clients.models import Consent
+from anxin.privacy import services_disclosures
 from anxin.privacy import services_transfers as services
 from anxin.privacy.models import (
     AppendOnlyError,
@@ -165,7 +166,7 @@ def test_transfers_and_disclosures_are_append_only_and_a_correction_is_a_new_rec
     assert fixed.sha256 == record.sha256
     record.refresh_from_db()
     assert record.channel == "email"  # the original stays as it was
-    new = services.disclosure_correct(
+    new = services_disclosures.disclosure_correct(
         actor=officer, store=store, original=disclosure, note="漏了一位",
         client_codes=[client.code, make_client("丙").code],
     )  # fmt: skip
@@ -186,7 +187,7 @@ def _disclose(officer, store, clients, **changes):
         "client_codes": [c.code for c in clients],
     }
     values.update(changes)
-    return services.disclosure_create(actor=officer, store=store, **values)
+    return services_disclosures.disclosure_create(actor=officer, store=store, **values)
 
 
 @pytest.mark.req("PRV-5")
