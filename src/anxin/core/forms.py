@@ -94,6 +94,28 @@ def add_errors(form, exc: ValidationError) -> None:
             form.add_error(None, message)
 
 
+NOT_DONE = object()
+
+
+def form_submit(request, form, act):
+    """A POSTed form handed to its service: what ``act(form.cleaned_data)`` returns, or
+    ``NOT_DONE`` when nothing was posted, the form is not valid, or the service refused
+    (a ``ValidationError``, then shown on the form: nothing was written). A view answers
+    ``NOT_DONE`` after a POST with status 400, so that the errors are announced."""
+    if request.method != "POST" or not form.is_valid():
+        return NOT_DONE
+    try:
+        return act(form.cleaned_data)
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return NOT_DONE
+
+
+def form_status(request) -> int:
+    """The status of a form page shown again: 400 after a POST (its errors), else 200."""
+    return 400 if request.method == "POST" else 200
+
+
 class CategoryForm(ModelForm):
     number = forms.IntegerField(
         label=_("Number"),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from anxin.clients.models import Client
-from anxin.core.forms import add_errors
+from anxin.core.forms import NOT_DONE, add_errors, form_status, form_submit
 
 from . import selectors_incidents as selectors
 from . import services_affected
@@ -35,20 +35,18 @@ def incident_list(request):
 def incident_create(request):
     services.require(actor=request.user, store=request.store, action="create", request=request)
     form = IncidentForm(request.POST or None, store=request.store)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                incident = services.incident_create(
-                    actor=request.user, store=request.store, request=request, **form.cleaned_data
-                )
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, _("Incident %(n)s recorded.") % {"n": incident.pk})
-                return redirect("privacy:incident_detail", incident_id=incident.pk)
-        status = 400
-    return render(request, "privacy/incidents/new.html", {"form": form}, status=status)
+    incident = form_submit(
+        request, form,
+        lambda data: services.incident_create(
+            actor=request.user, store=request.store, request=request, **data
+        ),
+    )  # fmt: skip
+    if incident is not NOT_DONE:
+        messages.success(request, _("Incident %(n)s recorded.") % {"n": incident.pk})
+        return redirect("privacy:incident_detail", incident_id=incident.pk)
+    return render(
+        request, "privacy/incidents/new.html", {"form": form}, status=form_status(request)
+    )
 
 
 def _added(request, count: int) -> None:

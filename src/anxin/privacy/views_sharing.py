@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.permissions import GRANT_SHARING, MANAGE_TRANSFERS, RECORD_DISCLOSURES
 from anxin.audit.services import use_log
-from anxin.core.forms import add_errors
+from anxin.core.forms import NOT_DONE, form_status, form_submit
 
 from . import selectors_sharing as selectors
 from . import services_disclosures, services_sharing, services_transfers
@@ -74,20 +74,20 @@ def grant_create(request):
         record_type="privacy.sharinggrant", request=request,
     )  # fmt: skip
     form = GrantForm(request.POST or None, request.FILES or None, store=request.store)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                grant = services_sharing.grant_create(
-                    actor=request.user, store=request.store, request=request,
-                    **form.service_kwargs(),
-                )  # fmt: skip
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, _("Sharing grant %(n)s recorded.") % {"n": grant.pk})
-                return redirect("privacy:grant_detail", grant_id=grant.pk)
-        status = 400
+    grant = form_submit(
+        request, form,
+        lambda _data: services_sharing.grant_create(
+            actor=request.user, store=request.store, request=request, **form.service_kwargs()
+        ),
+    )  # fmt: skip
+    if grant is not NOT_DONE:
+        messages.success(
+            request,
+            _("Sharing grant %(n)s recorded: %(purpose)s.")
+            % {"n": grant.pk, "purpose": grant.purpose},
+        )
+        return redirect("privacy:grant_detail", grant_id=grant.pk)
+    status = form_status(request)
     return _form_page(
         request,
         form,
@@ -106,23 +106,18 @@ def grant_detail(request, grant_id: int):
     grant = selectors.grant_get(
         actor=request.user, store=request.store, grant_id=grant_id, request=request
     )
-    form = GrantReviewForm()
-    status = 200
-    if request.method == "POST":
-        form = GrantReviewForm(request.POST)
-        if form.is_valid():
-            try:
-                services_sharing.grant_review(
-                    actor=request.user, store=request.store, grant=grant,
-                    decision=form.cleaned_data["decision"], note=form.cleaned_data["note"],
-                    request=request,
-                )  # fmt: skip
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, _("Your decision is recorded."))
-                return redirect("privacy:grant_detail", grant_id=grant.pk)
-        status = 400
+    form = GrantReviewForm(request.POST or None)
+    done = form_submit(
+        request, form,
+        lambda data: services_sharing.grant_review(
+            actor=request.user, store=request.store, grant=grant, decision=data["decision"],
+            note=data["note"], request=request,
+        ),
+    )  # fmt: skip
+    if done is not NOT_DONE:
+        messages.success(request, _("Your decision is recorded."))
+        return redirect("privacy:grant_detail", grant_id=grant.pk)
+    status = form_status(request)
     reads = selectors.grant_reads(
         actor=request.user, store=request.store, grant=grant, request=request
     )
@@ -202,22 +197,18 @@ def grant_mine(request):
 def partner_list(request):
     partners = selectors.partner_list(actor=request.user, store=request.store, request=request)
     form = PartnerForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                partner = services_transfers.partner_create(
-                    actor=request.user, store=request.store, request=request, **form.cleaned_data
-                )
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, _("Partner %(name)s recorded.") % {"name": partner.name})
-                return redirect("privacy:partner_detail", partner_id=partner.pk)
-        status = 400
+    partner = form_submit(
+        request, form,
+        lambda data: services_transfers.partner_create(
+            actor=request.user, store=request.store, request=request, **data
+        ),
+    )  # fmt: skip
+    if partner is not NOT_DONE:
+        messages.success(request, _("Partner %(name)s recorded.") % {"name": partner.name})
+        return redirect("privacy:partner_detail", partner_id=partner.pk)
     return render(
         request, "privacy/sharing/partner_list.html", {"partners": partners, "form": form},
-        status=status,
+        status=form_status(request),
     )  # fmt: skip
 
 
@@ -227,43 +218,39 @@ def partner_detail(request, partner_id: int):
     )
     agreement_form = AgreementForm(prefix="agreement")
     consent_form = TransferConsentForm(prefix="consent")
-    status = 200
-    if request.method == "POST":
-        which = request.POST.get("form")
-        if which == "agreement":
-            agreement_form = AgreementForm(request.POST, request.FILES, prefix="agreement")
-            if agreement_form.is_valid():
-                data = agreement_form.cleaned_data
-                try:
-                    services_transfers.agreement_add(
-                        actor=request.user, store=request.store, partner=partner,
-                        kind=data["kind"], valid_from=data["valid_from"],
-                        valid_until=data["valid_until"], upload=data["document"] or None,
-                        location=data["location"], request=request,
-                    )  # fmt: skip
-                except ValidationError as exc:
-                    add_errors(agreement_form, exc)
-                else:
-                    messages.success(request, _("Agreement recorded."))
-                    return redirect("privacy:partner_detail", partner_id=partner.pk)
-        elif which == "consent":
-            consent_form = TransferConsentForm(request.POST, prefix="consent")
-            if consent_form.is_valid():
-                data = consent_form.cleaned_data
-                try:
-                    services_transfers.transfer_consent_record(
-                        actor=request.user, store=request.store, partner=partner,
-                        client_code=data["client"], action=data["action"], note=data["note"],
-                        request=request,
-                    )  # fmt: skip
-                except ValidationError as exc:
-                    add_errors(consent_form, exc)
-                else:
-                    messages.success(request, _("The client's consent is recorded."))
-                    return redirect("privacy:partner_detail", partner_id=partner.pk)
-        else:
-            return HttpResponseBadRequest()
-        status = 400
+    which = request.POST.get("form") if request.method == "POST" else None
+    if which == "agreement":
+        agreement_form = AgreementForm(request.POST, request.FILES, prefix="agreement")
+        done = form_submit(
+            request, agreement_form,
+            lambda data: services_transfers.agreement_add(
+                actor=request.user, store=request.store, partner=partner, kind=data["kind"],
+                valid_from=data["valid_from"], valid_until=data["valid_until"],
+                upload=data["document"] or None, location=data["location"], request=request,
+            ),
+        )  # fmt: skip
+        message = _("Agreement with %(name)s recorded.") % {"name": partner.name}
+    elif which == "consent":
+        consent_form = TransferConsentForm(request.POST, prefix="consent")
+        done = form_submit(
+            request, consent_form,
+            lambda data: services_transfers.transfer_consent_record(
+                actor=request.user, store=request.store, partner=partner,
+                client_code=data["client"], action=data["action"], note=data["note"],
+                request=request,
+            ),
+        )  # fmt: skip
+        message = _("%(client)s's consent to transfers to %(name)s is recorded.")
+    elif request.method == "POST":
+        return HttpResponseBadRequest()
+    else:
+        done = NOT_DONE
+    if done is not NOT_DONE:
+        if which == "consent":
+            message = message % {"client": done.client.name, "name": partner.name}
+        messages.success(request, message)
+        return redirect("privacy:partner_detail", partner_id=partner.pk)
+    status = form_status(request)
     return render(
         request,
         "privacy/sharing/partner_detail.html",
@@ -288,25 +275,22 @@ def transfer_create(request):
         selectors.partner_list(actor=request.user, store=request.store, request=request)
     )
     form = TransferForm(request.POST or None, partners=partners)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            partner = next(p for p in partners if str(p.pk) == data["partner"])
-            try:
-                record, content = services_transfers.transfer_create(
-                    actor=request.user, store=request.store, partner=partner,
-                    legal_basis=data["legal_basis"], purpose=data["purpose"],
-                    fields=data["fields_sent"], client_codes=split_codes(data["clients"]),
-                    channel=data["channel"], note=data["note"], request=request,
-                )  # fmt: skip
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                response = HttpResponse(content, content_type=XLSX)
-                response["Content-Disposition"] = f'attachment; filename="{record.file_name}"'
-                return response
-        status = 400
+    sent = form_submit(
+        request, form,
+        lambda data: services_transfers.transfer_create(
+            actor=request.user, store=request.store,
+            partner=next(p for p in partners if str(p.pk) == data["partner"]),
+            legal_basis=data["legal_basis"], purpose=data["purpose"], fields=data["fields_sent"],
+            client_codes=split_codes(data["clients"]), channel=data["channel"],
+            note=data["note"], request=request,
+        ),
+    )  # fmt: skip
+    if sent is not NOT_DONE:
+        record, content = sent
+        response = HttpResponse(content, content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{record.file_name}"'
+        return response
+    status = form_status(request)
     return _form_page(
         request,
         form,
@@ -326,22 +310,21 @@ def transfer_detail(request, transfer_id: int):
         actor=request.user, store=request.store, transfer_id=transfer_id, request=request
     )
     form = CorrectionForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                new = services_transfers.transfer_correct(
-                    actor=request.user, store=request.store, original=record,
-                    note=form.cleaned_data["note"], request=request,
-                )  # fmt: skip
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(
-                    request, _("Correction recorded as transfer %(n)s.") % {"n": new.pk}
-                )
-                return redirect("privacy:transfer_detail", transfer_id=new.pk)
-        status = 400
+    new = form_submit(
+        request, form,
+        lambda data: services_transfers.transfer_correct(
+            actor=request.user, store=request.store, original=record, note=data["note"],
+            request=request,
+        ),
+    )  # fmt: skip
+    if new is not NOT_DONE:
+        messages.success(
+            request,
+            _("Correction of the transfer to %(partner)s recorded as transfer %(n)s.")
+            % {"partner": record.partner.name, "n": new.pk},
+        )
+        return redirect("privacy:transfer_detail", transfer_id=new.pk)
+    status = form_status(request)
     return render(
         request,
         "privacy/sharing/transfer_detail.html",
@@ -370,26 +353,26 @@ def disclosure_create(request):
         record_type="privacy.disclosure", request=request,
     )  # fmt: skip
     form = DisclosureForm(request.POST or None, request.FILES or None, store=request.store)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                record = services_disclosures.disclosure_create(
-                    actor=request.user, store=request.store,
-                    document_type=data["document_type"], document_number=data["document_number"],
-                    issuing_body=data["issuing_body"], document_upload=data["document"] or None,
-                    verified_by=data["verified_by"], verification=data["verification"],
-                    recipient=data["recipient"], fields=data["fields_sent"],
-                    client_codes=split_codes(data["clients"]),
-                    disclosed_at=data["disclosed_at"], note=data["note"], request=request,
-                )  # fmt: skip
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, _("Disclosure %(n)s recorded.") % {"n": record.pk})
-                return redirect("privacy:disclosure_detail", disclosure_id=record.pk)
-        status = 400
+    record = form_submit(
+        request, form,
+        lambda data: services_disclosures.disclosure_create(
+            actor=request.user, store=request.store,
+            document_type=data["document_type"], document_number=data["document_number"],
+            issuing_body=data["issuing_body"], document_upload=data["document"] or None,
+            verified_by=data["verified_by"], verification=data["verification"],
+            recipient=data["recipient"], fields=data["fields_sent"],
+            client_codes=split_codes(data["clients"]),
+            disclosed_at=data["disclosed_at"], note=data["note"], request=request,
+        ),
+    )  # fmt: skip
+    if record is not NOT_DONE:
+        messages.success(
+            request,
+            _("Disclosure to %(recipient)s recorded (no. %(n)s).")
+            % {"recipient": record.recipient, "n": record.pk},
+        )
+        return redirect("privacy:disclosure_detail", disclosure_id=record.pk)
+    status = form_status(request)
     return _form_page(
         request,
         form,
@@ -409,23 +392,21 @@ def disclosure_detail(request, disclosure_id: int):
         actor=request.user, store=request.store, disclosure_id=disclosure_id, request=request
     )
     form = CorrectionForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                new = services_disclosures.disclosure_correct(
-                    actor=request.user, store=request.store, original=record,
-                    note=form.cleaned_data["note"],
-                    client_codes=split_codes(form.cleaned_data["clients"]), request=request,
-                )  # fmt: skip
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(
-                    request, _("Correction recorded as disclosure %(n)s.") % {"n": new.pk}
-                )
-                return redirect("privacy:disclosure_detail", disclosure_id=new.pk)
-        status = 400
+    new = form_submit(
+        request, form,
+        lambda data: services_disclosures.disclosure_correct(
+            actor=request.user, store=request.store, original=record, note=data["note"],
+            client_codes=split_codes(data["clients"]), request=request,
+        ),
+    )  # fmt: skip
+    if new is not NOT_DONE:
+        messages.success(
+            request,
+            _("Correction of the disclosure to %(recipient)s recorded as disclosure %(n)s.")
+            % {"recipient": record.recipient, "n": new.pk},
+        )
+        return redirect("privacy:disclosure_detail", disclosure_id=new.pk)
+    status = form_status(request)
     return render(
         request,
         "privacy/sharing/disclosure_detail.html",

@@ -3,6 +3,7 @@ its hash, the records append-only (a correction is a new linked record), refusal
 
 import datetime as dt
 import hashlib
+import html
 import io
 
 import pytest
@@ -294,3 +295,37 @@ def test_a_clients_copy_lists_the_transfers_of_their_data_and_anonymising_keeps_
     # anonymising the client leaves the evidence of what was sent as it was written
     registry.anonymise([client])
     assert TransferClient.objects.filter(transfer=record, client=client).count() == 1
+
+
+@pytest.mark.req("PRV-4")
+def test_the_partner_page_messages_name_the_client_and_the_partner(
+    client, login, store, officer, partner, make_client
+):
+    _agreement(officer, store, partner)
+    person = make_client("林小满")
+    login(client, officer)
+    url = f"/privacy/partners/{partner.pk}/"
+    response = client.post(
+        url,
+        {"form": "consent", "consent-client": person.code, "consent-action": "grant"},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+    text = html.unescape(response.content.decode())
+    assert "林小满's consent to transfers to 康健体检中心 is recorded." in text
+    assert Consent.objects.filter(client=person, kind="transfer").count() == 1
+    # A form that fails shows its errors (400) and records nothing.
+    response = client.post(
+        url, {"form": "consent", "consent-client": "", "consent-action": "grant"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert Consent.objects.filter(kind="transfer").count() == 1
+    record, _content = _send(officer, store, partner, [person])
+    response = client.post(
+        f"/privacy/transfers/{record.pk}/", {"note": "漏了一位"}, HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )  # fmt: skip
+    assert "Correction of the transfer to 康健体检中心 recorded as transfer" in (
+        response.content.decode()
+    )
