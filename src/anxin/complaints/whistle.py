@@ -120,6 +120,7 @@ def report_list(*, actor, store, request=None):
     require(actor, store, INVESTIGATE_REPORTS, "list", record_id="*", request=request)
     rows = list(
         WhistleReport.objects.filter(store=store)
+        .exclude(reported_person=actor)
         .defer("reporter", "description")
         .select_related("reported_person")[:500]
     )
@@ -144,6 +145,8 @@ def report_get(*, actor, store, pk, request=None) -> tuple[WhistleReport, str]:
         WhistleReport.objects.filter(store=store, pk=pk).select_related("reported_person").first()
     )
     role = ""
+    if report is not None and report.reported_person_id == actor.pk:
+        report = None  # the person reported never sees the report (nor who made it)
     if report is not None:
         if actor.has_store_perm(INVESTIGATE_REPORTS, store):
             role = "investigator"
