@@ -248,3 +248,16 @@ def test_the_practitioner_does_not_see_complaints(practitioner, front_desk, stor
     with pytest.raises(Http404):
         complaint_get(actor=practitioner, store=store, pk=c.pk)
     assert UseLog.objects.filter(user=practitioner, outcome="denied").exists()
+
+
+@pytest.mark.req("AUD-5", "PRV-6")
+def test_a_clients_complaints_are_in_their_copy_and_anonymised(front_desk, store, client_):
+    from anxin.privacy import registry
+
+    c = take(front_desk, store, complainant_kind="client", client=client_, description="按摩太重")
+    sections = {s.key: tables for s, tables in registry.export(client_)}
+    rows = sections["complaints"][0].rows
+    assert rows[0]["reference"] == c.reference and rows[0]["description"] == "按摩太重"
+    registry.anonymise([client_])
+    c.refresh_from_db()
+    assert c.description == registry.ERASED_TEXT and c.steps.get().note == ""

@@ -195,12 +195,16 @@ def test_the_compensation_limit_and_a_pending_compensation_on_the_page(
 
 
 @pytest.mark.req("AUD-5")
-def test_the_staff_file_shows_the_complaint_count(client, login, front_desk, manager, store):
-    from anxin.staff.models import StaffMember
+def test_the_staff_file_shows_the_complaint_count(client, login, front_desk, practitioner, store):
+    from anxin.staff.tests.factories import hr_persona, staff_file
 
-    member = StaffMember.objects.filter(user=manager).first()
-    if member is None:
-        pytest.skip("no staff file helper here")
+    hr = hr_persona(store, username="hr_user")
+    member = staff_file(actor=hr, store=store, user=practitioner, post="按摩师")
+    take(front_desk, store, subject="practitioner", practitioner=practitioner)
+    take(front_desk, store, subject="practitioner", practitioner=practitioner)
+    login(client, hr)
+    page = client.get(f"/staff/{member.pk}/", **EN).content.decode()
+    assert re.search(r"Complaints about this person</dt><dd>2</dd>", page)
 
 
 @pytest.mark.req("AUD-5")
