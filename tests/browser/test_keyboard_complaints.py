@@ -2,7 +2,7 @@
 
 import pytest
 from test_accessibility import axe_violations
-from test_keyboard import announced, assert_focus_visible, active
+from test_keyboard import active, announced, assert_focus_visible
 
 from anxin.complaints.models import Complaint
 

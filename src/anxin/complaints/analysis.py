@@ -66,8 +66,6 @@ def _band(moment: dt.datetime) -> str:
     return _("evening (after 18:00)")
 
 
-BAND_ORDER = 3
-
 
 def analyse(*, actor, store, start: dt.date, end: dt.date, request=None) -> dict:
     """The figures for [start, end] (dates in the store's time zone)."""
@@ -189,8 +187,6 @@ def analyse(*, actor, store, start: dt.date, end: dt.date, request=None) -> dict
         "by_time": ranked("time"),
         "by_subject": ranked("subject"),
         "by_month": sorted(dims["month"].values(), key=lambda g: g.label),
-        "repeat_complainants": (
-            SUPPRESSED if 0 < repeaters < MIN_GROUP else str(repeaters)
-        ),
+        "repeat_complainants": (SUPPRESSED if 0 < repeaters < MIN_GROUP else str(repeaters)),
         "weak_points": weak,
     }

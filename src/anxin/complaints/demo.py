@@ -116,9 +116,7 @@ def demo_complaints(*, rnd, store, scale: str) -> dict:
         .select_related("service")
         .order_by("-service__served_at")[:2]
     )
-    drafts = [
-        services.complaint_from_feedback(actor=desk, store=store, feedback=f) for f in low
-    ]
+    drafts = [services.complaint_from_feedback(actor=desk, store=store, feedback=f) for f in low]
     drafts = [d for d in drafts if d is not None]
     if len(drafts) == 2:
         services.complaint_dismiss(
@@ -142,9 +140,9 @@ def _history(*, rnd, store, scale, people, desk, manager) -> None:
     if not pool:
         return
     rows = []
-    for i in range(n):
+    for _n in range(n):
         service = rnd.choice(pool)
-        subject = rnd.choice(list(Subject.values) + [Subject.SERVICE, Subject.PRACTITIONER])
+        subject = rnd.choice([*Subject.values, Subject.SERVICE, Subject.PRACTITIONER])
         received = service["served_at"] + dt.timedelta(hours=rnd.randrange(1, 48))
         rows.append(
             Complaint(

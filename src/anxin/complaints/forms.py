@@ -11,8 +11,8 @@ from anxin.core.widgets import Select
 
 from .models import (
     Channel,
-    ComplainantKind,
     CompensationForm,
+    ComplainantKind,
     ReportState,
     Severity,
     Subject,
@@ -74,7 +74,10 @@ class ComplaintForm(Form):
 
     channel = forms.ChoiceField(
         label=_("Received"),
-        choices=[(Channel.FRONT_DESK, Channel.FRONT_DESK.label), (Channel.PHONE, Channel.PHONE.label)],
+        choices=[
+            (Channel.FRONT_DESK, Channel.FRONT_DESK.label),
+            (Channel.PHONE, Channel.PHONE.label),
+        ],
         widget=forms.RadioSelect,
     )
     complainant_kind = forms.ChoiceField(
@@ -170,9 +173,7 @@ class PublicComplaintForm(Form):
         label=_("What is it about?"), choices=Subject.choices, widget=forms.RadioSelect
     )
     description = _text(_("What happened"), limit=PUBLIC_LIMIT, rows=6)
-    contact_name = forms.CharField(
-        label=_("Your name (optional)"), required=False, max_length=60
-    )
+    contact_name = forms.CharField(label=_("Your name (optional)"), required=False, max_length=60)
     contact_phone = forms.CharField(
         label=_("Your phone (optional)"),
         required=False,
@@ -191,7 +192,9 @@ class PublicComplaintForm(Form):
     def elapsed(self) -> float | None:
         """Seconds since the form was shown; None if the stamp is missing or forged."""
         try:
-            shown = int(signing.Signer(salt=SIGNING_SALT).unsign(self.cleaned_data.get("started") or ""))
+            shown = int(
+                signing.Signer(salt=SIGNING_SALT).unsign(self.cleaned_data.get("started") or "")
+            )
         except (signing.BadSignature, ValueError):
             return None
         return time.time() - shown

@@ -234,7 +234,11 @@ class Compensation(models.Model):
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     change = models.ForeignKey(
-        "approvals.ChangeRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "approvals.ChangeRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:

@@ -24,9 +24,7 @@ def anonymise(clients) -> int:
     n = Complaint.objects.filter(client_id__in=ids).update(
         description=registry.ERASED_TEXT, contact_name="", contact_phone=""
     )
-    n += ComplaintStep.objects.filter(complaint__client_id__in=ids).exclude(note="").update(
-        note=""
-    )
+    n += ComplaintStep.objects.filter(complaint__client_id__in=ids).exclude(note="").update(note="")
     return n
 
 

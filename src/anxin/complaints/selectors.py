@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from django.http import Http404
 
 from anxin.accounts.permissions import VIEW_COMPLAINTS

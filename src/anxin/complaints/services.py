@@ -23,12 +23,12 @@ from anxin.audit.services import diff, operation_log, use_log
 from .models import (
     NEXT_STATE,
     Channel,
+    Compensation,
+    CompensationState,
     ComplainantKind,
     Complaint,
     ComplaintSettings,
     ComplaintStep,
-    Compensation,
-    CompensationState,
     PublicAttempt,
     Severity,
     State,
@@ -483,10 +483,7 @@ def complaint_advance(
         expected = NEXT_STATE.get(complaint.state)
         if to_state == State.CLOSED and complaint.state != State.FEEDBACK:
             raise ValidationError(
-                _(
-                    "Record the feedback given to the complainant before closing the "
-                    "complaint."
-                )
+                _("Record the feedback given to the complainant before closing the complaint.")
             )
         if expected is None or to_state != expected:
             raise ValidationError(
@@ -501,7 +498,9 @@ def complaint_advance(
             )
             raise ValidationError({"note": message})
         if len(note) > DESCRIPTION_MAX:
-            raise ValidationError({"note": _("Keep the note under %(n)s characters.") % {"n": 4000}})
+            raise ValidationError(
+                {"note": _("Keep the note under %(n)s characters.") % {"n": 4000}}
+            )
         before = _snapshot(complaint)
         complaint.state, complaint.updated_by = to_state, actor
         if to_state == State.CLOSED:
@@ -628,9 +627,7 @@ def compensation_offer(
             )
             comp.change = change
             comp.save(update_fields=["change"])
-            text = _("%(text)s proposed; it waits for a second person's approval.") % {
-                "text": text
-            }
+            text = _("%(text)s proposed; it waits for a second person's approval.") % {"text": text}
         _step(complaint, action="compensate", note=text, by=actor, at=now)
         operation_log(
             actor=actor,
@@ -667,9 +664,7 @@ def settings_update(*, actor, store, compensation_limit, request=None) -> Compla
 
     require(actor, store, MANAGE_STORE, "change_settings", request=request)
     with transaction.atomic():
-        current, _created = ComplaintSettings.objects.select_for_update().get_or_create(
-            store=store
-        )
+        current, _created = ComplaintSettings.objects.select_for_update().get_or_create(store=store)
         before = {"compensation_limit": current.compensation_limit}
         current.compensation_limit = compensation_limit
         current.full_clean()

@@ -21,13 +21,13 @@ from . import analysis, selectors, services
 from .forms import (
     AdvanceForm,
     AssignForm,
-    ComplaintForm,
     CompensationOfferForm,
+    ComplaintForm,
     DismissForm,
     LimitForm,
     PeriodForm,
 )
-from .models import NEXT_STATE, Complaint, ComplainantKind, State
+from .models import NEXT_STATE, ComplainantKind, Complaint, State
 
 
 def _perms(request):
@@ -150,7 +150,9 @@ def _act(request, complaint, which, data):
         }
     if which == "accept":
         services.complaint_accept(**common)
-        return _("Draft %(reference)s accepted as a complaint.") % {"reference": complaint.reference}
+        return _("Draft %(reference)s accepted as a complaint.") % {
+            "reference": complaint.reference
+        }
     if which == "dismiss":
         services.complaint_dismiss(**common, note=data["note"])
         return _("Draft %(reference)s dismissed.") % {"reference": complaint.reference}

@@ -113,8 +113,6 @@ def follow(request):
                     "complaints/follow_case.html",
                     {"case": case, "timeline": _timeline(case)},
                 )
-            form.add_error(
-                None, _("No case matches this reference number and secret. Check both.")
-            )
+            form.add_error(None, _("No case matches this reference number and secret. Check both."))
         return render(request, "complaints/follow.html", {"form": form}, status=400)
     return render(request, "complaints/follow.html", {"form": form})

@@ -32,7 +32,9 @@ def report_new(request):
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            return render(request, "complaints/report_done.html", {"report": report, "secret": secret})
+            return render(
+                request, "complaints/report_done.html", {"report": report, "secret": secret}
+            )
     return render(
         request, "complaints/report_new.html", {"form": form}, status=400 if form.errors else 200
     )

@@ -304,7 +304,5 @@ def unseal_apply(*, actor, store, target, payload):
     target.unsealed_by = custodian
     target.unseal_reason = payload["reason"]
     target.unseal_approved_by = actor
-    target.save(
-        update_fields=["unsealed_at", "unsealed_by", "unseal_reason", "unseal_approved_by"]
-    )
+    target.save(update_fields=["unsealed_at", "unsealed_by", "unseal_reason", "unseal_approved_by"])
     return target

@@ -14,11 +14,11 @@ from anxin.audit.models import OperationLog, UseLog
 from anxin.catalogue.testing import make_client, make_item
 from anxin.complaints import services
 from anxin.complaints.models import (
+    Compensation,
+    CompensationState,
     Complaint,
     ComplaintSettings,
     ComplaintStep,
-    Compensation,
-    CompensationState,
     State,
 )
 from anxin.complaints.selectors import complaints_about, monthly_complaint_counts
@@ -104,9 +104,7 @@ def test_the_workflow_records_each_step_and_closing_needs_the_feedback_step(
     steps = list(c.steps.values_list("action", "state_after", "by"))
     assert [s[0] for s in steps] == ["receive", "investigate", "rectify", "feedback", "close"]
     assert all(s[2] == manager.pk for s in steps[1:])
-    actions = set(
-        OperationLog.objects.filter(record_id=str(c.pk)).values_list("action", flat=True)
-    )
+    actions = set(OperationLog.objects.filter(record_id=str(c.pk)).values_list("action", flat=True))
     assert {"investigate", "rectify", "feedback", "close"} <= actions
 
 
@@ -235,7 +233,9 @@ def test_monthly_figures_carry_the_complaint_count(front_desk, practitioner, sto
     from anxin.performance.figures import monthly_figures
 
     take(front_desk, store, subject="practitioner", practitioner=practitioner)
-    rows = {r["practitioner_id"]: r for r in monthly_figures(store=store, month=timezone.localdate())}
+    rows = {
+        r["practitioner_id"]: r for r in monthly_figures(store=store, month=timezone.localdate())
+    }
     assert rows[practitioner.pk]["complaints"] == 1
 
 

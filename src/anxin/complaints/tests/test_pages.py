@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from anxin.audit.models import UseLog
 from anxin.catalogue.testing import make_client, make_item
-from anxin.complaints import services, whistle
+from anxin.complaints import services
 from anxin.complaints.forms import PublicComplaintForm
 from anxin.complaints.models import Complaint, PublicAttempt, State, WhistleReport
 from anxin.delivery.services import feedback_record, service_record
@@ -59,12 +59,16 @@ def test_the_page_refuses_a_complaint_without_description_and_writes_nothing(
         **EN,
     )  # fmt: skip
     assert response.status_code == 400
-    assert b"There is a problem" in response.content and b'href="#id_description"' in response.content
+    assert (
+        b"There is a problem" in response.content and b'href="#id_description"' in response.content
+    )
     assert not Complaint.objects.exists()
 
 
 @pytest.mark.req("AUD-5")
-def test_the_manager_moves_a_case_and_closing_early_is_refused(client, login, front_desk, manager, store):
+def test_the_manager_moves_a_case_and_closing_early_is_refused(
+    client, login, front_desk, manager, store
+):
     c = take(front_desk, store)
     login(client, manager)
     response = client.post(
@@ -91,9 +95,7 @@ def test_out_of_scope_readers_get_404_and_are_logged(
     assert client.get("/complaints/").status_code == 403
     login(client, other_manager)
     assert client.get(f"/complaints/{c.pk}/").status_code == 404
-    assert UseLog.objects.filter(
-        user=practitioner, outcome="denied", record_id=str(c.pk)
-    ).exists()
+    assert UseLog.objects.filter(user=practitioner, outcome="denied", record_id=str(c.pk)).exists()
     assert UseLog.objects.filter(user=other_manager, outcome="denied").exists()
 
 
@@ -134,7 +136,11 @@ def test_the_public_page_gives_a_reference_and_secret_to_follow_the_case(
         actor=manager, store=store, complaint=c, to_state="rectification", note="内部整改"
     )
     services.complaint_advance(
-        actor=manager, store=store, complaint=c, to_state="feedback", note="已致电道歉并赠送一次服务"
+        actor=manager,
+        store=store,
+        complaint=c,
+        to_state="feedback",
+        note="已致电道歉并赠送一次服务",
     )
     page = client.post(
         "/complaints/follow/", {"reference": c.reference.lower(), "secret": secret.lower()}, **EN
