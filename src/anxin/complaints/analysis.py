@@ -66,7 +66,6 @@ def _band(moment: dt.datetime) -> str:
     return _("evening (after 18:00)")
 
 
-
 def analyse(*, actor, store, start: dt.date, end: dt.date, request=None) -> dict:
     """The figures for [start, end] (dates in the store's time zone)."""
     from anxin.accounts.names import person_name

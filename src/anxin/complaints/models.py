@@ -161,6 +161,14 @@ class Complaint(TrackedModel):
         return NEXT_STATE.get(self.state)
 
 
+# What a step without a note of its own says (in the reader's language).
+STEP_LABELS = {
+    "receive": _("Complaint received."),
+    "draft": _("Opened from a low feedback score."),
+    "accept": _("Draft accepted."),
+}
+
+
 class ComplaintStep(models.Model):
     """One step of a case: who, when, what (and the state it moved the case to)."""
 
@@ -187,6 +195,10 @@ class ComplaintStep(models.Model):
 
     def __str__(self):
         return f"{self.complaint_id} {self.action}"
+
+    @property
+    def text(self) -> str:
+        return self.note or str(STEP_LABELS.get(self.action, ""))
 
 
 class CompensationForm(models.TextChoices):

@@ -231,7 +231,7 @@ def complaint_take(
         )
         complaint.full_clean()
         complaint.save()
-        _step(complaint, action="receive", note=_("Complaint received."), by=actor, at=now)
+        _step(complaint, action="receive", by=actor, at=now)
         operation_log(
             actor=actor,
             action="create",
@@ -296,7 +296,7 @@ def complaint_public(
         complaint.secret_digest = secret_digest(complaint.reference, secret)
         complaint.full_clean()
         complaint.save()
-        _step(complaint, action="receive", note=_("Complaint received."), at=now)
+        _step(complaint, action="receive", at=now)
         operation_log(
             actor=None,
             action="create",
@@ -380,7 +380,6 @@ def complaint_from_feedback(*, actor, store, feedback, request=None) -> Complain
     _step(
         complaint,
         action="draft",
-        note=_("Opened from a feedback score of %(score)s.") % {"score": feedback.score},
         by=actor,
         at=now,
     )
@@ -424,7 +423,7 @@ def complaint_accept(*, actor, store, complaint, note: str = "", request=None) -
         before = _snapshot(complaint)
         complaint.state, complaint.updated_by = State.RECEIVED, actor
         complaint.save()
-        _step(complaint, action="accept", note=note.strip() or _("Draft accepted."), by=actor)
+        _step(complaint, action="accept", note=note.strip(), by=actor)
         operation_log(
             actor=actor,
             action="accept",
