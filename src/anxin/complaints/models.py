@@ -259,11 +259,13 @@ class Compensation(models.Model):
         verbose_name_plural = _("compensations")
 
     def __str__(self):
-        return f"{self.complaint_id} {self.amount}"
+        from django.utils.translation import gettext
 
-    @property
-    def store_id(self):
-        return self.complaint.store_id
+        return gettext("%(amount)s yuan (%(form)s) on complaint %(reference)s") % {
+            "amount": self.amount,
+            "form": self.get_form_display(),
+            "reference": self.complaint.reference,
+        }
 
 
 class ComplaintSettings(models.Model):

@@ -86,11 +86,16 @@ def report_file(
             changes={"report": {"before": None, "after": {"named": report.named}}},
             store=store,
         )
-        from anxin.notifications.services import notify_holders
+        from anxin.notifications.services import holders, notify
 
-        notify_holders(
+        notify(
+            # Never the person reported: they are not to learn of the report.
+            recipients=[
+                p
+                for p in holders(store=store, permission=INVESTIGATE_REPORTS)
+                if p.pk != getattr(reported_person, "pk", None)
+            ],
             store=store,
-            permission=INVESTIGATE_REPORTS,
             subject=_("A whistle-blowing report was received: %(reference)s")
             % {"reference": report.reference},
             url=f"/complaints/reports/{report.pk}/",

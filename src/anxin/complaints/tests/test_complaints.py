@@ -197,6 +197,14 @@ def test_compensation_over_the_limit_waits_for_a_second_person(
     assert comp.state == CompensationState.PENDING
     change = ChangeRequest.objects.get()
     assert change.kind == services.COMPENSATION_KIND and comp.change == change
+    from django.utils import translation
+
+    from anxin.approvals.selectors import change_rows
+
+    with translation.override("en"):
+        target, rows = change_rows(change)
+        assert rows == [("Compensation", "waiting for a second person's approval", "approved")]
+        assert str(target) == f"300.00 yuan (refund) on complaint {c.reference}"
     with pytest.raises(PermissionDenied):
         change_approve(actor=manager, change=change)  # not the proposer
     change_approve(actor=admin_user, change=change, note="已核对")

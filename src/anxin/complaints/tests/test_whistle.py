@@ -143,3 +143,22 @@ def test_an_anonymous_report_has_nothing_to_unseal(front_desk, custodian, store)
     assert whistle.my_reports(actor=front_desk, store=store) == []
     with pytest.raises(ValidationError):
         whistle.unseal_propose(actor=custodian, store=store, report=made, reason="调查")
+
+
+def test_a_reported_investigator_is_not_told_of_the_report_and_cannot_open_it(
+    front_desk, info_officer, auditor, store
+):
+    from anxin.notifications.models import Notification
+
+    made, _secret = whistle.report_file(
+        actor=front_desk,
+        store=store,
+        description="信息管理员把客户名单发到私人邮箱",
+        named=True,
+        reported_person=info_officer,
+    )
+    assert Notification.objects.filter(recipient=auditor).exists()
+    assert not Notification.objects.filter(recipient=info_officer).exists()
+    with pytest.raises(Http404):
+        whistle.report_get(actor=info_officer, store=store, pk=made.pk)
+    assert whistle.report_list(actor=info_officer, store=store) == []
