@@ -127,7 +127,7 @@ def report_list(*, actor, store, request=None):
         WhistleReport.objects.filter(store=store)
         .exclude(reported_person=actor)
         .defer("reporter", "description")
-        .select_related("reported_person")[:500]
+        .select_related("reported_person__staff_file")[:500]
     )
     use_log(
         actor=actor,

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from anxin.audit.models import UseLog
 from anxin.catalogue.testing import make_client, make_item
-from anxin.complaints import services
+from anxin.complaints import services, whistle
 from anxin.complaints.forms import PublicComplaintForm
 from anxin.complaints.models import Complaint, PublicAttempt, State, WhistleReport
 from anxin.delivery.services import feedback_record, service_record
@@ -287,3 +287,59 @@ def test_a_bad_period_is_refused(client, login, manager, store):
         **EN,
     )
     assert response.status_code == 400 and b"The end comes before the start" in response.content
+
+
+@pytest.mark.req("AUD-5")
+def test_unsealing_through_the_pages_is_logged_and_shown_to_the_reporter(
+    client, login, front_desk, manager, practitioner, store, make_persona
+):
+    from anxin.accounts.models import Role
+    from anxin.accounts.permissions import UNSEAL_REPORTER
+    from anxin.approvals.models import ChangeRequest
+
+    Role.objects.create(key="custodian", name="保管人", permissions=[UNSEAL_REPORTER])
+    custodian = make_persona("custodian", store, "custodian")
+    report, _secret = whistle.report_file(
+        actor=front_desk, store=store, description="拍客户名单", named=True,
+        reported_person=practitioner,
+    )  # fmt: skip
+    login(client, custodian)
+    empty = client.post(
+        f"/complaints/reports/{report.pk}/", {"form": "unseal", "unseal-reason": ""}
+    )
+    assert empty.status_code == 400 and not ChangeRequest.objects.exists()
+    early = client.post(f"/complaints/reports/{report.pk}/", {"form": "reveal"})
+    assert early.status_code == 403
+    client.post(
+        f"/complaints/reports/{report.pk}/", {"form": "unseal", "unseal-reason": "法院调查令"}
+    )
+    change = ChangeRequest.objects.get()
+    login(client, manager)
+    assert client.post(f"/approvals/{change.pk}/", {"action": "approve"}).status_code in (200, 302)
+    report.refresh_from_db()
+    assert report.unsealed_by == custodian
+    login(client, custodian)
+    shown = client.post(f"/complaints/reports/{report.pk}/", {"form": "reveal"}, **EN)
+    assert shown.status_code == 200 and "frontdesk" in shown.content.decode()
+    assert UseLog.objects.filter(
+        user=custodian, action="reveal_reporter", outcome="allowed", purpose="法院调查令"
+    ).exists()
+    login(client, front_desk)
+    mine = client.get(f"/complaints/reports/{report.pk}/", **EN).content.decode()
+    assert "Your identity was unsealed" in mine and "法院调查令" in mine
+
+
+@pytest.mark.req("AUD-5")
+def test_the_complaint_list_reads_in_a_fixed_number_of_queries(
+    client, login, front_desk, manager, practitioner, store, django_assert_max_num_queries
+):
+    login(client, manager)
+    for _ in range(2):
+        take(front_desk, store, subject="practitioner", practitioner=practitioner, owner=manager)
+    client.get("/complaints/")
+    with django_assert_max_num_queries(40) as few:
+        client.get("/complaints/")
+    for _ in range(10):
+        take(front_desk, store, subject="practitioner", practitioner=practitioner, owner=manager)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/complaints/")
