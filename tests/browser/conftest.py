@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pages_backups
 import pages_catalogue as pc  # this directory is on sys.path (rootdir conftest import)
 import pages_clients
+import pages_complaints
 import pages_privacy
 import pages_privacy_sharing as pps
 import pages_scheduling
@@ -668,6 +669,21 @@ APP_PAGES = {
     "incident-detail-error": AppPage(
         pps.incident_page, "officer_user", action=pps.submit_form("reads"), status=400
     ),
+    # -- complaints and whistle-blowing (issue 14) --
+    "complaints": AppPage("/complaints/", "manager", setup=pages_complaints.cases),
+    "complaint-new": AppPage("/complaints/new/", "front_desk"),
+    "complaint-new-error": AppPage(
+        "/complaints/new/", "front_desk", action=_submit_empty_form, status=400
+    ),
+    "complaint-detail": AppPage(pages_complaints.case_page, "manager"),
+    "complaint-public": AppPage(pages_complaints.public_page, None),
+    "complaint-public-error": AppPage(
+        pages_complaints.public_page, None, action=_submit_empty_form, status=400
+    ),
+    "complaint-follow": AppPage("/complaints/follow/", None),
+    "complaint-analysis": AppPage("/complaints/analysis/", "auditor", setup=pages_complaints.cases),
+    "report-new": AppPage("/complaints/reports/new/", "front_desk"),
+    "report-detail": AppPage(pages_complaints.report_page, "auditor"),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }

@@ -38,6 +38,13 @@ GRANT_SHARING = "privacy.grant_sharing"  # the owner or a department head grants
 MANAGE_TRANSFERS = "privacy.manage_transfers"  # partners, agreements, transfers (PRV-4)
 RECORD_DISCLOSURES = "privacy.record_disclosures"  # disclosures to authorities (PRV-5)
 MANAGE_INCIDENTS = "privacy.manage_incidents"  # incidents and breach response (PRV-7)
+# Complaints and whistle-blowing (issue 14, AUD-5, ANA-4)
+TAKE_COMPLAINTS = "complaints.take"  # record a complaint received at the desk or by phone
+VIEW_COMPLAINTS = "complaints.view"  # read the store's complaint cases
+HANDLE_COMPLAINTS = "complaints.handle"  # investigate, rectify, answer, close, compensate
+ANALYSE_COMPLAINTS = "complaints.analyse"  # complaint and feedback analysis (aggregates)
+INVESTIGATE_REPORTS = "complaints.investigate_reports"  # whistle-blowing reports, no identity
+UNSEAL_REPORTER = "complaints.unseal_reporter"  # the custodian: unseal with reason + approval
 SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL, RESTORE_BACKUPS}
 
 PERMISSIONS = {
@@ -69,13 +76,31 @@ PERMISSIONS = {
     MANAGE_TRANSFERS: _("Record partners' agreements and send client data to a partner"),
     RECORD_DISCLOSURES: _("Record a disclosure of client data to an authority"),
     MANAGE_INCIDENTS: _("Record incidents, their affected clients and the notices sent"),
+    # Complaints and whistle-blowing (issue 14)
+    TAKE_COMPLAINTS: _("Take complaints at the desk or by phone"),
+    VIEW_COMPLAINTS: _("Read the store's complaint cases"),
+    HANDLE_COMPLAINTS: _("Investigate complaints, record rectification and feedback, close them"),
+    ANALYSE_COMPLAINTS: _("Read the complaint and feedback analysis"),
+    INVESTIGATE_REPORTS: _("Investigate whistle-blowing reports (without the reporter's identity)"),
+    UNSEAL_REPORTER: _(
+        "Custodian of whistle-blowers' identities: unseal one with a reason and a second "
+        "person's approval"
+    ),
 }
 
 # The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).
 DEFAULT_ROLES: dict[str, tuple] = {
     "front_desk": (
         _("Front desk"),
-        [VIEW_ORG, CORRECT_SERVICES, MANAGE_FOLLOW_UPS, OPEN_RIGHTS_REQUESTS],
+        [
+            VIEW_ORG,
+            CORRECT_SERVICES,
+            MANAGE_FOLLOW_UPS,
+            OPEN_RIGHTS_REQUESTS,
+            # Complaints (issue 14)
+            TAKE_COMPLAINTS,
+            VIEW_COMPLAINTS,
+        ],
     ),
     "practitioner": (_("Practitioner"), [VIEW_ORG, CORRECT_SERVICES]),
     "store_manager": (
@@ -92,6 +117,11 @@ DEFAULT_ROLES: dict[str, tuple] = {
             MANAGE_STORE,
             # Privacy: sharing, disclosures, incidents (issue 13)
             GRANT_SHARING,
+            # Complaints (issue 14)
+            TAKE_COMPLAINTS,
+            VIEW_COMPLAINTS,
+            HANDLE_COMPLAINTS,
+            ANALYSE_COMPLAINTS,
         ],
     ),
     "hr": (_("Human resources"), [VIEW_ORG, MANAGE_ORG]),
@@ -115,9 +145,20 @@ DEFAULT_ROLES: dict[str, tuple] = {
             MANAGE_TRANSFERS,
             RECORD_DISCLOSURES,
             MANAGE_INCIDENTS,
+            # Complaints and whistle-blowing (issue 14)
+            VIEW_COMPLAINTS,
+            HANDLE_COMPLAINTS,
+            ANALYSE_COMPLAINTS,
+            INVESTIGATE_REPORTS,
         ],
     ),
-    "auditor": (_("Auditor / supervisor"), [VIEW_ORG, VIEW_ALERTS]),
+    "auditor": (
+        _("Auditor / supervisor"),
+        # Complaints and whistle-blowing (issue 14): the supervisor reads cases and analysis
+        # and investigates reports; no default role is the identity custodian (UNSEAL_REPORTER
+        # is granted to a named person, see docs/complaints.md).
+        [VIEW_ORG, VIEW_ALERTS, VIEW_COMPLAINTS, ANALYSE_COMPLAINTS, INVESTIGATE_REPORTS],
+    ),
     "system_admin": (
         _("System administrator"),
         [

@@ -339,6 +339,14 @@ def service_notes_add(
 # -- feedback ----------------------------------------------------------------------------------
 
 FEEDBACK = "feedback"  # the policy action (``accounts.policy``)
+# Called inside the feedback's transaction after a score is given or corrected:
+# ``hook(actor=, store=, feedback=, request=)`` (complaints: a low score opens a draft).
+FEEDBACK_SAVED: list = []
+
+
+def _feedback_saved(*, actor, store, feedback, request) -> None:
+    for hook in FEEDBACK_SAVED:
+        hook(actor=actor, store=store, feedback=feedback, request=request)
 
 
 def may_give_feedback(actor, store, record: ServiceRecord) -> bool:
@@ -414,6 +422,7 @@ def _feedback_save(
                 request=request,
                 store=store,
             )
+            _feedback_saved(actor=actor, store=store, feedback=feedback, request=request)
             return feedback
         if not reason:
             raise ValidationError(
@@ -444,6 +453,7 @@ def _feedback_save(
             request=request,
             store=store,
         )
+        _feedback_saved(actor=actor, store=store, feedback=feedback, request=request)
         return feedback
 
 

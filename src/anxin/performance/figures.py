@@ -6,7 +6,9 @@
   plus services recorded without an appointment (walk-ins), at their real length when stamped,
   else their item's duration;
 - working time: hours clocked in (attendance), for practitioners with a staff file;
-- utilisation = booked time / working time (none without attendance).
+- utilisation = booked time / working time (none without attendance);
+- complaints: how many complaints received in the month name the practitioner (count only,
+  AUD-5; drafts and dismissed ones do not count).
 """
 
 import datetime as dt
@@ -69,6 +71,9 @@ def monthly_figures(*, store, month: dt.date) -> list[dict]:
         .annotate(booked=Sum(length))
     }
     worked = _worked_minutes(store=store, month=month, people=people)
+    from anxin.complaints.selectors import monthly_complaint_counts
+
+    complaints = monthly_complaint_counts(store=store, start=start, end=end)
     rows = []
     for person in people:
         row = by_person.get(person.pk, {})
@@ -87,6 +92,7 @@ def monthly_figures(*, store, month: dt.date) -> list[dict]:
                 "booked_minutes": booked_minutes,
                 "working_minutes": working,
                 "utilisation": (round(booked_minutes / working, 3) if working else None),
+                "complaints": complaints.get(person.pk, 0),
             }
         )
     return rows

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "anxin.attendance",
     "anxin.backups",
     "anxin.privacy",
+    "anxin.complaints",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -407,3 +408,10 @@ ANXIN_PRIVACY_LEDGER_FILE = DATA_DIR / "privacy-erasures.jsonl"
 # many hours before that deadline the information officer is reminded.
 ANXIN_PRIVACY_REGULATOR_HOURS = env_int("ANXIN_PRIVACY_REGULATOR_HOURS", 72)
 ANXIN_PRIVACY_REMIND_HOURS = env_int("ANXIN_PRIVACY_REMIND_HOURS", 24)
+
+
+# -- complaints (issue 14, AUD-5) -----------------------------------------------------------
+# Submissions to the public complaint page and its follow-up page per address and hour.
+ANXIN_PUBLIC_COMPLAINTS_PER_HOUR = env_int("ANXIN_PUBLIC_COMPLAINTS_PER_HOUR", 10)
+# The public page refuses a form sent sooner than this after it was shown (people read first).
+ANXIN_PUBLIC_COMPLAINT_MIN_SECONDS = env_int("ANXIN_PUBLIC_COMPLAINT_MIN_SECONDS", 3)
