@@ -38,6 +38,11 @@ GRANT_SHARING = "privacy.grant_sharing"  # the owner or a department head grants
 MANAGE_TRANSFERS = "privacy.manage_transfers"  # partners, agreements, transfers (PRV-4)
 RECORD_DISCLOSURES = "privacy.record_disclosures"  # disclosures to authorities (PRV-5)
 MANAGE_INCIDENTS = "privacy.manage_incidents"  # incidents and breach response (PRV-7)
+# Supervision: internal audits (AUD-4); the supervisor also sees every audit's findings.
+RUN_AUDITS = "supervision.run_audits"
+VIEW_AUDITS = "supervision.view_audits"
+# Supervision: the rules that turn KPIs into rewards and penalties (AUD-6).
+MANAGE_KPI_RULES = "supervision.manage_rules"
 SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL, RESTORE_BACKUPS}
 
 PERMISSIONS = {
@@ -69,6 +74,10 @@ PERMISSIONS = {
     MANAGE_TRANSFERS: _("Record partners' agreements and send client data to a partner"),
     RECORD_DISCLOSURES: _("Record a disclosure of client data to an authority"),
     MANAGE_INCIDENTS: _("Record incidents, their affected clients and the notices sent"),
+    # Supervision (issue 14)
+    RUN_AUDITS: _("Plan and run internal audits: checklists, findings, verification, closure"),
+    VIEW_AUDITS: _("Read internal audits and their findings; be reminded of overdue ones"),
+    MANAGE_KPI_RULES: _("Write and publish the rules that turn KPIs into rewards and penalties"),
 }
 
 # The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).
@@ -92,9 +101,12 @@ DEFAULT_ROLES: dict[str, tuple] = {
             MANAGE_STORE,
             # Privacy: sharing, disclosures, incidents (issue 13)
             GRANT_SHARING,
+            # Supervision (issue 14)
+            VIEW_AUDITS,
+            MANAGE_KPI_RULES,
         ],
     ),
-    "hr": (_("Human resources"), [VIEW_ORG, MANAGE_ORG]),
+    "hr": (_("Human resources"), [VIEW_ORG, MANAGE_ORG, MANAGE_KPI_RULES]),
     "attendance_clerk": (_("Attendance clerk"), [VIEW_ORG]),
     "finance": (_("Finance"), [VIEW_ORG]),
     "marketing": (_("Marketing"), [VIEW_ORG, MANAGE_PROMOTIONS]),
@@ -117,7 +129,7 @@ DEFAULT_ROLES: dict[str, tuple] = {
             MANAGE_INCIDENTS,
         ],
     ),
-    "auditor": (_("Auditor / supervisor"), [VIEW_ORG, VIEW_ALERTS]),
+    "auditor": (_("Auditor / supervisor"), [VIEW_ORG, VIEW_ALERTS, RUN_AUDITS, VIEW_AUDITS]),
     "system_admin": (
         _("System administrator"),
         [
