@@ -52,9 +52,9 @@ class AuditPlanForm(Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("period_start") and data.get("period_end"):
-            if data["period_end"] < data["period_start"]:
-                self.add_error("period_end", _("The period ends before it starts."))
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", _("The period ends before it starts."))
         return data
 
 

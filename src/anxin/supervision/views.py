@@ -273,7 +273,7 @@ def kpi_store(request):
             "data": data,
             "kpis": _kpi_labels(),
             "can_compute": scope_for(request.user, store, KPI_RECORD, "create") is not None,
-        },  # fmt: skip
+        },
         status=status,
     )
 
@@ -292,7 +292,7 @@ def kpi_mine(request):
             "kpis": _kpi_labels(),
             "sanctions": sanctions,
             "appeal_form": AppealForm(),
-        },  # fmt: skip
+        },
         status=status,
     )
 
@@ -382,7 +382,7 @@ def sanction_list(request):
             "can_decide": scope_for(request.user, store, KPI_RECORD, "approve") is not None,
             "can_propose": scope_for(request.user, store, KPI_RECORD, "create") is not None,
             "kpis": dict(_kpi_labels()),
-        },  # fmt: skip
+        },
         status=status,
     )
 

@@ -17,14 +17,14 @@ from ..models import AuditPlan, AuditState, ChecklistItem, Finding, FindingState
 from .common import denied, require_perm
 
 __all__ = [
-    "audit_plan_create",
-    "audit_item_add",
-    "audit_run_checks",
     "audit_complete",
+    "audit_item_add",
+    "audit_plan_create",
+    "audit_run_checks",
+    "finding_close",
     "finding_create",
     "finding_rectify",
     "finding_verify",
-    "finding_close",
     "overdue_reminders",
 ]
 

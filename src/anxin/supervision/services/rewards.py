@@ -26,17 +26,17 @@ from ..models import (
     SanctionKind,
     SanctionState,
 )
-from .common import KPI_RECORD, denied, require_kpi, require_perm
+from .common import denied, require_kpi, require_perm
 
 __all__ = [
     "kpi_compute",
-    "rule_write",
     "rule_publish",
-    "sanctions_propose",
-    "sanction_confirm",
-    "sanction_withdraw",
+    "rule_write",
     "sanction_appeal",
+    "sanction_confirm",
     "sanction_decide",
+    "sanction_withdraw",
+    "sanctions_propose",
 ]
 
 RULE = "supervision.kpirule"
@@ -199,7 +199,7 @@ def sanctions_propose(*, actor, store, month: dt.date, request=None) -> list[San
                         amount=rule.amount,
                         value=value,
                         proposed_at=now,
-                    )  # fmt: skip
+                    )
                 )
         Sanction.objects.bulk_create(made)
         operation_log(
