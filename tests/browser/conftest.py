@@ -14,6 +14,7 @@ import pages_privacy
 import pages_privacy_sharing as pps
 import pages_scheduling
 import pages_staff
+import pages_supervision as psv
 import pytest
 from pages_privacy import info_officer  # noqa: F401 - the information officer
 from pages_privacy_sharing import officer_user  # noqa: F401 - fixture for the privacy pages
@@ -668,6 +669,19 @@ APP_PAGES = {
     "incident-detail-error": AppPage(
         pps.incident_page, "officer_user", action=pps.submit_form("reads"), status=400
     ),
+    # -- supervision: internal audits, KPIs, rewards and penalties (issue 14) --
+    "audits": AppPage("/supervision/audits/", "auditor", setup=psv.audits),
+    "audit-new": AppPage("/supervision/audits/new/", "auditor"),
+    "audit-new-error": AppPage(
+        "/supervision/audits/new/", "auditor", action=_submit_empty_form, status=400
+    ),
+    "audit-detail": AppPage(psv.audit_page, "auditor"),
+    "audit-report": AppPage(psv.report_page, "auditor"),
+    "audit-finding-owner": AppPage(psv.finding_page, "manager"),
+    "kpis-store": AppPage("/supervision/kpis/", "manager", setup=psv.kpis),
+    "kpi-rules": AppPage("/supervision/rules/", "manager", setup=psv.kpis),
+    "kpi-sanctions": AppPage("/supervision/sanctions/", "manager", setup=psv.kpis),
+    "kpis-mine": AppPage("/supervision/kpis/mine/", "practitioner", setup=psv.kpis),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }
