@@ -234,8 +234,8 @@ def baseline_sql(vendor: str) -> str:
     )
     consent = "c.general_consent = false" if vendor == "postgresql" else "c.general_consent = 0"
     # Constant SQL: only the vendor's date arithmetic is chosen; values go as parameters.
-    return (  # noqa: S608
-        "SELECT who, SUM(n), SUM(late), SUM(q), SUM(a) FROM ("
+    return (
+        "SELECT who, SUM(n), SUM(late), SUM(q), SUM(a) FROM ("  # noqa: S608
         f" SELECT COALESCE(s.created_by_id, s.practitioner_id) AS who, 1 AS n,"
         f"  CASE WHEN {late} THEN 1 ELSE 0 END AS late, 0 AS q, 0 AS a"
         "  FROM clients_servicerecord s WHERE s.store_id = %s AND s.served_at >= %s"
