@@ -93,7 +93,7 @@ def create_data(rows: int, services: int, rnd: random.Random):
     )
     members = []
     for i, u in enumerate(users):
-        left = today - dt.timedelta(days=30 * i) if i < 6 else None
+        left = today - dt.timedelta(days=200 + 10 * i) if i < 6 else None
         members.append(
             StaffMember(store=store, user=u, kind="staff", name=f"员工{i:02d}",
                         hire_date=today - dt.timedelta(days=4 * 365), left_on=left)
@@ -133,7 +133,7 @@ def create_data(rows: int, services: int, rnd: random.Random):
             delay = dt.timedelta(
                 hours=rnd.randrange(25, 60) if late else 0, minutes=rnd.randrange(1, 50)
             )
-            changes.append((served + delay, pk))
+            changes.append((connection.ops.adapt_datetimefield_value(served + delay), pk))
         cursor.executemany(
             "UPDATE clients_servicerecord SET created_at = %s WHERE id = %s", changes
         )
@@ -157,7 +157,7 @@ def create_data(rows: int, services: int, rnd: random.Random):
                 if action == "reveal" and rnd.random() < 0.9:
                     purpose = "核对电话"
                 batch.append(
-                    (seq, at, store.pk, "clients.client",
+                    (seq, connection.ops.adapt_datetimefield_value(at), store.pk, "clients.client",
                      "*" if action == "search" else str(rnd.choice(client_ids)), action,
                      "0" * 64, rnd.choice(user_ids), purpose, 20 if action == "search" else 1)
                 )  # fmt: skip
