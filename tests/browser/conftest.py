@@ -15,6 +15,7 @@ import pages_privacy
 import pages_privacy_sharing as pps
 import pages_scheduling
 import pages_staff
+import pages_supervision as psv
 import pytest
 from pages_privacy import info_officer  # noqa: F401 - the information officer
 from pages_privacy_sharing import officer_user  # noqa: F401 - fixture for the privacy pages
@@ -684,6 +685,19 @@ APP_PAGES = {
     "complaint-analysis": AppPage("/complaints/analysis/", "auditor", setup=pages_complaints.cases),
     "report-new": AppPage("/complaints/reports/new/", "front_desk"),
     "report-detail": AppPage(pages_complaints.report_page, "auditor"),
+    # -- supervision: internal audits, KPIs, rewards and penalties (issue 14) --
+    "audits": AppPage("/supervision/audits/", "auditor", setup=psv.audits),
+    "audit-new": AppPage("/supervision/audits/new/", "auditor"),
+    "audit-new-error": AppPage(
+        "/supervision/audits/new/", "auditor", action=_submit_empty_form, status=400
+    ),
+    "audit-detail": AppPage(psv.audit_page, "auditor"),
+    "audit-report": AppPage(psv.report_page, "auditor"),
+    "audit-finding-owner": AppPage(psv.finding_page, "manager"),
+    "kpis-store": AppPage("/supervision/kpis/", "manager", setup=psv.kpis),
+    "kpi-rules": AppPage("/supervision/rules/", "manager", setup=psv.kpis),
+    "kpi-sanctions": AppPage("/supervision/sanctions/", "manager", setup=psv.kpis),
+    "kpis-mine": AppPage("/supervision/kpis/mine/", "practitioner", setup=psv.kpis),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }

@@ -45,6 +45,11 @@ HANDLE_COMPLAINTS = "complaints.handle"  # investigate, rectify, answer, close, 
 ANALYSE_COMPLAINTS = "complaints.analyse"  # complaint and feedback analysis (aggregates)
 INVESTIGATE_REPORTS = "complaints.investigate_reports"  # whistle-blowing reports, no identity
 UNSEAL_REPORTER = "complaints.unseal_reporter"  # the custodian: unseal with reason + approval
+# Supervision: internal audits (AUD-4); the supervisor also sees every audit's findings.
+RUN_AUDITS = "supervision.run_audits"
+VIEW_AUDITS = "supervision.view_audits"
+# Supervision: the rules that turn KPIs into rewards and penalties (AUD-6).
+MANAGE_KPI_RULES = "supervision.manage_rules"
 SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL, RESTORE_BACKUPS}
 
 PERMISSIONS = {
@@ -86,6 +91,10 @@ PERMISSIONS = {
         "Custodian of whistle-blowers' identities: unseal one with a reason and a second "
         "person's approval"
     ),
+    # Supervision (issue 14)
+    RUN_AUDITS: _("Plan and run internal audits: checklists, findings, verification, closure"),
+    VIEW_AUDITS: _("Read internal audits and their findings; be reminded of overdue ones"),
+    MANAGE_KPI_RULES: _("Write and publish the rules that turn KPIs into rewards and penalties"),
 }
 
 # The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).
@@ -122,9 +131,12 @@ DEFAULT_ROLES: dict[str, tuple] = {
             VIEW_COMPLAINTS,
             HANDLE_COMPLAINTS,
             ANALYSE_COMPLAINTS,
+            # Supervision (issue 14)
+            VIEW_AUDITS,
+            MANAGE_KPI_RULES,
         ],
     ),
-    "hr": (_("Human resources"), [VIEW_ORG, MANAGE_ORG]),
+    "hr": (_("Human resources"), [VIEW_ORG, MANAGE_ORG, MANAGE_KPI_RULES]),
     "attendance_clerk": (_("Attendance clerk"), [VIEW_ORG]),
     "finance": (_("Finance"), [VIEW_ORG]),
     "marketing": (_("Marketing"), [VIEW_ORG, MANAGE_PROMOTIONS]),
@@ -157,7 +169,15 @@ DEFAULT_ROLES: dict[str, tuple] = {
         # Complaints and whistle-blowing (issue 14): the supervisor reads cases and analysis
         # and investigates reports; no default role is the identity custodian (UNSEAL_REPORTER
         # is granted to a named person, see docs/complaints.md).
-        [VIEW_ORG, VIEW_ALERTS, VIEW_COMPLAINTS, ANALYSE_COMPLAINTS, INVESTIGATE_REPORTS],
+        [
+            VIEW_ORG,
+            VIEW_ALERTS,
+            VIEW_COMPLAINTS,
+            ANALYSE_COMPLAINTS,
+            INVESTIGATE_REPORTS,
+            RUN_AUDITS,
+            VIEW_AUDITS,
+        ],
     ),
     "system_admin": (
         _("System administrator"),

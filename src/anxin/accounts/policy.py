@@ -47,6 +47,7 @@ RECORD_TYPES = {
     "staff.staff": _("staff file"),
     "attendance.attendance": _("attendance"),
     "performance.review": _("monthly performance"),
+    "supervision.kpi": _("information-management KPIs, rewards and penalties"),
 }
 
 S, V = Scope.STORE, Scope.SERVED
@@ -161,6 +162,17 @@ POLICY["attendance.attendance"] = {
     "hr": {"view": S, "create": OWN, "change": S, "export": S},
     "store_manager": {"view": S, "create": OWN, "change": S, "approve": S},
     "finance": {"view": S, "create": OWN},
+}
+
+# -- information-management KPIs, rewards and penalties (AUD-6) --
+# Everyone sees their own KPIs and the rewards and penalties proposed to them; the manager, HR
+# and the auditor see the store's; the manager computes, proposes and confirms (approve), and
+# decides an appeal.
+POLICY["supervision.kpi"] = {
+    **{role: {"view": OWN} for role in _EVERYONE},
+    "store_manager": {"view": S, "create": S, "approve": S},
+    "hr": {"view": S},
+    "auditor": {"view": S},
 }
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("backups/", include("anxin.backups.urls")),
     path("privacy/", include("anxin.privacy.urls")),
     path("complaints/", include("anxin.complaints.urls")),
+    path("supervision/", include("anxin.supervision.urls")),
     # The language can be chosen before logging in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

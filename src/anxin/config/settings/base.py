@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "anxin.backups",
     "anxin.privacy",
     "anxin.complaints",
+    "anxin.supervision",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

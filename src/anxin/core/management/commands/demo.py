@@ -108,6 +108,9 @@ def load_demo(*, scale: str, seed: int) -> list[tuple[str, str, str]]:
     from anxin.complaints.demo import demo_complaints
 
     demo_complaints(rnd=rnd, store=stores[0], scale=scale)
+    from anxin.supervision.demo import demo_supervision
+
+    demo_supervision(rnd=rnd, store=stores[0], scale=scale)
     return accounts
 
 
