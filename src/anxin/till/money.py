@@ -29,6 +29,9 @@ def amount_in(value, *, field: str = "amount", allow_zero: bool = False) -> Deci
         raise ValidationError({field: _("The amount must be more than zero.")})
     if amount > MAX_MONEY:
         raise ValidationError(
-            {field: _("%(amount)s yuan is more than any bill here; check the amount.") % {"amount": amount}}
+            {
+                field: _("%(amount)s yuan is more than any bill here; check the amount.")
+                % {"amount": amount}
+            }
         )
     return cents(amount)

@@ -58,7 +58,9 @@ def bill_get(*, actor, store, pk, request=None) -> tuple[Bill, list[BillLine], b
         if scope == Scope.OWN and not lines:
             bill = None
     if bill is None:
-        deny(actor=actor, store=store, record_type=BILL, action="view", record_id=pk, request=request)
+        deny(
+            actor=actor, store=store, record_type=BILL, action="view", record_id=pk, request=request
+        )
         raise Http404
     use_log(actor=actor, action="view", instance=bill, request=request, store=store)
     return bill, lines, scope == Scope.STORE
@@ -121,17 +123,21 @@ def day_totals(*, actor, store, first: dt.date, last: dt.date) -> list[dict]:
         bills = bills.filter(cashier=actor)
         closes = closes.filter(cashier=actor)
     rows: dict = defaultdict(lambda: {"methods": {}, "sales": 0, "refunds": 0, "close": None})
-    for day, cashier, method, total in payments.values_list(
-        "bill__business_day", "bill__cashier", "method"
-    ).annotate(total=Sum("amount")).values_list(
-        "bill__business_day", "bill__cashier", "method", "total"
+    for day, cashier, method, total in (
+        payments.values_list("bill__business_day", "bill__cashier", "method")
+        .annotate(total=Sum("amount"))
+        .values_list("bill__business_day", "bill__cashier", "method", "total")
     ):
         rows[(day, cashier)]["methods"][method] = (total or ZERO).quantize(ZERO)
-    for day, cashier, sales, refunds, total in bills.values_list("business_day", "cashier").annotate(
-        sales=Count("pk", filter=Q(kind="sale")),
-        refunds=Count("pk", filter=Q(kind="refund")),
-        total=Sum("total"),
-    ).values_list("business_day", "cashier", "sales", "refunds", "total"):
+    for day, cashier, sales, refunds, total in (
+        bills.values_list("business_day", "cashier")
+        .annotate(
+            sales=Count("pk", filter=Q(kind="sale")),
+            refunds=Count("pk", filter=Q(kind="refund")),
+            total=Sum("total"),
+        )
+        .values_list("business_day", "cashier", "sales", "refunds", "total")
+    ):
         row = rows[(day, cashier)]
         row.update(sales=sales, refunds=refunds, total=(total or ZERO).quantize(ZERO))
     for close in closes.select_related("cashier", "closed_by"):
@@ -140,11 +146,15 @@ def day_totals(*, actor, store, first: dt.date, last: dt.date) -> list[dict]:
 
     people = User.objects.in_bulk({cashier for _day, cashier in rows})
     out = []
-    for (day, cashier), row in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1]), reverse=True):
+    for (day, cashier), row in sorted(
+        rows.items(), key=lambda kv: (kv[0][0], kv[0][1]), reverse=True
+    ):
         row.setdefault("total", ZERO)
         row["day"], row["cashier"] = day, people.get(cashier)
         row["method_rows"] = [
-            (label, row["methods"][value]) for value, label in Method.choices if value in row["methods"]
+            (label, row["methods"][value])
+            for value, label in Method.choices
+            if value in row["methods"]
         ]
         out.append(row)
     return out
@@ -176,7 +186,14 @@ def product_get(*, actor, store, pk, request=None) -> Product:
     if product_scope(actor, store) is not None and str(pk).isdigit():
         product = Product.objects.filter(store=store, pk=pk).first()
     if product is None:
-        deny(actor=actor, store=store, record_type=PRODUCT, action="view", record_id=pk, request=request)
+        deny(
+            actor=actor,
+            store=store,
+            record_type=PRODUCT,
+            action="view",
+            record_id=pk,
+            request=request,
+        )
         raise Http404
     product.stock = int(product.movements.aggregate(s=Sum("quantity"))["s"] or 0)
     product.low = product.stock <= product.low_stock

@@ -134,9 +134,10 @@ def bill_quote(*, store, client, services=(), products=(), on: dt.date | None = 
         if record is not None:
             if record.store_id != store.pk or client is None or record.client_id != client.pk:
                 raise ValidationError(_("That service was not given to this client here."))
-            if record.pk in seen_records or record.bill_lines.filter(
-                refund_of_line__isnull=True
-            ).exists():
+            if (
+                record.pk in seen_records
+                or record.bill_lines.filter(refund_of_line__isnull=True).exists()
+            ):
                 raise ValidationError(
                     _("The service %(item)s of %(day)s is paid already."),
                     params={
@@ -169,7 +170,8 @@ def bill_quote(*, store, client, services=(), products=(), on: dt.date | None = 
             raise ValidationError(_("Choose a service item this store offers."))
         if who is None or not _is_practitioner(who, store):
             raise ValidationError(
-                _("Choose who gave the %(item)s (someone working here)."), params={"item": item.name}
+                _("Choose who gave the %(item)s (someone working here)."),
+                params={"item": item.name},
             )
         if line.clock_type not in ClockType.values:
             raise ValidationError(_("Say whether the service was requested or by rotation."))
@@ -200,11 +202,7 @@ def bill_quote(*, store, client, services=(), products=(), on: dt.date | None = 
         product = line.product
         if product is None or product.store_id != store.pk or not product.active:
             raise ValidationError(_("Choose a product this store sells."))
-        if (
-            not isinstance(line.quantity, int)
-            or line.quantity < 1
-            or line.quantity > MAX_QUANTITY
-        ):
+        if not isinstance(line.quantity, int) or line.quantity < 1 or line.quantity > MAX_QUANTITY:
             raise ValidationError(
                 _("The quantity of %(product)s must be a whole number from 1 to %(max)s."),
                 params={"product": product.name, "max": MAX_QUANTITY},
@@ -340,7 +338,9 @@ def bill_pay(
     for p in clean:
         if (
             p.method == Method.VOUCHER
-            and Payment.objects.filter(store=store, method=Method.VOUCHER, voucher_code=p.voucher_code).exists()
+            and Payment.objects.filter(
+                store=store, method=Method.VOUCHER, voucher_code=p.voucher_code
+            ).exists()
         ):
             raise _voucher_used(store, p.voucher_code)
     if override_stock and not may(actor, store, PRODUCT, "change"):
@@ -480,9 +480,7 @@ def _write_bill(*, actor, store, client, quote, payments, override_stock, day, r
             "client": client.code if client is not None else "",
             "total": str(bill.total),
             "discount": str(bill.discount),
-            "lines": [
-                f"{row.kind}:{row.description}×{row.quantity}={row.amount}" for row in rows
-            ],
+            "lines": [f"{row.kind}:{row.description}×{row.quantity}={row.amount}" for row in rows],
             "payments": [
                 {
                     "method": p.method,

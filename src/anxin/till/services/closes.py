@@ -27,7 +27,9 @@ def expected_cash(*, store, cashier, day: dt.date):
     return (total or ZERO).quantize(ZERO)
 
 
-def day_close(*, actor, store, counted_cash, reason: str = "", cashier=None, day=None, request=None):
+def day_close(
+    *, actor, store, counted_cash, reason: str = "", cashier=None, day=None, request=None
+):
     """Close ``cashier``'s day (their own by default). A difference needs a reason."""
     scope = require(actor=actor, store=store, record_type=CLOSE, action="create", request=request)
     cashier = cashier or actor
@@ -52,8 +54,7 @@ def day_close(*, actor, store, counted_cash, reason: str = "", cashier=None, day
                 raise ValidationError(
                     {
                         "reason": _(
-                            "The counted cash differs from the expected by %(diff)s yuan: "
-                            "say why."
+                            "The counted cash differs from the expected by %(diff)s yuan: say why."
                         )
                         % {"diff": difference}
                     }

@@ -106,10 +106,26 @@ def refund_check(*, bill: Bill, payload: dict) -> dict:
 
 
 def refund_propose(
-    *, actor, store, bill: Bill, lines, method: str, reason: str, amount=None, reference="", request=None
+    *,
+    actor,
+    store,
+    bill: Bill,
+    lines,
+    method: str,
+    reason: str,
+    amount=None,
+    reference="",
+    request=None,
 ):
     """Ask for a refund; a second person approves it on the approvals pages."""
-    require(actor=actor, store=store, record_type=BILL, action="change", request=request, record_id=bill.pk)
+    require(
+        actor=actor,
+        store=store,
+        record_type=BILL,
+        action="change",
+        request=request,
+        record_id=bill.pk,
+    )
     payload = {
         "lines": [int(pk) for pk in lines],
         "amount": "" if amount in (None, "") else str(amount),
@@ -146,7 +162,11 @@ def _preview(*, target, store, before, payload) -> dict:
 
 def _describe(*, target, before, after, kind):
     lines = {line.pk: line for line in target.lines.all()}
-    chosen = [lines[pk].description for pk in after.get("refunded_lines", []) if pk in lines and pk not in before.get("refunded_lines", [])]
+    chosen = [
+        lines[pk].description
+        for pk in after.get("refunded_lines", [])
+        if pk in lines and pk not in before.get("refunded_lines", [])
+    ]
     return [(_("Refunded lines"), "—", ", ".join(chosen) or "—")]
 
 
@@ -163,7 +183,13 @@ def refund_apply(*, actor, store, target: Bill, payload: dict) -> Bill:
     paid = sum((line.amount for line in originals), ZERO)
     shares, left = [], amount
     for i, line in enumerate(originals):
-        share = left if i == len(originals) - 1 else cents(amount * line.amount / paid) if paid else ZERO
+        share = (
+            left
+            if i == len(originals) - 1
+            else cents(amount * line.amount / paid)
+            if paid
+            else ZERO
+        )
         share = min(share, line.amount, left)
         shares.append(share)
         left -= share

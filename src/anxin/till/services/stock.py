@@ -54,7 +54,11 @@ def product_create(*, actor, store, request=None, **data) -> Product:
 
 def product_update(*, actor, store, product: Product, request=None, **changes) -> Product:
     require(
-        actor=actor, store=store, record_type=PRODUCT, action="change", request=request,
+        actor=actor,
+        store=store,
+        record_type=PRODUCT,
+        action="change",
+        request=request,
         record_id=product.pk,
     )
     if product.store_id != store.pk:

@@ -21,7 +21,11 @@ def client_a(store, front_desk):
 @pytest.fixture
 def record(store, front_desk, practitioner, client_a, item):
     return service_record(
-        actor=front_desk, store=store, client=client_a, item=item, practitioner=practitioner,
+        actor=front_desk,
+        store=store,
+        client=client_a,
+        item=item,
+        practitioner=practitioner,
         clock_type="named",
     )
 
@@ -29,8 +33,14 @@ def record(store, front_desk, practitioner, client_a, item):
 @pytest.fixture
 def oil(store, manager):
     product = services.product_create(
-        actor=manager, store=store, code="p001", name="精油", unit="瓶",
-        price=Decimal("58.00"), cost=Decimal("20.00"), low_stock=2,
+        actor=manager,
+        store=store,
+        code="p001",
+        name="精油",
+        unit="瓶",
+        price=Decimal("58.00"),
+        cost=Decimal("20.00"),
+        low_stock=2,
     )
     services.stock_receive(actor=manager, store=store, product=product, quantity=5)
     return product

@@ -59,7 +59,9 @@ def test_a_bill_of_a_service_and_products_paid_by_e_payment_and_cash(
     assert entry.changes["total"] == "244.00" and len(entry.changes["payments"]) == 2
 
 
-def test_a_walk_in_service_line_takes_the_running_promotion(store, front_desk, manager, item, practitioner):
+def test_a_walk_in_service_line_takes_the_running_promotion(
+    store, front_desk, manager, item, practitioner
+):
     import datetime as dt
 
     from django.utils import timezone
@@ -68,17 +70,27 @@ def test_a_walk_in_service_line_takes_the_running_promotion(store, front_desk, m
 
     today = timezone.localdate()
     promotion_create(
-        actor=manager, store=store, name="八折", starts_on=today - dt.timedelta(days=1),
-        ends_on=today + dt.timedelta(days=1), discount_kind="percent",
-        discount_value=Decimal("20"), rules={},
+        actor=manager,
+        store=store,
+        name="八折",
+        starts_on=today - dt.timedelta(days=1),
+        ends_on=today + dt.timedelta(days=1),
+        discount_kind="percent",
+        discount_value=Decimal("20"),
+        rules={},
     )
     quote = services.bill_quote(
-        store=store, client=None,
-        services=[services.ServiceLine(item=item, practitioner=practitioner, clock_type="rotation")],
+        store=store,
+        client=None,
+        services=[
+            services.ServiceLine(item=item, practitioner=practitioner, clock_type="rotation")
+        ],
     )
     line = quote.lines[0]
     assert (line.unit_price, line.discount, line.amount) == (
-        Decimal("128.00"), Decimal("25.60"), Decimal("102.40")
+        Decimal("128.00"),
+        Decimal("25.60"),
+        Decimal("102.40"),
     )
     assert quote.total == Decimal("102.40") and line.promotion is not None
 
@@ -101,12 +113,23 @@ def test_negative_or_absurd_amounts_are_refused(store, front_desk, client_a, rec
 
 
 def test_a_voucher_is_redeemed_once(store, front_desk, client_a, record, oil, item, practitioner):
-    pay(front_desk, store, client_a, record, oil, [voucher("100.00", "mt 8888 1234"), cash("144.00")])
+    pay(
+        front_desk,
+        store,
+        client_a,
+        record,
+        oil,
+        [voucher("100.00", "mt 8888 1234"), cash("144.00")],
+    )
     before = counts()
     with pytest.raises(ValidationError) as err:
         services.bill_pay(
-            actor=front_desk, store=store, client=None,
-            services=[services.ServiceLine(item=item, practitioner=practitioner, clock_type="rotation")],
+            actor=front_desk,
+            store=store,
+            client=None,
+            services=[
+                services.ServiceLine(item=item, practitioner=practitioner, clock_type="rotation")
+            ],
             payments=[voucher("100.00", "MT88881234"), cash("28.00")],
         )
     assert err.value.error_list[0].code == "voucher_used"
@@ -116,7 +139,9 @@ def test_a_voucher_is_redeemed_once(store, front_desk, client_a, record, oil, it
 def test_the_database_refuses_a_second_redemption_too(store, front_desk, client_a, record, oil):
     bill = pay(front_desk, store, client_a, record, oil, [voucher("244.00", "MT1")])
     with pytest.raises(DatabaseError), transaction.atomic():
-        Payment.objects.create(bill=bill, store=store, method="voucher", amount=1, voucher_code="MT1")
+        Payment.objects.create(
+            bill=bill, store=store, method="voucher", amount=1, voucher_code="MT1"
+        )
 
 
 def test_a_service_is_paid_once(store, front_desk, client_a, record, oil):
@@ -147,20 +172,31 @@ def test_a_paid_bill_is_immutable_in_the_database(store, front_desk, client_a, r
     assert bill.total == Decimal("244.00")
 
 
-def test_a_practitioner_takes_no_payment_and_nothing_changes(store, practitioner, client_a, record, oil):
+def test_a_practitioner_takes_no_payment_and_nothing_changes(
+    store, practitioner, client_a, record, oil
+):
     from anxin.audit.models import UseLog
 
     before = counts()
     with pytest.raises(PermissionDenied):
         pay(practitioner, store, client_a, record, oil, [cash("244.00")])
     assert counts() == before
-    assert UseLog.objects.filter(user=practitioner, outcome="denied", record_type="till.bill").exists()
+    assert UseLog.objects.filter(
+        user=practitioner, outcome="denied", record_type="till.bill"
+    ).exists()
 
 
-def test_another_stores_product_is_refused(store, other_store, other_manager, front_desk, client_a, record):
+def test_another_stores_product_is_refused(
+    store, other_store, other_manager, front_desk, client_a, record
+):
     theirs = services.product_create(
-        actor=other_manager, store=other_store, code="X1", name="面膜", unit="盒",
-        price=Decimal("10"), cost=Decimal("5"),
+        actor=other_manager,
+        store=other_store,
+        code="X1",
+        name="面膜",
+        unit="盒",
+        price=Decimal("10"),
+        cost=Decimal("5"),
     )
     before = counts()
     with pytest.raises(ValidationError):

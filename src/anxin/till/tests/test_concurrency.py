@@ -27,7 +27,7 @@ def at_once(attempt, arguments) -> list[str]:
             result = "paid"
         except ValidationError as exc:
             result = exc.error_list[0].code or "invalid"
-        except BaseException as exc:  # noqa: BLE001 - reported in the outcome
+        except BaseException as exc:
             result = f"error {exc!r}"
         finally:
             connection.close()
@@ -51,13 +51,19 @@ def test_eight_concurrent_sales_of_the_last_three_sell_three(store, make_persona
     manager = make_persona("m", store, "store_manager")
     cashiers = [make_persona(f"c{i}", store, "front_desk") for i in range(8)]
     product = services.product_create(
-        actor=manager, store=store, code="P1", name="精油", unit="瓶",
-        price=Decimal("58.00"), cost=Decimal("20.00"),
+        actor=manager,
+        store=store,
+        code="P1",
+        name="精油",
+        unit="瓶",
+        price=Decimal("58.00"),
+        cost=Decimal("20.00"),
     )
     services.stock_receive(actor=manager, store=store, product=product, quantity=3)
     outcomes = at_once(
         lambda cashier: services.bill_pay(
-            actor=cashier, store=store,
+            actor=cashier,
+            store=store,
             products=[services.ProductLine(product=product, quantity=1)],
             payments=[cash("58.00")],
         ),
@@ -79,8 +85,11 @@ def test_six_concurrent_redemptions_of_one_voucher_redeem_it_once(store, make_pe
     item = make_item(actor=manager, store=store, price="100.00")
     outcomes = at_once(
         lambda cashier: services.bill_pay(
-            actor=cashier, store=store,
-            services=[services.ServiceLine(item=item, practitioner=practitioner, clock_type="rotation")],
+            actor=cashier,
+            store=store,
+            services=[
+                services.ServiceLine(item=item, practitioner=practitioner, clock_type="rotation")
+            ],
             payments=[voucher("100.00", "DP-777")],
         ),
         cashiers,

@@ -60,8 +60,13 @@ def test_a_refund_larger_than_paid_is_refused(store, front_desk, bill):
     service_line = bill.lines.get(kind="service")
     with pytest.raises(ValidationError) as err:
         services.refund_propose(
-            actor=front_desk, store=store, bill=bill, lines=[service_line.pk], method="cash",
-            amount="128.01", reason="x",
+            actor=front_desk,
+            store=store,
+            bill=bill,
+            lines=[service_line.pk],
+            method="cash",
+            amount="128.01",
+            reason="x",
         )
     assert "amount" in err.value.message_dict
     assert not ChangeRequest.objects.exists()
@@ -71,24 +76,38 @@ def test_a_refund_larger_than_paid_is_refused(store, front_desk, bill):
 def test_a_part_refund_in_cash_and_a_line_refunded_once(store, front_desk, manager, bill):
     service_line = bill.lines.get(kind="service")
     change = services.refund_propose(
-        actor=front_desk, store=store, bill=bill, lines=[service_line.pk], method="cash",
-        amount="100.00", reason="服务不满意",
+        actor=front_desk,
+        store=store,
+        bill=bill,
+        lines=[service_line.pk],
+        method="cash",
+        amount="100.00",
+        reason="服务不满意",
     )
     change_approve(actor=manager, change=change)
     refund = Bill.objects.get(kind="refund")
     assert refund.total == Decimal("-100.00")
     assert list(refund.lines.values_list("amount", flat=True)) == [Decimal("-100.00")]
-    assert services.expected_cash(store=store, cashier=front_desk, day=timezone.localdate()) == Decimal("-56.00")
+    assert services.expected_cash(
+        store=store, cashier=front_desk, day=timezone.localdate()
+    ) == Decimal("-56.00")
     with pytest.raises(ValidationError):
         services.refund_propose(
-            actor=front_desk, store=store, bill=bill, lines=[service_line.pk], method="cash",
+            actor=front_desk,
+            store=store,
+            bill=bill,
+            lines=[service_line.pk],
+            method="cash",
             reason="again",
         )
     with pytest.raises(ValidationError):  # "original" is for a whole bill only
         services.refund_propose(
-            actor=front_desk, store=store, bill=bill,
+            actor=front_desk,
+            store=store,
+            bill=bill,
             lines=list(bill.lines.exclude(pk=service_line.pk).values_list("pk", flat=True)),
-            method="original", reason="x",
+            method="original",
+            reason="x",
         )
 
 
@@ -102,7 +121,9 @@ def test_a_daily_close_records_the_difference_with_a_reason(store, front_desk, b
         actor=front_desk, store=store, counted_cash="40.00", reason="找零错误"
     )
     assert (close.expected_cash, close.counted_cash, close.difference) == (
-        Decimal("44.00"), Decimal("40.00"), Decimal("-4.00")
+        Decimal("44.00"),
+        Decimal("40.00"),
+        Decimal("-4.00"),
     )
     assert OperationLog.objects.filter(record_type="till.dailyclose", action="close").exists()
 
@@ -115,13 +136,19 @@ def test_a_closed_day_is_frozen_except_a_reversal_on_the_next_open_day(
     before = (Bill.objects.count(), Payment.objects.count())
     with pytest.raises(ValidationError) as err:
         services.bill_pay(
-            actor=front_desk, store=store, products=[services.ProductLine(product=oil, quantity=1)],
+            actor=front_desk,
+            store=store,
+            products=[services.ProductLine(product=oil, quantity=1)],
             payments=[cash("58.00")],
         )
     assert err.value.error_list[0].code == "closed"
     change = services.refund_propose(
-        actor=front_desk, store=store, bill=bill,
-        lines=list(bill.lines.values_list("pk", flat=True)), method="original", reason="退货",
+        actor=front_desk,
+        store=store,
+        bill=bill,
+        lines=list(bill.lines.values_list("pk", flat=True)),
+        method="original",
+        reason="退货",
     )
     with pytest.raises(ValidationError):  # today is closed for this cashier
         change_approve(actor=manager, change=change)

@@ -17,8 +17,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.req("POS-4")]
 
 def sell(actor, store, product, quantity, **kw):
     return services.bill_pay(
-        actor=actor, store=store, products=[services.ProductLine(product=product, quantity=quantity)],
-        payments=[cash(str(product.price * quantity))], **kw,
+        actor=actor,
+        store=store,
+        products=[services.ProductLine(product=product, quantity=quantity)],
+        payments=[cash(str(product.price * quantity))],
+        **kw,
     )
 
 
@@ -47,11 +50,19 @@ def test_stocktaking_records_the_differences(store, manager, oil):
 
 def test_the_low_stock_list(store, manager, oil):
     other = services.product_create(
-        actor=manager, store=store, code="P002", name="足浴盐", unit="袋", price=Decimal("30"),
-        cost=Decimal("10"), low_stock=3,
+        actor=manager,
+        store=store,
+        code="P002",
+        name="足浴盐",
+        unit="袋",
+        price=Decimal("30"),
+        cost=Decimal("10"),
+        low_stock=3,
     )
     services.stock_receive(actor=manager, store=store, product=other, quantity=20)
-    assert [p.code for p in selectors.products_with_stock(actor=manager, store=store, low_only=True)] == []
+    assert [
+        p.code for p in selectors.products_with_stock(actor=manager, store=store, low_only=True)
+    ] == []
     sell(manager, store, oil, 3)
     low = selectors.products_with_stock(actor=manager, store=store, low_only=True)
     assert [(p.code, p.stock) for p in low] == [("P001", 2)]
