@@ -574,7 +574,9 @@ APP_PAGES = {
     "till-product-new-error": AppPage(
         "/till/products/new/", "manager", action=_submit_empty_form, status=400
     ),
-    "till-stocktake": AppPage("/till/products/stocktake/", "manager", setup=pages_till.products_setup),
+    "till-stocktake": AppPage(
+        "/till/products/stocktake/", "manager", setup=pages_till.products_setup
+    ),
     # -- staff --
     "staff-list": AppPage(pages_staff.staff_list, "hr_user"),
     "staff-list-own": AppPage(pages_staff.staff_list, "practitioner"),

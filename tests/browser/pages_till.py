@@ -12,8 +12,15 @@ def _product(request):
         return existing
     store, manager = request.getfixturevalue("store"), request.getfixturevalue("manager")
     product = services.product_create(
-        actor=manager, store=store, code="P001", name="玫瑰精油", unit="瓶",
-        price=Decimal("58.00"), cost=Decimal("20.00"), supplier="广州芳香", low_stock=5,
+        actor=manager,
+        store=store,
+        code="P001",
+        name="玫瑰精油",
+        unit="瓶",
+        price=Decimal("58.00"),
+        cost=Decimal("20.00"),
+        supplier="广州芳香",
+        low_stock=5,
     )
     services.stock_receive(actor=manager, store=store, product=product, quantity=4)
     return product

@@ -367,7 +367,9 @@ def bill_pay(
     return bill
 
 
-def _write_bill(*, actor, store, client, quote, payments, override_stock, day, request) -> Bill:
+def _write_bill(
+    *, actor, store, client, quote, payments, override_stock, day, request, paid_at=None
+) -> Bill:
     _lock_cashier(actor)
     _refuse_closed_day(store=store, cashier=actor, day=day)
     wanted: dict[int, int] = {}
@@ -397,7 +399,7 @@ def _write_bill(*, actor, store, client, quote, payments, override_stock, day, r
                         code="short",
                     )
                 overridden.append(line.product.pk)
-    now = timezone.now()
+    now = paid_at or timezone.now()
     bill = Bill.objects.create(
         store=store,
         kind=BillKind.SALE,
