@@ -82,7 +82,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"logged in as the demo front desk; a bill of 3 lines, {total} yuan; "
                 f"{args.connections} connections, {duration:g} s per case"
             )
-            return measure(port, cookie, token, item, who, p1, p2, total, args.connections, duration)
+            return measure(
+                port, cookie, token, item, who, p1, p2, total, args.connections, duration
+            )
 
 
 def read_token(port: int, cookie: str) -> str:
