@@ -482,8 +482,10 @@ def _write_bill(
             "client": client.code if client is not None else "",
             "total": str(bill.total),
             "discount": str(bill.discount),
-            "lines": [f"{row.kind}:{row.description}×{row.quantity}={row.amount}" for row in rows],
-            "payments": [
+            "line_summary": [
+                f"{row.kind}:{row.description}×{row.quantity}={row.amount}" for row in rows
+            ],
+            "payment_summary": [
                 {
                     "method": p.method,
                     "amount": str(p.amount),

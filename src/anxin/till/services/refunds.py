@@ -282,8 +282,8 @@ def refund_apply(*, actor, store, target: Bill, payload: dict) -> Bill:
         changes={
             "refund_of": bill.number,
             "total": str(refund.total),
-            "lines": [f"{row.description}×{row.quantity}={row.amount}" for row in rows],
-            "payments": [{"method": p.method, "amount": str(p.amount)} for p in payments],
+            "line_summary": [f"{row.description}×{row.quantity}={row.amount}" for row in rows],
+            "payment_summary": [{"method": p.method, "amount": str(p.amount)} for p in payments],
             "cashier": cashier.pk,
         },
         request=None,

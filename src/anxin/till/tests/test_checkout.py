@@ -56,7 +56,7 @@ def test_a_bill_of_a_service_and_products_paid_by_e_payment_and_cash(
         ("wechat", Decimal("200.00")),
     ]
     entry = OperationLog.objects.filter(record_type="till.bill", record_id=str(bill.pk)).get()
-    assert entry.changes["total"] == "244.00" and len(entry.changes["payments"]) == 2
+    assert entry.changes["total"] == "244.00" and len(entry.changes["payment_summary"]) == 2
 
 
 def test_a_walk_in_service_line_takes_the_running_promotion(
