@@ -16,6 +16,7 @@ import pages_privacy_sharing as pps
 import pages_scheduling
 import pages_staff
 import pages_supervision as psv
+import pages_till
 import pytest
 from pages_privacy import info_officer  # noqa: F401 - the information officer
 from pages_privacy_sharing import officer_user  # noqa: F401 - fixture for the privacy pages
@@ -556,6 +557,28 @@ APP_PAGES = {
     "task-detail": AppPage(pc.task_page, "practitioner"),
     "suggestions": AppPage(pc.suggestions_page, "front_desk"),
     "suggestion-detail": AppPage(pc.suggestion_page, "front_desk"),
+    # -- the till (checkout, receipts, daily close, products) --
+    "till-checkout": AppPage(pages_till.checkout_page, "front_desk"),
+    "till-checkout-error": AppPage(
+        pages_till.checkout_page, "front_desk", action=pages_till.submit_empty_pay, status=400
+    ),
+    "till-bill": AppPage(pages_till.bill_page, "front_desk"),
+    "till-bill-practitioner": AppPage(pages_till.bill_page, "practitioner"),
+    "till-receipt": AppPage(pages_till.receipt_page, "front_desk"),
+    "till-receipt-a4": AppPage(pages_till.receipt_a4_page, "manager"),
+    "till-bills": AppPage(pages_till.bills_page, "manager"),
+    "till-my-lines": AppPage(pages_till.bills_page, "practitioner"),
+    "till-days": AppPage("/till/days/", "finance", setup=pages_till.days_setup),
+    "till-close": AppPage("/till/close/", "front_desk", setup=pages_till.days_setup),
+    "till-products": AppPage("/till/products/", "manager", setup=pages_till.products_setup),
+    "till-product": AppPage(pages_till.product_page, "manager"),
+    "till-product-new": AppPage("/till/products/new/", "manager"),
+    "till-product-new-error": AppPage(
+        "/till/products/new/", "manager", action=_submit_empty_form, status=400
+    ),
+    "till-stocktake": AppPage(
+        "/till/products/stocktake/", "manager", setup=pages_till.products_setup
+    ),
     # -- staff --
     "staff-list": AppPage(pages_staff.staff_list, "hr_user"),
     "staff-list-own": AppPage(pages_staff.staff_list, "practitioner"),

@@ -48,6 +48,9 @@ RECORD_TYPES = {
     "attendance.attendance": _("attendance"),
     "performance.review": _("monthly performance"),
     "supervision.kpi": _("information-management KPIs, rewards and penalties"),
+    "till.bill": _("bill (checkout)"),
+    "till.close": _("daily close and daily totals"),
+    "till.product": _("retail product and stock"),
 }
 
 S, V = Scope.STORE, Scope.SERVED
@@ -173,6 +176,28 @@ POLICY["supervision.kpi"] = {
     "store_manager": {"view": S, "create": S, "approve": S},
     "hr": {"view": S},
     "auditor": {"view": S},
+}
+# -- the till (POS-1, POS-4, POS-5) --
+# The front desk is the cashier: it takes payments, proposes refunds (a second person
+# approves) and closes its own day. A practitioner sees only their own service lines (OWN).
+# The manager and finance see every bill and the daily totals; stock is the manager's and
+# purchasing's (the manager alone may sell beyond stock: "change" on products).
+POLICY["till.bill"] = {
+    "front_desk": {"view": S, "create": S, "change": S},
+    "practitioner": {"view": OWN},
+    "store_manager": {"view": S, "create": S, "change": S, "approve": S},
+    "finance": {"view": S, "export": S},
+}
+POLICY["till.close"] = {
+    "front_desk": {"view": OWN, "create": OWN},
+    "store_manager": {"view": S, "create": S},
+    "finance": {"view": S},
+}
+POLICY["till.product"] = {
+    "front_desk": {"view": S},
+    "store_manager": {"view": S, "create": S, "change": S},
+    "purchasing": {"view": S, "create": S},
+    "finance": {"view": S},
 }
 
 

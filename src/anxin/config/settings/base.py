@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "anxin.privacy",
     "anxin.complaints",
     "anxin.supervision",
+    "anxin.till",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -111,6 +111,9 @@ def load_demo(*, scale: str, seed: int) -> list[tuple[str, str, str]]:
     from anxin.supervision.demo import demo_supervision
 
     demo_supervision(rnd=rnd, store=stores[0], scale=scale)
+    from anxin.till.demo import demo_till
+
+    demo_till(rnd=rnd, store=stores[0], scale=scale)
     return accounts
 
 

@@ -1,0 +1,204 @@
+"""Every read at the till, scoped: bills (a practitioner: their own lines only), daily totals
+(the manager and finance; a cashier their own day), products and stock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from anxin.accounts.policy import Scope, scope_for
+from anxin.audit.services import use_log
+from anxin.clients.models import ServiceRecord
+
+from .access import BILL, CLOSE, PRODUCT, deny
+from .models import Bill, BillLine, DailyClose, Method, Payment, Product, StockMovement
+from .money import ZERO
+
+UNBILLED_DAYS = 7  # services of the last week wait at the till
+
+
+def bill_scope(actor, store) -> Scope | None:
+    return scope_for(actor, store, BILL, "view")
+
+
+def bills_of_day(*, actor, store, day: dt.date) -> QuerySet[Bill]:
+    """The store's bills of one business day (store scope only; a practitioner has
+    ``my_lines``)."""
+    if bill_scope(actor, store) != Scope.STORE:
+        return Bill.objects.none()
+    return (
+        Bill.objects.filter(store=store, business_day=day)
+        .select_related("client", "cashier", "refund_of")
+        .annotate(refunded=Exists(Bill.objects.filter(refund_of=OuterRef("pk"))))
+        .order_by("-paid_at", "-pk")
+    )
+
+
+def bill_get(*, actor, store, pk, request=None) -> tuple[Bill, list[BillLine], bool]:
+    """A bill and the lines this person may read; ``full``: also the totals and payments.
+    Unknown, another store's, or (for a practitioner) without their line: 404, logged."""
+    scope = bill_scope(actor, store)
+    bill = None
+    if scope is not None and str(pk).isdigit():
+        bill = (
+            Bill.objects.filter(store=store, pk=pk)
+            .select_related("client", "cashier", "approved_by", "refund_of")
+            .first()
+        )
+    lines: list[BillLine] = []
+    if bill is not None:
+        qs = bill.lines.select_related("practitioner", "product", "promotion", "refunded_by")
+        if scope == Scope.OWN:
+            qs = qs.filter(practitioner=actor)
+        lines = list(qs)
+        if scope == Scope.OWN and not lines:
+            bill = None
+    if bill is None:
+        deny(
+            actor=actor, store=store, record_type=BILL, action="view", record_id=pk, request=request
+        )
+        raise Http404
+    use_log(actor=actor, action="view", instance=bill, request=request, store=store)
+    return bill, lines, scope == Scope.STORE
+
+
+def bill_payments(bill: Bill) -> list[Payment]:
+    return list(bill.payments.all())
+
+
+def my_lines(*, actor, store, first: dt.date, last: dt.date) -> QuerySet[BillLine]:
+    """The person's own service lines (sales and refunds) in paid bills: their amounts only."""
+    if bill_scope(actor, store) is None:
+        return BillLine.objects.none()
+    return (
+        BillLine.objects.filter(
+            practitioner=actor,
+            bill__store=store,
+            bill__business_day__gte=first,
+            bill__business_day__lte=last,
+        )
+        .select_related("bill")
+        .order_by("-bill__paid_at", "-pk")
+    )
+
+
+def unbilled_services(*, actor, store, client) -> list[ServiceRecord]:
+    """The client's services of the last week not paid yet: the bill's first lines."""
+    if client is None or scope_for(actor, store, BILL, "create") is None:
+        return []
+    since = timezone.now() - dt.timedelta(days=UNBILLED_DAYS)
+    return list(
+        ServiceRecord.objects.filter(store=store, client=client, served_at__gte=since)
+        .filter(
+            ~Exists(
+                BillLine.objects.filter(service_record=OuterRef("pk"), refund_of_line__isnull=True)
+            )
+        )
+        .select_related("practitioner", "item", "promotion")
+        .order_by("served_at")
+    )
+
+
+def close_scope(actor, store) -> Scope | None:
+    return scope_for(actor, store, CLOSE, "view")
+
+
+def day_totals(*, actor, store, first: dt.date, last: dt.date) -> list[dict]:
+    """Per business day and cashier: bills, refunds, each method's sum and the close. A
+    cashier (own scope) sees their own days only."""
+    scope = close_scope(actor, store)
+    if scope is None:
+        return []
+    payments = Payment.objects.filter(
+        store=store, bill__business_day__gte=first, bill__business_day__lte=last
+    )
+    bills = Bill.objects.filter(store=store, business_day__gte=first, business_day__lte=last)
+    closes = DailyClose.objects.filter(store=store, day__gte=first, day__lte=last)
+    if scope == Scope.OWN:
+        payments = payments.filter(bill__cashier=actor)
+        bills = bills.filter(cashier=actor)
+        closes = closes.filter(cashier=actor)
+    rows: dict = defaultdict(lambda: {"methods": {}, "sales": 0, "refunds": 0, "close": None})
+    for day, cashier, method, total in (
+        payments.values_list("bill__business_day", "bill__cashier", "method")
+        .annotate(total=Sum("amount"))
+        .values_list("bill__business_day", "bill__cashier", "method", "total")
+    ):
+        rows[(day, cashier)]["methods"][method] = (total or ZERO).quantize(ZERO)
+    for day, cashier, sales, refunds, total in (
+        bills.values_list("business_day", "cashier")
+        .annotate(
+            sales=Count("pk", filter=Q(kind="sale")),
+            refunds=Count("pk", filter=Q(kind="refund")),
+            total=Sum("total"),
+        )
+        .values_list("business_day", "cashier", "sales", "refunds", "total")
+    ):
+        row = rows[(day, cashier)]
+        row.update(sales=sales, refunds=refunds, total=(total or ZERO).quantize(ZERO))
+    for close in closes.select_related("cashier", "closed_by"):
+        rows[(close.day, close.cashier_id)]["close"] = close
+    from anxin.accounts.models import User
+
+    people = User.objects.in_bulk({cashier for _day, cashier in rows})
+    out = []
+    for (day, cashier), row in sorted(
+        rows.items(), key=lambda kv: (kv[0][0], kv[0][1]), reverse=True
+    ):
+        row.setdefault("total", ZERO)
+        row["day"], row["cashier"] = day, people.get(cashier)
+        row["method_rows"] = [
+            (label, row["methods"][value])
+            for value, label in Method.choices
+            if value in row["methods"]
+        ]
+        out.append(row)
+    return out
+
+
+def product_scope(actor, store) -> Scope | None:
+    return scope_for(actor, store, PRODUCT, "view")
+
+
+def products_with_stock(*, actor, store, active_only=False, low_only=False) -> list[Product]:
+    """The store's products, each with ``stock`` (the sum of its movements) and ``low``."""
+    if product_scope(actor, store) is None and scope_for(actor, store, BILL, "create") is None:
+        return []
+    qs = Product.objects.filter(store=store)
+    if active_only:
+        qs = qs.filter(active=True)
+    qs = qs.annotate(stock=Sum("movements__quantity")).order_by("code")
+    out = []
+    for product in qs:
+        product.stock = int(product.stock or 0)
+        product.low = product.stock <= product.low_stock
+        if not low_only or (product.low and product.active):
+            out.append(product)
+    return out
+
+
+def product_get(*, actor, store, pk, request=None) -> Product:
+    product = None
+    if product_scope(actor, store) is not None and str(pk).isdigit():
+        product = Product.objects.filter(store=store, pk=pk).first()
+    if product is None:
+        deny(
+            actor=actor,
+            store=store,
+            record_type=PRODUCT,
+            action="view",
+            record_id=pk,
+            request=request,
+        )
+        raise Http404
+    product.stock = int(product.movements.aggregate(s=Sum("quantity"))["s"] or 0)
+    product.low = product.stock <= product.low_stock
+    return product
+
+
+def product_movements(product: Product, limit: int = 50) -> list[StockMovement]:
+    return list(product.movements.select_related("by", "bill_line__bill")[:limit])
