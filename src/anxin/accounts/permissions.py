@@ -38,6 +38,9 @@ GRANT_SHARING = "privacy.grant_sharing"  # the owner or a department head grants
 MANAGE_TRANSFERS = "privacy.manage_transfers"  # partners, agreements, transfers (PRV-4)
 RECORD_DISCLOSURES = "privacy.record_disclosures"  # disclosures to authorities (PRV-5)
 MANAGE_INCIDENTS = "privacy.manage_incidents"  # incidents and breach response (PRV-7)
+# Membership cards (issue 15 §2, POS-2)
+MANAGE_CARD_TYPES = "cards.manage_types"
+VIEW_CARD_LIABILITY = "cards.view_liability"
 SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL, RESTORE_BACKUPS}
 
 PERMISSIONS = {
@@ -69,6 +72,9 @@ PERMISSIONS = {
     MANAGE_TRANSFERS: _("Record partners' agreements and send client data to a partner"),
     RECORD_DISCLOSURES: _("Record a disclosure of client data to an authority"),
     MANAGE_INCIDENTS: _("Record incidents, their affected clients and the notices sent"),
+    # Membership cards (issue 15 §2, POS-2)
+    MANAGE_CARD_TYPES: _("Define the membership card types the store sells"),
+    VIEW_CARD_LIABILITY: _("See the monthly card-liability report and its reconciliation"),
 }
 
 # The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).
@@ -92,11 +98,14 @@ DEFAULT_ROLES: dict[str, tuple] = {
             MANAGE_STORE,
             # Privacy: sharing, disclosures, incidents (issue 13)
             GRANT_SHARING,
+            # Membership cards (issue 15 §2)
+            MANAGE_CARD_TYPES,
+            VIEW_CARD_LIABILITY,
         ],
     ),
     "hr": (_("Human resources"), [VIEW_ORG, MANAGE_ORG]),
     "attendance_clerk": (_("Attendance clerk"), [VIEW_ORG]),
-    "finance": (_("Finance"), [VIEW_ORG]),
+    "finance": (_("Finance"), [VIEW_ORG, VIEW_CARD_LIABILITY]),
     "marketing": (_("Marketing"), [VIEW_ORG, MANAGE_PROMOTIONS]),
     "equipment_manager": (_("Equipment manager"), [VIEW_ORG]),
     "purchasing": (_("Purchasing"), [VIEW_ORG]),

@@ -47,6 +47,7 @@ RECORD_TYPES = {
     "staff.staff": _("staff file"),
     "attendance.attendance": _("attendance"),
     "performance.review": _("monthly performance"),
+    "cards.card": _("membership card"),
 }
 
 S, V = Scope.STORE, Scope.SERVED
@@ -161,6 +162,15 @@ POLICY["attendance.attendance"] = {
     "hr": {"view": S, "create": OWN, "change": S, "export": S},
     "store_manager": {"view": S, "create": OWN, "change": S, "approve": S},
     "finance": {"view": S, "create": OWN},
+}
+
+# -- membership cards (issue 15 §2, POS-2) --
+# The front desk (cashier) issues cards, tops them up, transfers and refunds; the manager too;
+# finance reads them. A practitioner sees no card (no spending).
+POLICY["cards.card"] = {
+    "front_desk": {"view": S, "create": S, "change": S},
+    "store_manager": {"view": S, "create": S, "change": S},
+    "finance": {"view": S},
 }
 
 

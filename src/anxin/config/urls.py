@@ -22,6 +22,7 @@ urlpatterns = [
     path("imports/", include("anxin.imports.urls")),
     path("backups/", include("anxin.backups.urls")),
     path("privacy/", include("anxin.privacy.urls")),
+    path("cards/", include("anxin.cards.urls")),
     # The language can be chosen before logging in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

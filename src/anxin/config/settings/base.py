@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "anxin.attendance",
     "anxin.backups",
     "anxin.privacy",
+    "anxin.cards",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
