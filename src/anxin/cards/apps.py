@@ -29,4 +29,8 @@ class CardsConfig(AppConfig):
             order=27,
             visible=lambda perms, request: VIEW_CARD_LIABILITY in perms,
         )
-        from . import tasks  # noqa: F401 - the periodic tasks
+        from anxin.clients.selectors import FILE_SECTIONS
+
+        from . import selectors, tasks  # noqa: F401 - the periodic tasks
+
+        FILE_SECTIONS["cards"] = selectors.client_file_section

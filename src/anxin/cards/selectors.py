@@ -290,3 +290,14 @@ def liability_lines(*, store, year: int, months: int = 12, now=None) -> list[Lia
         out.append(line)
         current = line.closing
     return out
+
+
+def client_file_section(*, actor, store, client):
+    """The cards part of a client's file: the cards with their balances to whoever may see the
+    client's spending; links to the card pages to whoever works with cards."""
+    cards = client_cards(actor=actor, store=store, client=client)
+    can_list, can_issue = can(actor, store, "view"), can(actor, store, "create")
+    if cards is None and not (can_list or can_issue):
+        return None
+    context = {"cards": cards, "client": client, "can_list": can_list, "can_issue": can_issue}
+    return "cards/_client_cards.html", context
