@@ -281,7 +281,7 @@ def liability_lines(*, store, year: int, months: int = 12, now=None) -> list[Lia
         line = LiabilityMonth(month=month, opening=current)
         for key, names, sign in FLOW_COLUMNS:
             total = sum((kinds.get(k, (ZERO, ZERO))[0] for k in names), ZERO)
-            line.flows[key] = (total * sign).quantize(CENT)
+            line.flows[key] = (total * sign).quantize(CENT) + ZERO  # no "-0.00"
         line.closing = (current + sum((v[0] for v in kinds.values()), ZERO)).quantize(CENT)
         line.cash_in = sum((v[1] for v in kinds.values() if v[1] > 0), ZERO).quantize(CENT)
         line.cash_out = (-sum((v[1] for v in kinds.values() if v[1] < 0), ZERO)).quantize(CENT)

@@ -105,6 +105,9 @@ def load_demo(*, scale: str, seed: int) -> list[tuple[str, str, str]]:
         rnd=rnd, store=stores[0], items=items, promotions=promotions, scale=scale
     )
     demo_appointments(rnd=rnd, store=stores[0], scale=scale, missed=services["missed"])
+    from anxin.cards.demo import demo_cards
+
+    demo_cards(rnd=rnd, store=stores[0], items=items, scale=scale)
     return accounts
 
 
