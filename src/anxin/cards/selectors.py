@@ -8,8 +8,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -217,20 +217,40 @@ def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def ledger_balance_at(*, store, end: dt.datetime) -> Decimal:
-    """The liability at ``end`` as the cards' running balances say it: for each card, the
-    balance after its last movement before ``end``, summed (independent of the monthly sums)."""
-    last = (
-        CardMovement.objects.filter(card=OuterRef("pk"), at__lt=end)
-        .order_by("-seq")
-        .values("balance_after")[:1]
+def ledger_closings(*, store, start: dt.datetime, end: dt.datetime) -> dict[dt.date, Decimal]:
+    """The liability at each month's end as the cards' running balances say it (independent of
+    the monthly sums): each card's balance after its last movement so far, summed. Two queries:
+    each card's last row before ``start``, and its last row of each month until ``end``."""
+    last_before = (
+        CardMovement.objects.filter(store=store, at__lt=start)
+        .annotate(rn=Window(RowNumber(), partition_by=[F("card_id")], order_by=F("seq").desc()))
+        .filter(rn=1)
+        .values_list("card_id", "balance_after")
     )
-    total = (
-        Card.objects.filter(store=store)
-        .annotate(b=Subquery(last, output_field=DecimalField()))
-        .aggregate(total=Sum("b"))["total"]
+    month = TruncMonth("at")
+    last_in_month = (
+        CardMovement.objects.filter(store=store, at__gte=start, at__lt=end)
+        .annotate(
+            m=month,
+            rn=Window(RowNumber(), partition_by=[F("card_id"), month], order_by=F("seq").desc()),
+        )
+        .filter(rn=1)
+        .values_list("m", "card_id", "balance_after")
     )
-    return (total or ZERO).quantize(CENT)
+    balances = dict(last_before)
+    by_month: dict[dt.date, list[tuple[int, Decimal]]] = {}
+    for m, card_id, balance in last_in_month:
+        by_month.setdefault(_as_month(m), []).append((card_id, balance))
+    out, day = {}, start.date()
+    while day < timezone.localtime(end).date():
+        balances.update(by_month.get(day, []))
+        out[day] = sum(balances.values(), ZERO).quantize(CENT)
+        day = _next_month(day)
+    return out
+
+
+def _as_month(value) -> dt.date:
+    return timezone.localtime(value).date() if isinstance(value, dt.datetime) else value
 
 
 def liability_report(
@@ -273,6 +293,7 @@ def liability_lines(*, store, year: int, months: int = 12, now=None) -> list[Lia
             timezone.localtime(row["m"]).date() if isinstance(row["m"], dt.datetime) else row["m"]
         )
         by_month.setdefault(month, {})[row["kind"]] = (row["total"] or ZERO, row["cash"] or ZERO)
+    ledger = ledger_closings(store=store, start=start, end=end)
     out = []
     current = opening.quantize(CENT)
     for m in range(1, last_month + 1):
@@ -285,8 +306,7 @@ def liability_lines(*, store, year: int, months: int = 12, now=None) -> list[Lia
         line.closing = (current + sum((v[0] for v in kinds.values()), ZERO)).quantize(CENT)
         line.cash_in = sum((v[1] for v in kinds.values() if v[1] > 0), ZERO).quantize(CENT)
         line.cash_out = (-sum((v[1] for v in kinds.values() if v[1] < 0), ZERO)).quantize(CENT)
-        nxt = _next_month(month)
-        line.ledger_closing = ledger_balance_at(store=store, end=_month_start(nxt.year, nxt.month))
+        line.ledger_closing = ledger.get(month, ZERO)
         out.append(line)
         current = line.closing
     return out
