@@ -9,6 +9,7 @@ liability report reconciles over the whole demo.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -167,21 +168,34 @@ def demo_cards(*, rnd, store, items, scale: str) -> int:
     cashier = holder(store, "front_desk")
     types = _types(store, manager, items)
     weights = [0.55, 0.2, 0.1, 0.15]
-    clients = list(Client.objects.filter(store=store, general_consent=True).values_list("pk", "code"))
+    # Clients by registration month: a card is sold on a day to someone registered by then.
+    clients = sorted(
+        (_registered(code), pk)
+        for pk, code in Client.objects.filter(store=store, general_consent=True).values_list(
+            "pk", "code"
+        )
+    )
     if not clients:
         return 0
+    registered = [r for r, _pk in clients]
     today = timezone.localdate()
     first = today - dt.timedelta(days=3 * 365)
     cards, ledgers = [], []
     count = CARD_COUNTS.get(scale, 8)
-    serial = CodeSequence.objects.filter(family="HY", scope="card").values_list(
-        "last_serial", flat=True
-    ).first() or 0
+    serial = (
+        CodeSequence.objects.filter(family="HY", scope="card")
+        .values_list("last_serial", flat=True)
+        .first()
+        or 0
+    )
     for n in range(count):
-        client_id, code = rnd.choice(clients)
-        start = max(first, _registered(code))
-        span = max((today - start).days, 1)
-        issued = start + dt.timedelta(days=rnd.randrange(0, span))
+        issued = first + dt.timedelta(days=rnd.randrange(0, (today - first).days))
+        known = bisect.bisect_right(registered, issued)
+        if known == 0:
+            since, client_id = clients[0]
+            issued = max(since, issued)
+        else:
+            client_id = clients[rnd.randrange(0, known)][1]
         card_type = rnd.choices(types, weights)[0]
         card = Card(
             number=f"HY{serial + n + 1:08d}",

@@ -8,8 +8,21 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
-from django.db.models.functions import Coalesce, RowNumber, TruncMonth
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -227,7 +240,7 @@ def ledger_closings(*, store, start: dt.datetime, end: dt.datetime) -> dict[dt.d
         .filter(rn=1)
         .values_list("card_id", "balance_after")
     )
-    month = TruncMonth("at")
+    month = month_index(start, end)
     last_in_month = (
         CardMovement.objects.filter(store=store, at__gte=start, at__lt=end)
         .annotate(
@@ -239,8 +252,9 @@ def ledger_closings(*, store, start: dt.datetime, end: dt.datetime) -> dict[dt.d
     )
     balances = dict(last_before)
     by_month: dict[dt.date, list[tuple[int, Decimal]]] = {}
+    starts = month_starts(start, end)
     for m, card_id, balance in last_in_month:
-        by_month.setdefault(_as_month(m), []).append((card_id, balance))
+        by_month.setdefault(starts[m].date(), []).append((card_id, balance))
     out, day = {}, start.date()
     while day < timezone.localtime(end).date():
         balances.update(by_month.get(day, []))
@@ -249,8 +263,23 @@ def ledger_closings(*, store, start: dt.datetime, end: dt.datetime) -> dict[dt.d
     return out
 
 
-def _as_month(value) -> dt.date:
-    return timezone.localtime(value).date() if isinstance(value, dt.datetime) else value
+def month_starts(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+    """The local month starts from ``start`` (a month's start) up to ``end`` (excluded)."""
+    out, day = [], start.date()
+    while (at := _month_start(day.year, day.month)) < end:
+        out.append(at)
+        day = _next_month(day)
+    return out
+
+
+def month_index(start: dt.datetime, end: dt.datetime) -> Case:
+    """The row's month as an index into ``month_starts``: plain comparisons of the timestamp
+    with the months' bounds, which every engine answers without a per-row time-zone function."""
+    bounds = [*month_starts(start, end)[1:], end]
+    return Case(
+        *[When(at__lt=bound, then=Value(n)) for n, bound in enumerate(bounds)],
+        output_field=IntegerField(),
+    )
 
 
 def liability_report(
@@ -266,8 +295,11 @@ def liability_report(
     return liability_lines(store=store, year=year, months=months, now=now)
 
 
-def liability_lines(*, store, year: int, months: int = 12, now=None) -> list[LiabilityMonth]:
-    """The report's months, for the report page and the monthly check (no person involved)."""
+def liability_lines(
+    *, store, year: int, months: int = 12, now=None, reconcile: bool = True
+) -> list[LiabilityMonth]:
+    """The report's months, for the report page and the monthly check (no person involved).
+    ``reconcile=False`` (benchmarks only) leaves out the check against the running balances."""
     now = now or timezone.now()
     start = _month_start(year, 1)
     last_month = min(12, months)
@@ -282,18 +314,17 @@ def liability_lines(*, store, year: int, months: int = 12, now=None) -> list[Lia
     ] or Decimal("0")
     flows = (
         CardMovement.objects.filter(store=store, at__gte=start, at__lt=end)
-        .annotate(m=TruncMonth("at"))
+        .annotate(m=month_index(start, end))
         .order_by()
         .values("m", "kind")
         .annotate(total=Sum("amount"), cash=Sum("cash"))
     )
+    months = month_starts(start, end)
     by_month: dict[dt.date, dict[str, tuple[Decimal, Decimal]]] = {}
     for row in flows:
-        month = (
-            timezone.localtime(row["m"]).date() if isinstance(row["m"], dt.datetime) else row["m"]
-        )
+        month = months[row["m"]].date()
         by_month.setdefault(month, {})[row["kind"]] = (row["total"] or ZERO, row["cash"] or ZERO)
-    ledger = ledger_closings(store=store, start=start, end=end)
+    ledger = ledger_closings(store=store, start=start, end=end) if reconcile else {}
     out = []
     current = opening.quantize(CENT)
     for m in range(1, last_month + 1):
