@@ -8,6 +8,7 @@ import os
 from urllib.parse import urlsplit
 
 import pages_backups
+import pages_cards
 import pages_catalogue as pc  # this directory is on sys.path (rootdir conftest import)
 import pages_clients
 import pages_complaints
@@ -721,6 +722,22 @@ APP_PAGES = {
     "kpi-rules": AppPage("/supervision/rules/", "manager", setup=psv.kpis),
     "kpi-sanctions": AppPage("/supervision/sanctions/", "manager", setup=psv.kpis),
     "kpis-mine": AppPage("/supervision/kpis/mine/", "practitioner", setup=psv.kpis),
+    # -- membership cards (issue 15 §2, POS-2) --
+    "cards": AppPage(pages_cards.cards_page, "front_desk"),
+    "card-detail": AppPage(pages_cards.card_page, "front_desk"),
+    "card-new": AppPage(pages_cards.card_new_page, "front_desk"),
+    "card-top-up": AppPage(pages_cards.top_up_page, "front_desk"),
+    "card-top-up-error": AppPage(
+        pages_cards.top_up_page, "front_desk", action=pages_cards.bad_top_up, status=400
+    ),
+    "card-transfer": AppPage(pages_cards.transfer_page, "front_desk"),
+    "card-refund": AppPage(pages_cards.refund_page, "front_desk"),
+    "card-reverse": AppPage(pages_cards.reverse_page, "front_desk"),
+    "card-types": AppPage(pages_cards.types_page, "manager"),
+    "card-type-edit": AppPage(pages_cards.type_page, "manager"),
+    "card-type-new": AppPage("/cards/types/new/", "manager"),
+    "card-liability": AppPage(pages_cards.liability_page, "manager"),
+    "client-file-cards": AppPage(pages_cards.client_file_page, "manager"),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }

@@ -50,6 +50,9 @@ RUN_AUDITS = "supervision.run_audits"
 VIEW_AUDITS = "supervision.view_audits"
 # Supervision: the rules that turn KPIs into rewards and penalties (AUD-6).
 MANAGE_KPI_RULES = "supervision.manage_rules"
+# Membership cards (issue 15 §2, POS-2)
+MANAGE_CARD_TYPES = "cards.manage_types"
+VIEW_CARD_LIABILITY = "cards.view_liability"
 SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL, RESTORE_BACKUPS}
 
 PERMISSIONS = {
@@ -95,6 +98,9 @@ PERMISSIONS = {
     RUN_AUDITS: _("Plan and run internal audits: checklists, findings, verification, closure"),
     VIEW_AUDITS: _("Read internal audits and their findings; be reminded of overdue ones"),
     MANAGE_KPI_RULES: _("Write and publish the rules that turn KPIs into rewards and penalties"),
+    # Membership cards (issue 15 §2, POS-2)
+    MANAGE_CARD_TYPES: _("Define the membership card types the store sells"),
+    VIEW_CARD_LIABILITY: _("See the monthly card-liability report and its reconciliation"),
 }
 
 # The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).
@@ -134,11 +140,14 @@ DEFAULT_ROLES: dict[str, tuple] = {
             # Supervision (issue 14)
             VIEW_AUDITS,
             MANAGE_KPI_RULES,
+            # Membership cards (issue 15 §2)
+            MANAGE_CARD_TYPES,
+            VIEW_CARD_LIABILITY,
         ],
     ),
     "hr": (_("Human resources"), [VIEW_ORG, MANAGE_ORG, MANAGE_KPI_RULES]),
     "attendance_clerk": (_("Attendance clerk"), [VIEW_ORG]),
-    "finance": (_("Finance"), [VIEW_ORG]),
+    "finance": (_("Finance"), [VIEW_ORG, VIEW_CARD_LIABILITY]),
     "marketing": (_("Marketing"), [VIEW_ORG, MANAGE_PROMOTIONS]),
     "equipment_manager": (_("Equipment manager"), [VIEW_ORG]),
     "purchasing": (_("Purchasing"), [VIEW_ORG]),

@@ -51,6 +51,7 @@ RECORD_TYPES = {
     "till.bill": _("bill (checkout)"),
     "till.close": _("daily close and daily totals"),
     "till.product": _("retail product and stock"),
+    "cards.card": _("membership card"),
 }
 
 S, V = Scope.STORE, Scope.SERVED
@@ -197,6 +198,14 @@ POLICY["till.product"] = {
     "front_desk": {"view": S},
     "store_manager": {"view": S, "create": S, "change": S},
     "purchasing": {"view": S, "create": S},
+    "finance": {"view": S},
+}
+# -- membership cards (issue 15 §2, POS-2) --
+# The front desk (cashier) issues cards, tops them up, transfers and refunds; the manager too;
+# finance reads them. A practitioner sees no card (no spending).
+POLICY["cards.card"] = {
+    "front_desk": {"view": S, "create": S, "change": S},
+    "store_manager": {"view": S, "create": S, "change": S},
     "finance": {"view": S},
 }
 

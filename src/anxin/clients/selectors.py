@@ -103,6 +103,10 @@ def served_client_ids(*, actor) -> QuerySet:
 # linking them from ``since`` on.
 SERVED_LINKS: dict = {}
 
+# Other apps' parts of a client's file (e.g. membership cards): ``section(*, actor, store,
+# client) -> (template name, context dict) | None`` (None: nothing to show this person).
+FILE_SECTIONS: dict = {}
+
 # Sharing grants (PRV-3, registered by the privacy app) widen the scope while they run:
 # ``client_ids(*, actor, store, action) -> QuerySet | None`` (the ids granted now, as one set;
 # None when no grant can give ``action``) and ``covering(*, actor, store, client) -> {action:

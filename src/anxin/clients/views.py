@@ -248,6 +248,11 @@ def _detail(request, client, *, status=200, **extra):
         "book_url": _book_url(request) if client.status != ClientStatus.WITHDRAWN else "",
         "record_url": _record_url(request, client),
         "upcoming": _upcoming(request, client),
+        "sections": [
+            part
+            for section in selectors.FILE_SECTIONS.values()
+            if (part := section(actor=request.user, store=request.store, client=client))
+        ],
         "can_review": client.status == ClientStatus.PENDING
         and selectors.scope(request.user, request.store, "approve") is not None
         and client.created_by_id != request.user.pk,

@@ -25,6 +25,7 @@ urlpatterns = [
     path("complaints/", include("anxin.complaints.urls")),
     path("supervision/", include("anxin.supervision.urls")),
     path("till/", include("anxin.till.urls")),
+    path("cards/", include("anxin.cards.urls")),
     # The language can be chosen before logging in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "anxin.complaints",
     "anxin.supervision",
     "anxin.till",
+    "anxin.cards",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -114,6 +114,9 @@ def load_demo(*, scale: str, seed: int) -> list[tuple[str, str, str]]:
     from anxin.till.demo import demo_till
 
     demo_till(rnd=rnd, store=stores[0], scale=scale)
+    from anxin.cards.demo import demo_cards
+
+    demo_cards(rnd=rnd, store=stores[0], items=items, scale=scale)
     return accounts
 
 
