@@ -56,4 +56,7 @@ def test_the_day_rows_show_time_code_client_and_room(client, login, manager, bus
     assert 'href="/appointments/YY000000/">YY000000</a>' in page
     assert "李雷&lt;b&gt;" in page and "李雷<b>" not in page  # escaped
     assert page.count("<td>一号床</td>") == 2  # by practitioner: the room column
-    assert page.count("<td>推拿</td>") == 4  # both tables
+    assert page.count("<td>推拿</td>") == 2  # one table: the by-room view is behind a link
+    assert 'href="?day=' in page and "by=room" in page
+    rooms = client.get(f"/appointments/?day={timezone.localdate()}&by=room").content.decode()
+    assert rooms.count("<td>推拿</td>") == 2 and "一号床" in rooms
