@@ -270,24 +270,40 @@ def free_slots(
     filters = [
         make(store=store, day=day, people=people) for make in services.FREE_SLOT_FILTERS.values()
     ]
+    starts = []  # the day's start times, once for everyone
+    t = first
+    while t + length <= last:
+        if t >= now:
+            starts.append(t)
+        t += dt.timedelta(minutes=step)
     result = []
     for person in people:
-        slots = []
-        t = first
-        while t + length <= last:
-            if (
-                t >= now
-                and all(not (s < t + length + gap and t < b) for s, b in held[person.pk])
-                and all(f.get(person.pk, _free)(t, t + length) for f in filters)
-            ):
+        # A start t is taken by a booking (s, b) when s - length - gap < t < b: the bookings
+        # merged once into such open intervals, then one pass over the day's start times.
+        taken = _merged(sorted((s - length - gap, b) for s, b in held[person.pk]))
+        checks = [f[person.pk] for f in filters if person.pk in f]
+        slots, i = [], 0
+        for t in starts:
+            while i < len(taken) and taken[i][1] <= t:
+                i += 1
+            if i < len(taken) and taken[i][0] < t:
+                continue
+            if all(check(t, t + length) for check in checks):
                 slots.append(t)
-            t += dt.timedelta(minutes=step)
         result.append((person, slots))
     return result
 
 
-def _free(start, end) -> bool:
-    return True
+def _merged(intervals):
+    """Sorted open intervals merged where they overlap (touching ones stay apart: the point
+    between them is free)."""
+    merged: list[list] = []
+    for lo, hi in intervals:
+        if merged and lo < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return merged
 
 
 def slot_ranges(times: list[dt.datetime], step: int = 15) -> list[tuple[dt.datetime, dt.datetime]]:
