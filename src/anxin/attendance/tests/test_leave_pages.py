@@ -27,7 +27,7 @@ def history(member, store):
                 start=at(dt.date(2030, 6, 1) - dt.timedelta(days=i // 2), 9),
                 end=at(dt.date(2030, 6, 1) - dt.timedelta(days=i // 2), 18),
                 state=LeaveState.PENDING,
-            )  # fmt: skip
+            )
             for i in range(done, done + n)
         )
 
