@@ -149,7 +149,11 @@ class LeaveRequest(TrackedModel):
         ordering = ["-start"]
         verbose_name = _("leave request")
         verbose_name_plural = _("leave requests")
-        indexes = [models.Index(fields=["store", "state"], name="attendance_leave_state")]
+        indexes = [
+            models.Index(fields=["store", "state"], name="attendance_leave_state"),
+            # The leave list's keyset pages, newest first (issue 11).
+            models.Index(fields=["store", "start", "id"], name="attendance_leave_start"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="attendance_leave_order"),
             models.CheckConstraint(

@@ -101,6 +101,9 @@ def recent_clocks(*, actor, store, member, days: int = 14) -> list[ClockRecord]:
     return list(member.clock_records.filter(clock_in__gte=since).order_by("-clock_in")[:50])
 
 
+LEAVE_ORDER = ("-start", "-pk")
+
+
 def leave_list(*, actor, store, member=None) -> QuerySet[LeaveRequest]:
     members = scoped_members(actor=actor, store=store)
     qs = (
@@ -112,7 +115,7 @@ def leave_list(*, actor, store, member=None) -> QuerySet[LeaveRequest]:
     )
     if member is not None:
         qs = qs.filter(member=member)
-    return qs.order_by("-start")
+    return qs.order_by(*LEAVE_ORDER)
 
 
 def leave_to_decide(*, actor, store) -> QuerySet[LeaveRequest]:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.policy import scope_for
 from anxin.core.forms import add_errors
+from anxin.core.paging import keyset_page_for
 
 from . import selectors, services
 from .forms import ClockEntryForm, DecideForm, LeaveForm, MonthForm, OvertimeForm, PatternForm
@@ -112,12 +113,26 @@ def _label_leave_rows(rows) -> None:
         leave.end_text = timezone.localtime(leave.end).strftime("%Y-%m-%d %H:%M")
 
 
+LEAVE_PAGE_SIZE = 50
+
+
 def leave_list(request):
     selectors.require(actor=request.user, store=request.store, action="view", request=request)
     to_decide = list(selectors.leave_to_decide(actor=request.user, store=request.store))
-    leaves = list(selectors.leave_list(actor=request.user, store=request.store)[:200])
+    # Keyset pages of 50 through (store, start, id), however long the history (issue 11).
+    page = keyset_page_for(
+        request,
+        selectors.leave_list(actor=request.user, store=request.store),
+        order=selectors.LEAVE_ORDER,
+        size=LEAVE_PAGE_SIZE,
+    )
+    leaves = page.object_list
     _label_leave_rows([*to_decide, *leaves])
-    return render(request, "attendance/leave_list.html", {"to_decide": to_decide, "leaves": leaves})
+    return render(
+        request,
+        "attendance/leave_list.html",
+        {"to_decide": to_decide, "leaves": leaves, "page_obj": page},
+    )
 
 
 def leave_detail(request, pk):

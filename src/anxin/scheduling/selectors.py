@@ -1,6 +1,7 @@
 """Reads of appointments and the queue, scoped by the policy; each list is use-logged."""
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
@@ -102,15 +103,76 @@ def _refuse_unless_may_view(actor, store, record_id: str, request) -> None:
         raise Http404
 
 
-def day_view(*, actor, store, day: dt.date, request=None) -> dict:
-    """The day's bookings per practitioner and per room, in time order."""
-    _refuse_unless_may_view(actor, store, day.isoformat(), request)
+PRACTITIONERS_PER_PAGE = 12
+
+
+@dataclass
+class PeoplePage:
+    """One page of a day's practitioners (issue 11: sixty columns of a busy day made a 200 KB
+    page): ``ids`` in the order shown, the person looking at the page first when they are one
+    of them, then those with bookings that day, then the others (by username)."""
+
+    ids: list[int] = field(default_factory=list)
+    number: int = 1
+    pages: int = 1
+    total: int = 0
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * PRACTITIONERS_PER_PAGE + 1 if self.ids else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.ids) - 1 if self.ids else 0
+
+
+def page_number(text) -> int:
+    """A ``page`` query value as a number from 1; anything else is the first page."""
+    text = str(text or "")
+    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 4 else 1
+
+
+def booked_practitioners(*, actor, store, day: dt.date) -> list[int]:
+    """The ids of the practitioners with bookings on ``day`` that this person may see, by
+    username: one query on (store, start) whatever the number of bookings."""
     start, end = day_bounds(day)
-    rows = listed(
+    rows = (
         scoped_appointments(actor=actor, store=store)
         .filter(start__gte=start, start__lt=end)
-        .order_by("start", "code")
+        .values_list("practitioner_id", "practitioner__username")
+        .distinct()
+        .order_by("practitioner__username")
     )
+    return [pk for pk, _username in rows]
+
+
+def people_page(*, actor, ordered: list[int], booked, number: int) -> PeoplePage:
+    """Page ``number`` (clamped to the last) of ``ordered`` practitioner ids: the actor's own
+    column first, then those in ``booked``, each group in the given order."""
+    booked = set(booked)
+    ids = sorted(ordered, key=lambda pk: (pk != actor.pk, pk not in booked))
+    total = len(ids)
+    pages = max(1, -(-total // PRACTITIONERS_PER_PAGE))
+    number = min(max(1, number), pages)
+    chosen = ids[(number - 1) * PRACTITIONERS_PER_PAGE : number * PRACTITIONERS_PER_PAGE]
+    return PeoplePage(ids=chosen, number=number, pages=pages, total=total)
+
+
+def day_view(
+    *, actor, store, day: dt.date, request=None, page: int = 1, rooms: bool = False
+) -> dict:
+    """The day's bookings, in time order: by practitioner, a page of twelve practitioners
+    (those with bookings that day; the actor's own first), or with ``rooms`` every booking by
+    room."""
+    _refuse_unless_may_view(actor, store, day.isoformat(), request)
+    start, end = day_bounds(day)
+    qs = scoped_appointments(actor=actor, store=store).filter(start__gte=start, start__lt=end)
+    pager = None
+    if not rooms:
+        booked = booked_practitioners(actor=actor, store=store, day=day)
+        pager = people_page(actor=actor, ordered=booked, booked=booked, number=page)
+        qs = qs.filter(practitioner__in=pager.ids)
+    rows = listed(qs.order_by("start", "code"))
     use_log(
         actor=actor,
         action="search",
@@ -123,11 +185,24 @@ def day_view(*, actor, store, day: dt.date, request=None) -> dict:
     )
     by_practitioner: dict[User, list[Appointment]] = {}
     by_room: dict[Room, list[Appointment]] = {}
-    for a in rows:
-        by_practitioner.setdefault(a.practitioner, []).append(a)
-        if a.room is not None:
-            by_room.setdefault(a.room, []).append(a)
-    return {"appointments": rows, "by_practitioner": by_practitioner, "by_room": by_room}
+    if pager is not None:
+        for pk in pager.ids:  # in the page's order: the actor's own first
+            by_practitioner[pk] = []
+        for a in rows:
+            by_practitioner[a.practitioner_id].append(a)
+        by_practitioner = {
+            group[0].practitioner: group for group in by_practitioner.values() if group
+        }
+    else:
+        for a in rows:
+            if a.room is not None:
+                by_room.setdefault(a.room, []).append(a)
+    return {
+        "appointments": rows,
+        "by_practitioner": by_practitioner,
+        "by_room": by_room,
+        "pager": pager,
+    }
 
 
 def appointment_get(*, actor, store, code: str, action: str = "view", request=None) -> Appointment:
@@ -195,24 +270,40 @@ def free_slots(
     filters = [
         make(store=store, day=day, people=people) for make in services.FREE_SLOT_FILTERS.values()
     ]
+    starts = []  # the day's start times, once for everyone
+    t = first
+    while t + length <= last:
+        if t >= now:
+            starts.append(t)
+        t += dt.timedelta(minutes=step)
     result = []
     for person in people:
-        slots = []
-        t = first
-        while t + length <= last:
-            if (
-                t >= now
-                and all(not (s < t + length + gap and t < b) for s, b in held[person.pk])
-                and all(f.get(person.pk, _free)(t, t + length) for f in filters)
-            ):
+        # A start t is taken by a booking (s, b) when s - length - gap < t < b: the bookings
+        # merged once into such open intervals, then one pass over the day's start times.
+        taken = _merged(sorted((s - length - gap, b) for s, b in held[person.pk]))
+        checks = [f[person.pk] for f in filters if person.pk in f]
+        slots, i = [], 0
+        for t in starts:
+            while i < len(taken) and taken[i][1] <= t:
+                i += 1
+            if i < len(taken) and taken[i][0] < t:
+                continue
+            if all(check(t, t + length) for check in checks):
                 slots.append(t)
-            t += dt.timedelta(minutes=step)
         result.append((person, slots))
     return result
 
 
-def _free(start, end) -> bool:
-    return True
+def _merged(intervals):
+    """Sorted open intervals merged where they overlap (touching ones stay apart: the point
+    between them is free)."""
+    merged: list[list] = []
+    for lo, hi in intervals:
+        if merged and lo < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return merged
 
 
 def slot_ranges(times: list[dt.datetime], step: int = 15) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -244,7 +335,14 @@ def own_service_activity(*, actor, since: dt.datetime) -> dt.datetime | None:
 
 
 def calendar_view(
-    *, actor, store, first: dt.date, last: dt.date, practitioner=None, request=None
+    *,
+    actor,
+    store,
+    first: dt.date,
+    last: dt.date,
+    practitioner=None,
+    practitioner_ids=None,
+    request=None,
 ) -> list[Appointment]:
     """The bookings starting on the days ``first`` to ``last`` that this person may see (the
     day view's scope: a practitioner sees their own), optionally of one practitioner. One
@@ -254,6 +352,8 @@ def calendar_view(
     qs = scoped_appointments(actor=actor, store=store).filter(start__gte=start, start__lt=end)
     if practitioner is not None:
         qs = qs.filter(practitioner=practitioner)
+    if practitioner_ids is not None:  # one page of a day's practitioners
+        qs = qs.filter(practitioner__in=practitioner_ids)
     rows = listed(qs.order_by("start", "code"))
     use_log(
         actor=actor,

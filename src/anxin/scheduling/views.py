@@ -36,10 +36,34 @@ def _can(request, record, action) -> bool:
     return scope_for(request.user, request.store, record, action) is not None
 
 
+def _with_pages(request, pager):
+    """The links to the previous and next page of ``pager`` (the rest of the query kept)."""
+    if pager is None:
+        return None
+
+    def at(number: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(number)
+        return f"?{query.urlencode()}"
+
+    pager.previous_url = at(pager.number - 1) if pager.number > 1 else ""
+    pager.next_url = at(pager.number + 1) if pager.number < pager.pages else ""
+    return pager
+
+
 def day(request):
     form = DayForm(request.GET or {"day": timezone.localdate()})
     chosen = form.cleaned_data["day"] if form.is_valid() else timezone.localdate()
-    view = selectors.day_view(actor=request.user, store=request.store, day=chosen, request=request)
+    rooms = request.GET.get("by") == "room"
+    view = selectors.day_view(
+        actor=request.user,
+        store=request.store,
+        day=chosen,
+        request=request,
+        page=selectors.page_number(request.GET.get("page")),
+        rooms=rooms,
+    )
+    _with_pages(request, view["pager"])
     return render(
         request,
         "scheduling/day.html",
@@ -47,6 +71,9 @@ def day(request):
             "form": form,
             "day": chosen,
             "can_book": _can(request, services.RECORD, "create"),
+            "rooms": rooms,
+            "practitioner_url": f"?{urlencode({'day': chosen.isoformat()})}",
+            "room_url": f"?{urlencode({'day': chosen.isoformat(), 'by': 'room'})}",
             **view,
         },
         status=200 if form.is_valid() or not request.GET else 400,
@@ -67,7 +94,7 @@ def calendar(request):
     view = form.value("view", "day")
     by = form.value("by", "practitioner") if view == "day" else "practitioner"
     can_book = _can(request, services.RECORD, "create")
-    who, week = None, None
+    who, week, pager = None, None, None
     if view == "week":
         days = cal.week_of(day)
         chosen = form.value("practitioner", None) if everyone else None
@@ -96,8 +123,23 @@ def calendar(request):
         step = dt.timedelta(days=7)
     else:
         days = [day]
+        ids = None
+        if by == "practitioner":  # a page of twelve: the actor's own, those booked, the others
+            booked = selectors.booked_practitioners(actor=actor, store=store, day=day)
+            known = {p.pk for p in people}
+            ordered = [p.pk for p in people] + [pk for pk in booked if pk not in known]
+            pager = _with_pages(
+                request,
+                selectors.people_page(
+                    actor=actor,
+                    ordered=ordered,
+                    booked=booked,
+                    number=selectors.page_number(request.GET.get("page")),
+                ),
+            )
+            ids = pager.ids
         bookings = selectors.calendar_view(
-            actor=actor, store=store, first=day, last=day, request=request
+            actor=actor, store=store, first=day, last=day, practitioner_ids=ids, request=request
         )
         if by == "room":
             rooms = list(Room.objects.filter(store=store, active=True))
@@ -106,17 +148,16 @@ def calendar(request):
                 columns.append(cal.Column(key=None, label=_("No room")))
             key = lambda b, start: b.room_id  # noqa: E731
         else:
+            bookable = {p.pk: p for p in people}
+            # Someone no longer bookable who still has bookings that day: named from those.
+            former = {b.practitioner_id: b.practitioner for b in bookings}
             columns = [
-                cal.Column(key=p.pk, label=person_name(p, store), practitioner_pk=p.pk)
-                for p in people
+                cal.Column(key=pk, label=person_name(bookable[pk], store), practitioner_pk=pk)
+                if pk in bookable
+                else cal.Column(key=pk, label=person_name(former[pk], store))
+                for pk in ids
+                if pk in bookable or pk in former
             ]
-            shown = {c.key for c in columns}
-            for b in bookings:  # someone no longer bookable who still has bookings that day
-                if b.practitioner_id not in shown:
-                    shown.add(b.practitioner_id)
-                    columns.append(
-                        cal.Column(key=b.practitioner_id, label=person_name(b.practitioner, store))
-                    )
             key = lambda b, start: b.practitioner_id  # noqa: E731
         rows = cal.grid(columns=columns, bookings=bookings, days=days, key=key, can_book=can_book)
         step = dt.timedelta(days=1)
@@ -142,6 +183,7 @@ def calendar(request):
             "week": [(d, (week or {}).get(d)) for d in days] if week is not None else None,
             "columns": columns,
             "rows": rows,
+            "pager": pager,
             "can_book": can_book,
             "previous_url": link(day - step),
             "next_url": link(day + step),

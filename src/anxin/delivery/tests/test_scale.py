@@ -95,3 +95,28 @@ def test_the_service_list_decrypts_nothing(client, login, manager, records):
             for column in ('"clients_servicerecord"."notes"', '"staff_staffmember"."id_number"'):
                 assert column not in statement, statement
         assert 'href="/services/' in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.req("CLI-4")
+def test_the_service_rows_show_time_client_item_practitioner_amount_and_score(
+    client, login, manager, records, regular, practitioner
+):
+    """Issue 11: the rows are built in Python (no filter per row); they say what the template
+    said: the local time linked to the record, the client's name and code, the item, the
+    practitioner's name, the amount and the satisfaction score or a dash."""
+    from anxin.accounts.names import person_name
+    from anxin.delivery.models import Feedback
+
+    records(1)
+    scored = ServiceRecord.objects.filter(practitioner=practitioner).order_by("-served_at").first()
+    Feedback.objects.create(service=scored, score=4)
+    login(client, manager)
+    page = client.get("/services/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    when = timezone.localtime(scored.served_at).strftime("%Y-%m-%d %H:%M")
+    assert f'<tr><td><a href="/services/{scored.pk}/">{when}</a></td>' in page
+    assert f'<th scope="row">{regular.name} {regular.code}</th>' in page
+    name = person_name(practitioner, manager.role_assignments.first().store)
+    assert f"<td>{name}</td><td>98.00</td><td>4/5</td></tr>" in page
+    assert "<td>—</td></tr>" in page  # the colleague's record has no score
+    assert "No services recorded." not in page

@@ -117,6 +117,50 @@ def day_tables(context, groups, by_room: bool) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 — each part is built by format_html
 
 
+_FLOOR = (
+    '\n      <tr>\n        <th scope="row"><time datetime="{}">{}</time></th>\n        <td>{}</td>'
+    "\n        <td>{}</td>\n        <td>{}</td>\n        <td>{}</td>\n        <td>\n          "
+    '<form method="post" action="{}" class="inline-form">{}\n            '
+    '<button type="submit">{}</button>\n          </form>\n        </td>\n      </tr>'
+)
+
+
+@register.simple_tag(takes_context=True)
+def queue_floor(context, floor) -> SafeString:
+    """The rotation queue's floor (today's booked and in-service bookings): a row each with
+    the button to start or end the service. Built in Python as the day view's rows: a busy
+    day's floor has hundreds of rows with a form each."""
+    from django.template.backends.utils import csrf_input
+
+    maker = _Rows(context.get("current_store"))
+    token = csrf_input(context["request"])
+    urls = {
+        what: reverse("scheduling:serve", args=["CODE", what]).split("CODE", 1)
+        for what in ("start", "end")
+    }
+    start_label = _("Start service (上钟): %(time)s %(item)s")
+    end_label = _("End service (下钟): %(time)s %(item)s")
+
+    def row(a):
+        start = timezone.localtime(a.start)
+        hm = start.strftime("%H:%M")
+        what, label = ("start", start_label) if a.status == Status.BOOKED else ("end", end_label)
+        head, tail = urls[what]
+        return (
+            start.isoformat(),
+            hm,
+            maker.practitioner(a),
+            a.client.name,
+            a.item_name,
+            maker.statuses.get(a.status, a.status),
+            f"{head}{a.code}{tail}",
+            token,
+            label % {"time": hm, "item": a.item_name},
+        )
+
+    return format_html_join("", _FLOOR, (row(a) for a in floor))
+
+
 @register.simple_tag(takes_context=True)
 def my_week_link(context) -> SafeString:
     """The site navigation's "My week" link, for a practitioner of the current store: their own

@@ -56,4 +56,28 @@ def test_the_day_rows_show_time_code_client_and_room(client, login, manager, bus
     assert 'href="/appointments/YY000000/">YY000000</a>' in page
     assert "李雷&lt;b&gt;" in page and "李雷<b>" not in page  # escaped
     assert page.count("<td>一号床</td>") == 2  # by practitioner: the room column
-    assert page.count("<td>推拿</td>") == 4  # both tables
+    assert page.count("<td>推拿</td>") == 2  # one table: the by-room view is behind a link
+    assert 'href="?day=' in page and "by=room" in page
+    rooms = client.get(f"/appointments/?day={timezone.localdate()}&by=room").content.decode()
+    assert rooms.count("<td>推拿</td>") == 2 and "一号床" in rooms
+
+
+@pytest.mark.django_db
+@pytest.mark.req("BIZ-3")
+def test_the_queue_floor_rows_are_built_in_python_with_a_button_each(
+    client, login, manager, busy_day
+):
+    """The rotation queue's floor: a row per booked or in-service booking today, each with its
+    start or end button (a form with the CSRF token), the names escaped."""
+    busy_day(2)
+    Appointment.objects.filter(code="YY000001").update(status=Status.IN_SERVICE)
+    login(client, manager)
+    page = client.get("/appointments/queue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    first = timezone.localtime(Appointment.objects.order_by("start").first().start)
+    assert f'<th scope="row"><time datetime="{first.isoformat()}">10:00</time></th>' in page
+    assert 'action="/appointments/YY000000/serve/start/"' in page
+    assert 'action="/appointments/YY000001/serve/end/"' in page
+    assert page.count('name="csrfmiddlewaretoken"') >= 2
+    assert "Start service (上钟): 10:00 推拿</button>" in page
+    assert "End service (下钟): 10:01 推拿</button>" in page
+    assert "<td>李雷&lt;b&gt;</td>" in page and "<td>in service</td>" in page
