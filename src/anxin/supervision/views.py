@@ -307,6 +307,8 @@ def rule_list(request):
             raise PermissionDenied
         based_on = None
         if request.POST.get("based_on"):
+            if not request.POST["based_on"].isdigit():
+                raise Http404
             based_on = KpiRule.objects.filter(store=store, pk=request.POST["based_on"]).first()
             if based_on is None:
                 raise Http404

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from anxin.approvals.models import ChangeRequest, ChangeState
 from anxin.approvals.services import change_approve
@@ -25,6 +25,13 @@ from anxin.complaints.selectors import complaints_about, monthly_complaint_count
 from anxin.delivery.services import feedback_correct, feedback_record, service_record
 
 pytestmark = pytest.mark.req("AUD-5")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the messages in English (the default language is zh-Hans)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -197,7 +204,6 @@ def test_compensation_over_the_limit_waits_for_a_second_person(
     assert comp.state == CompensationState.PENDING
     change = ChangeRequest.objects.get()
     assert change.kind == services.COMPENSATION_KIND and comp.change == change
-    from django.utils import translation
 
     from anxin.approvals.selectors import change_rows
 

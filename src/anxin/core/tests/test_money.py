@@ -16,7 +16,9 @@ from anxin.clients.services import client_create
 AMOUNTS = ["17.20", "98.00"]  # 115.20: on SQLite the sum comes back as 115.200000000000
 MONEY_NAMES = "amount|price|revenue|promotion_revenue|min_spend|base_pay|total|average"
 # A money value printed or handed to blocktranslate without the yuan filter.
-UNFORMATTED = re.compile(rf"(?:\{{\{{\s*|with\s+\w+=)[\w.]+\.(?:{MONEY_NAMES})\b(?!\|yuan)")
+UNFORMATTED = re.compile(
+    rf"(?:\{{\{{\s*|with\s+\w+=)[\w.]+\.(?:{MONEY_NAMES})\b(?!\|(?:yuan|amount))"
+)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from anxin.audit.models import OperationLog
 from anxin.till import selectors, services
@@ -13,6 +14,13 @@ from anxin.till.models import Bill, Product, StockMovement
 from .conftest import cash
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("POS-4")]
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the messages in English (the default language is zh-Hans)."""
+    with translation.override("en"):
+        yield
 
 
 def sell(actor, store, product, quantity, **kw):
