@@ -76,7 +76,8 @@ def test_page_is_well_formed_and_has_no_wcag_violations(app_page, set_language, 
     page = open_app_page(app_page)
     assert page.locator("html").get_attribute("lang") == app_page.language
     # Real CSS is loaded, so colour contrast is judged on what people see.
-    assert page.evaluate("document.styleSheets.length") >= 2
+    # (a receipt is a page of its own with one stylesheet, for screen and print)
+    assert page.evaluate("document.styleSheets.length") >= 1
     assert page.evaluate("[...document.styleSheets].every(s => s.cssRules.length > 0)"), (
         "a stylesheet did not load"
     )
