@@ -651,7 +651,7 @@ def compensation_apply(*, actor, store, target, payload):
     target.save(update_fields=["state", "approved_by", "approved_at"])
     _step(
         target.complaint,
-        action="compensation_approved",
+        action="compensation_ok",
         note=_("Compensation of %(amount)s yuan approved.") % {"amount": target.amount},
         by=actor,
     )

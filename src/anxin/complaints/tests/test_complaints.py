@@ -216,7 +216,7 @@ def test_compensation_over_the_limit_waits_for_a_second_person(
     change_approve(actor=admin_user, change=change, note="已核对")
     comp.refresh_from_db()
     assert comp.state == CompensationState.APPROVED and comp.approved_by == admin_user
-    assert c.steps.filter(action="compensation_approved").exists()
+    assert c.steps.filter(action="compensation_ok").exists()
     change.refresh_from_db()
     assert change.state == ChangeState.APPROVED
 
