@@ -111,7 +111,7 @@ def transfers_setup(request):
 def _disclosure(request):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from anxin.privacy.services_transfers import disclosure_create
+    from anxin.privacy.services_disclosures import disclosure_create
 
     officer = request.getfixturevalue("officer_user")
     return disclosure_create(
@@ -166,7 +166,9 @@ def _incident(request):
         description="停用该账户",
         owner=officer,
     )
-    services.affected_from_reads(
+    from anxin.privacy.services_affected import affected_from_reads
+
+    affected_from_reads(
         actor=officer, store=store, incident=incident, account=desk, start=start,
         end=timezone.now(),
     )  # fmt: skip
