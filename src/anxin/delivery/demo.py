@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import random
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -134,6 +135,9 @@ def demo_services(*, rnd, store, items, promotions, scale: str) -> dict:
     made = 0
     sqlite = connection.vendor == "sqlite"
     now_s = stamp(now, sqlite)
+    # When each record was entered: minutes after the service, one in thirty the next day (the
+    # information KPIs' entry timeliness). Its own random stream: ``rnd`` draws as before.
+    entry_rnd = random.Random(len(served))
     for start in range(0, len(served), BATCH):
         rows, last_id = [], _max_id(ServiceRecord)
         for session in served[start : start + BATCH]:
@@ -151,9 +155,14 @@ def demo_services(*, rnd, store, items, promotions, scale: str) -> dict:
                         amount, promotion = price, p
             seen.add(client_id)
             who = session.practitioner_id
+            entered = session.end + (
+                dt.timedelta(hours=entry_rnd.randrange(25, 40))
+                if entry_rnd.random() < 1 / 30
+                else dt.timedelta(minutes=entry_rnd.randrange(2, 50))
+            )
             rows.append(
                 (
-                    now_s,
+                    stamp(min(entered, now), sqlite),
                     who,
                     now_s,
                     who,

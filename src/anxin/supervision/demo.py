@@ -66,8 +66,8 @@ def demo_supervision(*, rnd, store, scale: str) -> dict:
     month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     services.kpi_compute(actor=manager, store=store, month=month)
     for data in (
-        dict(name="录入及时奖", kpi="timeliness", comparison="gte", threshold="98", kind="reward",
-             amount="100", text="当月服务记录在服务后24小时内录入的比例不低于98%，奖励100元。"),
+        dict(name="录入及时奖", kpi="timeliness", comparison="gte", threshold="95", kind="reward",
+             amount="100", text="当月服务记录在服务后24小时内录入的比例不低于95%，奖励100元。"),
         dict(name="未完成安全培训", kpi="training_missing", comparison="gte", threshold="1",
              kind="penalty", amount="50", text="十二个月内未参加信息安全培训的，扣50元并限期补训。"),
     ):  # fmt: skip

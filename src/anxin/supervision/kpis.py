@@ -18,8 +18,7 @@ import datetime as dt
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, ExpressionWrapper, F, Q
-from django.db.models import DateTimeField as DateTimeOutput
+from django.db.models import BooleanField, Count, F, Func, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -74,6 +73,31 @@ def _staff(store, month: dt.date):
     return [(m.user_id, departments.get(m.post)) for m in members]
 
 
+class EnteredLate(Func):
+    """The record was entered (``created_at``) more than ``hours`` after the service
+    (``served_at``), in the database's own arithmetic. (Django's ``F(...) + timedelta`` calls
+    back into Python for every row on SQLite: the month's aggregate over service records was
+    three to four times slower than the same SQL written by hand.)"""
+
+    output_field = BooleanField()
+
+    def __init__(self, *, hours: int):
+        super().__init__(F("created_at"), F("served_at"))
+        self.hours = int(hours)
+
+    def _columns(self, compiler):
+        created, served = (compiler.compile(e) for e in self.get_source_expressions())
+        return created[0], served[0], [*created[1], *served[1]]
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # Chosen here, not in as_sqlite(): an aggregate's filter is compiled with as_sql().
+        created, served, params = self._columns(compiler)
+        if connection.vendor == "sqlite":
+            # Julian days as floats: exact to well under a millisecond.
+            return f"(julianday({created}) - julianday({served}) > %s)", [*params, self.hours / 24]
+        return f"({created} > {served} + %s)", [*params, dt.timedelta(hours=self.hours)]
+
+
 def _grouped(qs, field: str, **aggregates) -> dict:
     return {row[field]: row for row in qs.values(field).annotate(**aggregates).order_by()}
 
@@ -99,21 +123,18 @@ def figures(*, store, month: dt.date) -> dict[int, dict]:
     start, end = month_range(month)
     people = _staff(store, month)
     ids = [uid for uid, _dept in people]
-    late_after = ExpressionWrapper(
-        F("served_at") + dt.timedelta(hours=entry_hours()), output_field=DateTimeOutput()
-    )
     entries = _grouped(
-        ServiceRecord.objects.filter(store=store, served_at__gte=start, served_at__lt=end)
-        .annotate(late_after=late_after)
-        .annotate(who=Coalesce("created_by", "practitioner")),
+        ServiceRecord.objects.filter(store=store, served_at__gte=start, served_at__lt=end).annotate(
+            who=Coalesce("created_by", "practitioner")
+        ),
         "who",
         n=Count("pk"),
-        late=Count("pk", filter=Q(created_at__gt=F("late_after"))),
+        late=Count("pk", filter=EnteredLate(hours=entry_hours())),
     )
     quality = _grouped(
-        Client.objects.filter(
-            store=store, created_at__gte=start, created_at__lt=end, created_by__in=ids
-        )
+        # Everyone's, not ``created_by__in=ids``: a list of ids steers the database to the
+        # created_by index (one probe per person) instead of the month's range.
+        Client.objects.filter(store=store, created_at__gte=start, created_at__lt=end)
         .exclude(status=ClientStatus.WITHDRAWN)
         .filter(
             Q(phone_index__isnull=True)

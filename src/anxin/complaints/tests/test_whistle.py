@@ -85,19 +85,68 @@ def test_the_reported_person_cannot_open_the_report(report, practitioner, store)
         whistle.identity_for(actor=practitioner, store=store, report=report)
 
 
-def test_no_default_role_can_read_the_identity(report, store, make_persona):
-    """Every default role, including those that approve changes: refused and logged."""
-    for key in DEFAULT_ROLES:
-        person = make_persona(f"role_{key}", store, key)
-        with pytest.raises(PermissionDenied):
-            whistle.identity_for(actor=person, store=store, report=report)
+REPORTER_NAME = "举报人甲乙丙"
+
+
+def _pages_of(client, report):
+    """What a person can get of the report through the pages: the report, the list, their own
+    reports, a reveal and an unsealing attempt. Returns (status codes, all text shown)."""
+    url = f"/complaints/reports/{report.pk}/"
+    responses = [
+        client.get(url),
+        client.get("/complaints/reports/"),
+        client.get("/complaints/reports/mine/"),
+        client.post(url, {"form": "reveal"}),
+        client.post(url, {"form": "unseal", "unseal-reason": "想知道是谁"}),
+    ]
+    return [r.status_code for r in responses], "".join(r.content.decode() for r in responses)
+
+
+def test_no_default_role_can_read_the_identity(
+    client, login, report, front_desk, custodian, store, make_persona
+):
+    """Every default role, through the services and through every page of the report: the
+    reporter's name never shows, nothing changes, each attempt is refused and logged. Then,
+    after the custodian's reason and a second person's approval, still none of them (the
+    approver included) can read it; only the custodian can."""
+    front_desk.full_name = REPORTER_NAME
+    front_desk.save(update_fields=["full_name"])
+    people = {key: make_persona(f"role_{key}", store, key) for key in DEFAULT_ROLES}
+    assert {"store_manager", "system_admin", "auditor", "information_officer"} <= set(people)
+
+    def nobody_reads_it():
+        for key, person in people.items():
+            with pytest.raises(PermissionDenied):
+                whistle.identity_for(actor=person, store=store, report=report)
+            assert UseLog.objects.filter(
+                user=person, action="reveal_reporter", outcome="denied"
+            ).exists(), key
+            login(client, person)
+            codes, text = _pages_of(client, report)
+            assert REPORTER_NAME not in text and front_desk.username not in text, key
+            assert codes[3] in (403, 404), key  # the reveal
+
+    nobody_reads_it()
+    for person in people.values():
         with pytest.raises(PermissionDenied):
             whistle.unseal_propose(actor=person, store=store, report=report, reason="想知道")
-        assert UseLog.objects.filter(
-            user=person, action="reveal_reporter", outcome="denied"
-        ).exists()
     report.refresh_from_db()
-    assert report.unsealed_at is None and not ChangeRequest.objects.exists()
+    assert report.unsealed_at is None and report.unsealed_by is None
+    assert not ChangeRequest.objects.exists()
+
+    # The custodian gives a reason; while it waits nobody reads it, the approval page included.
+    change = whistle.unseal_propose(actor=custodian, store=store, report=report, reason="法院调查令")
+    for person in people.values():
+        login(client, person)
+        page = client.get(f"/approvals/{change.pk}/").content.decode()
+        assert REPORTER_NAME not in page and front_desk.username not in page
+    with pytest.raises(PermissionDenied):
+        whistle.identity_for(actor=custodian, store=store, report=report)
+    change_approve(actor=people["store_manager"], change=change, note="已核对公函")
+    report.refresh_from_db()
+    assert report.unseal_approved_by == people["store_manager"]
+    nobody_reads_it()
+    assert whistle.identity_for(actor=custodian, store=store, report=report) == front_desk
 
 
 def test_unsealing_needs_a_reason(report, custodian, store):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.names import person_name
 from anxin.accounts.permissions import RUN_AUDITS, VIEW_AUDITS
-from anxin.audit.services import operation_log
+from anxin.audit.services import operation_log, use_log
 from anxin.notifications.services import holders, notify
 
 from ..checks import REGISTRY
@@ -298,40 +298,52 @@ def finding_verify(*, actor, finding: Finding, verification: str, accepted: bool
 
 
 def finding_close(*, actor, finding: Finding, note: str = "", request=None, today=None):
-    """Close a finding. Past its deadline, never without the owner's evidence."""
+    """Close a finding. Past its deadline, never without the owner's evidence: that attempt is
+    refused, changes nothing, and is logged as refused (AUD-3)."""
     store = finding.plan.store
     _auditor(actor, store, action="close", record_type=FINDING, record_id=finding.pk,
              request=request)  # fmt: skip
     today = today or timezone.localdate()
     note = _text(note)
+    refusal = None
     with transaction.atomic():
         current = _locked(finding)
         if current.state == FindingState.CLOSED:
             raise ValidationError(_("This finding is closed already."))
         if current.deadline < today and not current.evidence.strip():
-            raise ValidationError(
+            refusal = ValidationError(
                 _(
                     "This finding is past its deadline (%(deadline)s) and has no evidence of "
                     "rectification: it cannot be closed. Ask the owner for the evidence first."
                 )
                 % {"deadline": f"{current.deadline:%Y-%m-%d}"}
             )
-        if current.state != FindingState.VERIFIED and not note:
-            raise ValidationError(
-                {"note": _("The rectification is not verified: say why you close it anyway.")}
-            )
-        before = current.state
-        current.state, current.closed_by, current.closed_at = (
-            FindingState.CLOSED, actor, timezone.now(),
-        )  # fmt: skip
-        if note:
-            current.verification = (current.verification + "\n" + note).strip()[:4000]
-        current.save(update_fields=["state", "closed_by", "closed_at", "verification"])
-        operation_log(
-            actor=actor, action="close", instance=current, store=store, request=request,
-            changes={"state": {"before": before, "after": current.state}}, reason=note,
-        )  # fmt: skip
+        else:
+            _close(actor, current, note=note, store=store, request=request)
+    if refusal is not None:
+        # Outside the transaction (nothing to roll back): the refused attempt stays on record.
+        use_log(actor=actor, action="close", record_type=FINDING, record_id=str(finding.pk),
+                outcome="denied", request=request, store=store)  # fmt: skip
+        raise refusal
     return current
+
+
+def _close(actor, current: Finding, *, note: str, store, request) -> None:
+    if current.state != FindingState.VERIFIED and not note:
+        raise ValidationError(
+            {"note": _("The rectification is not verified: say why you close it anyway.")}
+        )
+    before = current.state
+    current.state, current.closed_by, current.closed_at = (
+        FindingState.CLOSED, actor, timezone.now(),
+    )  # fmt: skip
+    if note:
+        current.verification = (current.verification + "\n" + note).strip()[:4000]
+    current.save(update_fields=["state", "closed_by", "closed_at", "verification"])
+    operation_log(
+        actor=actor, action="close", instance=current, store=store, request=request,
+        changes={"state": {"before": before, "after": current.state}}, reason=note,
+    )  # fmt: skip
 
 
 def overdue_reminders(*, today=None) -> list[Finding]:

@@ -86,6 +86,23 @@ def test_kpis_are_computed_from_the_records(store, practitioner, practitioner_b,
     assert OperationLog.objects.filter(record_type="supervision.kpi", action="compute").exists()
 
 
+def test_late_means_entered_more_than_the_set_hours_after_the_service(
+    store, practitioner, work, settings
+):
+    """The database's own time arithmetic (Julian days on SQLite, intervals on PostgreSQL)
+    draws the line where the setting says, to the second."""
+    served = day_start_of_month() + dt.timedelta(hours=1)
+    records = list(ServiceRecord.objects.filter(practitioner=practitioner).order_by("pk"))
+    for record, after in zip(records, [dt.timedelta(hours=24, seconds=-1),
+                                       dt.timedelta(hours=24, seconds=1)], strict=True):  # fmt: skip
+        ServiceRecord.objects.filter(pk=record.pk).update(
+            served_at=served, created_at=served + after, created_by=practitioner
+        )
+    assert kpis.figures(store=store, month=MONTH)[practitioner.pk]["late_entries"] == 1
+    settings.ANXIN_KPI_ENTRY_HOURS = 1
+    assert kpis.figures(store=store, month=MONTH)[practitioner.pk]["late_entries"] == 2
+
+
 @pytest.mark.req("AUD-7")
 def test_training_records_feed_the_kpis(store, practitioner, files):
     rows = {r.key: r for r in kpis.compute(store=store, month=MONTH)}
