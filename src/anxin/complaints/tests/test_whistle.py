@@ -135,7 +135,9 @@ def test_no_default_role_can_read_the_identity(
     assert not ChangeRequest.objects.exists()
 
     # The custodian gives a reason; while it waits nobody reads it, the approval page included.
-    change = whistle.unseal_propose(actor=custodian, store=store, report=report, reason="法院调查令")
+    change = whistle.unseal_propose(
+        actor=custodian, store=store, report=report, reason="法院调查令"
+    )
     for person in people.values():
         login(client, person)
         page = client.get(f"/approvals/{change.pk}/").content.decode()
