@@ -137,7 +137,7 @@ def demo_services(*, rnd, store, items, promotions, scale: str) -> dict:
     now_s = stamp(now, sqlite)
     # When each record was entered: minutes after the service, one in thirty the next day (the
     # information KPIs' entry timeliness). Its own random stream: ``rnd`` draws as before.
-    entry_rnd = random.Random(len(served))
+    entry_rnd = random.Random(len(served))  # noqa: S311 (demo data, not secrets)
     for start in range(0, len(served), BATCH):
         rows, last_id = [], _max_id(ServiceRecord)
         for session in served[start : start + BATCH]:
