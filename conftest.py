@@ -41,6 +41,15 @@ def pytest_runtest_logreport(report):
             fh.write(json.dumps(line) + "\n")
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the home page keeps its panels a minute)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 # -- personas (Healthchecks' Alice/Bob/Charlie) -------------------------------------------
 
 

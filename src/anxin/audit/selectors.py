@@ -5,6 +5,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from anxin.accounts.names import staff_secrets
 from anxin.accounts.permissions import VIEW_ALERTS
 from anxin.core.dates import in_days
 
@@ -62,9 +63,9 @@ def use_log_list(*, actor, store, filters: dict | None = None) -> list[QuerySet[
     if not can_audit(actor, store):
         return [UseLog.objects.none()]
     f = filters or {}
-    qs = UseLog.objects.select_related(
-        "user__staff_file"
-    )  # the store: the caller's or none (``_parts``)
+    # The store: the caller's or none (``_parts``); a name needs no encrypted field of the
+    # staff file, and each would be decrypted for every row.
+    qs = UseLog.objects.select_related("user__staff_file").defer(*staff_secrets("user__staff_file"))
     qs = _person(qs, "user", f.get("user") or "")
     qs = _record(qs, f.get("record_type") or "", f.get("record") or "")
     qs = _dates(qs, f.get("date_from"), f.get("date_to"))
@@ -82,9 +83,9 @@ def operation_log_list(
     if not can_audit(actor, store):
         return [OperationLog.objects.none()]
     f = filters or {}
-    qs = OperationLog.objects.select_related(
-        "operator__staff_file"
-    )  # the store: as in ``use_log_list``
+    qs = OperationLog.objects.select_related("operator__staff_file").defer(
+        *staff_secrets("operator__staff_file")
+    )  # the store and the staff file: as in ``use_log_list``
     qs = _person(qs, "operator", f.get("user") or "")
     qs = _record(qs, f.get("record_type") or "", f.get("record") or "")
     qs = _dates(qs, f.get("date_from"), f.get("date_to"))
@@ -98,9 +99,9 @@ def alert_list(*, actor, store, states: list[str] | None = None) -> QuerySet[Ale
         return Alert.objects.none()
     states = states or [AlertState.OPEN, AlertState.ACKNOWLEDGED]
     return _scoped(
-        Alert.objects.select_related("user__staff_file", "store", "handled_by__staff_file").filter(
-            state__in=states
-        ),
+        Alert.objects.select_related("user__staff_file", "store", "handled_by__staff_file")
+        .defer(*staff_secrets("user__staff_file"), *staff_secrets("handled_by__staff_file"))
+        .filter(state__in=states),
         store,
     )
 

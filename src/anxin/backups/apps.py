@@ -24,4 +24,5 @@ class BackupsConfig(AppConfig):
             context=selectors.health_panel,
             order=90,
             visible=lambda perms, request: VIEW_BACKUPS in perms,
+            cache_key=lambda perms, request: (),
         )

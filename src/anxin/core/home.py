@@ -10,12 +10,30 @@ included, e.g. ``"clients.client.view:store"``) and the request.
                         visible=lambda perms, request: "backups.view" in perms)
 
 A panel's ``context(request)`` returns the template context (a dict), or ``None`` to hide it.
+
+The home page is the most requested page (issue 11). A panel of figures that may be a minute old
+registers ``cache_key(perms, request)``: the parts besides the store and the language that its
+content depends on (e.g. who is asking, or which links they may follow). Its context and its
+rendered HTML are then kept in Django's cache for ``PANEL_SECONDS`` per store, language and key,
+and the context carries ``as_of`` (the local time it was computed) for the page to say so. The
+navigation (the links a set of permissions may follow) is kept per set of permissions.
 """
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
 
 Visible = Callable[[set[str], object], bool]
+CacheKey = Callable[[set[str], object], tuple]
+# How long a panel's figures may be old.
+PANEL_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -32,6 +50,7 @@ class Panel:
     context: Callable[[object], dict | None]
     visible: Visible
     order: int
+    cache_key: CacheKey | None = None
 
 
 _links: dict[str, Link] = {}
@@ -42,8 +61,10 @@ def register_link(url_name: str, label, *, visible: Visible, order: int = 50) ->
     _links[url_name] = Link(url_name, label, visible, order)
 
 
-def register_panel(template: str, *, context, visible: Visible, order: int = 50) -> None:
-    _panels[template] = Panel(template, context, visible, order)
+def register_panel(
+    template: str, *, context, visible: Visible, order: int = 50, cache_key: CacheKey | None = None
+) -> None:
+    _panels[template] = Panel(template, context, visible, order, cache_key)
 
 
 def has_grant(perms: set[str], record_action: str) -> bool:
@@ -58,11 +79,51 @@ def links_for(perms: set[str], request) -> list[Link]:
     )
 
 
+def navigation(perms: set[str], request) -> list[tuple[str, str]]:
+    """(url, label) of the links these permissions may follow, computed once per set of
+    permissions and language (links depend on nothing else)."""
+    return list(_navigation(frozenset(perms), get_language() or ""))
+
+
+@lru_cache(maxsize=256)
+def _navigation(perms: frozenset, language: str) -> tuple[tuple[str, str], ...]:
+    return tuple((reverse(link.url_name), str(link.label)) for link in links_for(set(perms), None))
+
+
 def panels_for(perms: set[str], request) -> list[tuple[str, dict]]:
+    return [(template, ctx) for template, ctx, _html in rendered_panels(perms, request)]
+
+
+def rendered_panels(perms: set[str], request) -> list[tuple[str, dict, str]]:
+    """(template, context, HTML) of each panel shown to this person; panels with a
+    ``cache_key`` come from the cache when they are less than ``PANEL_SECONDS`` old."""
     shown = []
     for panel in sorted(_panels.values(), key=lambda p: p.order):
-        if panel.visible(perms, request):
+        if not panel.visible(perms, request):
+            continue
+        key = _cache_key(panel, perms, request)
+        hit = cache.get(key) if key else None
+        if hit is not None:
+            ctx, html = hit
+        else:
             ctx = panel.context(request)
-            if ctx is not None:
-                shown.append((panel.template, ctx))
+            if ctx is None:
+                html = ""
+            else:
+                if key:
+                    ctx["as_of"] = timezone.localtime()
+                html = render_to_string(panel.template, {"panel": ctx}, request)
+            if key:
+                cache.set(key, (ctx, html), PANEL_SECONDS)
+        if ctx is not None:
+            shown.append((panel.template, ctx, html))
     return shown
+
+
+def _cache_key(panel: Panel, perms: set[str], request) -> str | None:
+    store = getattr(request, "store", None)
+    if panel.cache_key is None or store is None:
+        return None
+    parts = repr((sorted(perms), panel.cache_key(perms, request)))
+    digest = hashlib.sha256(parts.encode()).hexdigest()[:32]
+    return f"home-panel:{panel.template}:{store.pk}:{get_language()}:{digest}"

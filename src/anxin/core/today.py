@@ -175,7 +175,12 @@ def register() -> None:
         context=desk,
         order=2,
         visible=lambda perms, request: STORE_DAY in perms,
+        cache_key=lambda perms, request: (),  # the store's day: the same for all who see it
     )
     home.register_panel(
-        "core/_today_waiting.html", context=waiting, order=3, visible=lambda perms, request: True
+        "core/_today_waiting.html",
+        context=waiting,
+        order=3,
+        visible=lambda perms, request: True,
+        cache_key=lambda perms, request: (request.user.pk,),  # approvals and leave are theirs
     )

@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -45,14 +44,18 @@ def home(request):
     memo = getattr(request.user, "_permissions_memo", None)
     if memo is not None and store is not None:
         memo[store.pk] = frozenset(perms)  # the panels' permission checks need no query
-    links = [
-        (reverse(link.url_name), link.label) for link in home_registry.links_for(perms, request)
-    ]
-    panels = home_registry.panels_for(perms, request)
+    links = home_registry.navigation(perms, request)
+    shown = home_registry.rendered_panels(perms, request)
     return render(
         request,
         "core/home.html",
-        {"links": links, "panels": panels, "roles": roles, "stores": request.stores},
+        {
+            "links": links,
+            "panels": [(template, ctx) for template, ctx, _html in shown],
+            "panel_html": [html for _template, _ctx, html in shown],
+            "roles": roles,
+            "stores": request.stores,
+        },
     )
 
 

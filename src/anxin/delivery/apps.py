@@ -20,6 +20,7 @@ class DeliveryConfig(AppConfig):
             context=record_panel,
             order=5,
             visible=lambda perms, request: home.has_grant(perms, "delivery.service.view"),
+            cache_key=lambda perms, request: (request.user.pk,),
         )
         home.register_link(
             "delivery:service_list",

@@ -116,6 +116,7 @@ class PeoplePage:
     number: int = 1
     pages: int = 1
     total: int = 0
+    rooms: bool = False  # a page of rooms and beds (the calendar by room), not of people
 
     @property
     def first(self) -> int:
@@ -150,7 +151,32 @@ def people_page(*, actor, ordered: list[int], booked, number: int) -> PeoplePage
     """Page ``number`` (clamped to the last) of ``ordered`` practitioner ids: the actor's own
     column first, then those in ``booked``, each group in the given order."""
     booked = set(booked)
-    ids = sorted(ordered, key=lambda pk: (pk != actor.pk, pk not in booked))
+    return _page(sorted(ordered, key=lambda pk: (pk != actor.pk, pk not in booked)), number)
+
+
+def booked_rooms(*, actor, store, day: dt.date) -> set[int | None]:
+    """The ids of the rooms with bookings on ``day`` that this person may see (``None``: a
+    booking without a room): one query on (store, start) whatever the number of bookings."""
+    start, end = day_bounds(day)
+    return set(
+        scoped_appointments(actor=actor, store=store)
+        .filter(start__gte=start, start__lt=end)
+        .order_by()
+        .values_list("room_id", flat=True)
+        .distinct()
+    )
+
+
+def rooms_page(*, ordered: list, booked, number: int) -> PeoplePage:
+    """Page ``number`` of ``ordered`` room ids (``None``: no room): those in ``booked`` first,
+    each group in the given order; twelve a page, as the practitioners are paged."""
+    booked = set(booked)
+    page = _page(sorted(ordered, key=lambda pk: pk not in booked), number)
+    page.rooms = True
+    return page
+
+
+def _page(ids: list, number: int) -> PeoplePage:
     total = len(ids)
     pages = max(1, -(-total // PRACTITIONERS_PER_PAGE))
     number = min(max(1, number), pages)
@@ -342,6 +368,7 @@ def calendar_view(
     last: dt.date,
     practitioner=None,
     practitioner_ids=None,
+    room_ids=None,
     request=None,
 ) -> list[Appointment]:
     """The bookings starting on the days ``first`` to ``last`` that this person may see (the
@@ -354,6 +381,9 @@ def calendar_view(
         qs = qs.filter(practitioner=practitioner)
     if practitioner_ids is not None:  # one page of a day's practitioners
         qs = qs.filter(practitioner__in=practitioner_ids)
+    if room_ids is not None:  # one page of the store's rooms (None: bookings without a room)
+        rooms = Q(room__in=[pk for pk in room_ids if pk is not None])
+        qs = qs.filter(rooms | Q(room__isnull=True) if None in room_ids else rooms)
     rows = listed(qs.order_by("start", "code"))
     use_log(
         actor=actor,

@@ -123,8 +123,21 @@ def calendar(request):
         step = dt.timedelta(days=7)
     else:
         days = [day]
-        ids = None
-        if by == "practitioner":  # a page of twelve: the actor's own, those booked, the others
+        ids, room_ids, rooms = None, None, []
+        if by == "room":  # a page of twelve rooms: those booked that day first
+            rooms = list(Room.objects.filter(store=store, active=True))
+            booked = selectors.booked_rooms(actor=actor, store=store, day=day)
+            ordered = [r.pk for r in rooms] + ([None] if None in booked else [])
+            pager = _with_pages(
+                request,
+                selectors.rooms_page(
+                    ordered=ordered,
+                    booked=booked,
+                    number=selectors.page_number(request.GET.get("page")),
+                ),
+            )
+            room_ids = pager.ids
+        elif by == "practitioner":  # a page of twelve: the actor's own, those booked, the others
             booked = selectors.booked_practitioners(actor=actor, store=store, day=day)
             known = {p.pk for p in people}
             ordered = [p.pk for p in people] + [pk for pk in booked if pk not in known]
@@ -139,13 +152,22 @@ def calendar(request):
             )
             ids = pager.ids
         bookings = selectors.calendar_view(
-            actor=actor, store=store, first=day, last=day, practitioner_ids=ids, request=request
+            actor=actor,
+            store=store,
+            first=day,
+            last=day,
+            practitioner_ids=ids,
+            room_ids=room_ids,
+            request=request,
         )
         if by == "room":
-            rooms = list(Room.objects.filter(store=store, active=True))
-            columns = [cal.Column(key=r.pk, label=r.name, room_pk=r.pk) for r in rooms]
-            if any(b.room_id is None for b in bookings):
-                columns.append(cal.Column(key=None, label=_("No room")))
+            named = {r.pk: r.name for r in rooms}
+            columns = [
+                cal.Column(key=pk, label=named[pk], room_pk=pk)
+                if pk is not None
+                else cal.Column(key=None, label=_("No room"))
+                for pk in room_ids
+            ]
             key = lambda b, start: b.room_id  # noqa: E731
         else:
             bookable = {p.pk: p for p in people}

@@ -5,6 +5,7 @@ import datetime as dt
 from unittest import mock
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from anxin.core.testing import BIG_TABLES, assert_no_full_scans, captured
@@ -147,7 +148,7 @@ def test_finance_and_auditor_homes_show_only_their_own_work(client, login, finan
     client.logout()
     response, body = home(client, login, auditor)
     shown = panels(response)
-    assert set(shown["core/_today_waiting.html"]) == {"alerts"}
+    assert set(shown["core/_today_waiting.html"]) - {"as_of"} == {"alerts"}
     assert "0 open alerts" in body
     assert "Today: 3 bookings" not in body and "林小雨" not in body
 
@@ -176,6 +177,7 @@ def test_today_home_queries_do_not_grow_with_the_days_bookings(
             start=clock + dt.timedelta(hours=i),
             item=item,
         )
+    cache.clear()  # the panels as they are computed, not as kept for a minute
     _, after = captured(lambda: client.get("/"))
     # A data key made inside the test's transaction is not cached until commit (crypto
     # keyring), so each decrypted name reads it here; in a running shop it is read once.

@@ -1,0 +1,109 @@
+"""Issue 11: the home page's figures are kept a minute per store (and per person where they are
+theirs), so a warm home reads a small, fixed number of queries however busy the store is; the
+page says how old the figures are."""
+
+import datetime as dt
+import time
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+from django.utils.translation import override
+
+from anxin.core.testing import captured
+
+pytestmark = pytest.mark.django_db
+
+# A warm home: the session, the user, the second factor (roles that need it), the person's
+# stores, their roles, the inbox's unread count.
+WARM_QUERIES = 7
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """Today at 09:00 in the store's zone: the bookings below are later the same day."""
+    real = timezone.localtime(timezone.now())
+    fixed = real.replace(hour=9, minute=0, second=0, microsecond=0)
+    with mock.patch("django.utils.timezone.now", return_value=fixed):
+        yield fixed
+
+
+def book_day(n, *, store, manager, front_desk, practitioner):
+    from anxin.catalogue.testing import make_client, make_item
+    from anxin.scheduling.services import appointment_book
+
+    item = make_item(actor=manager, store=store, name="Foot massage", price="98.00", duration=15)
+    start = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    for i in range(n):
+        appointment_book(
+            actor=front_desk,
+            store=store,
+            client=make_client(
+                actor=front_desk, store=store, name=f"客{i}", phone=f"1390001{i:04d}"
+            ),
+            practitioner=practitioner,
+            start=start + dt.timedelta(hours=i),
+            item=item,
+        )
+
+
+@pytest.mark.req("PLT-2")
+@pytest.mark.parametrize("persona", ["front_desk", "manager", "finance", "auditor"])
+def test_a_warm_home_reads_a_few_queries_that_do_not_grow(
+    client, login, request, persona, store, manager, front_desk, practitioner
+):
+    user = request.getfixturevalue(persona)
+    login(client, user)
+    client.get("/")  # fills the cache
+    _, before = captured(lambda: client.get("/"))
+    book_day(4, store=store, manager=manager, front_desk=front_desk, practitioner=practitioner)
+    client.get("/")
+    _, after = captured(lambda: client.get("/"))
+    assert len(after) == len(before) <= WARM_QUERIES, "\n".join(after)
+    for table in ("scheduling_appointment", "clients_servicerecord", "approvals_changerequest"):
+        assert not [q for q in after if f'FROM "{table}"' in q]
+
+
+@pytest.mark.req("PLT-2", "UX-1")
+def test_home_figures_are_at_most_a_minute_old_and_say_so(
+    client, login, store, manager, front_desk, practitioner
+):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with override("en"):
+        login(client, front_desk)
+        first = client.get("/").content.decode()
+        assert "Today: 0 bookings" in first and "As of " in first
+        book_day(2, store=store, manager=manager, front_desk=front_desk, practitioner=practitioner)
+        assert "Today: 0 bookings" in client.get("/").content.decode()  # kept
+        later = mock.Mock(time=lambda: time.time() + 61)
+        with mock.patch("django.core.cache.backends.locmem.time", later):
+            assert "Today: 2 bookings" in client.get("/").content.decode()
+
+
+@pytest.mark.req("PLT-2", "SEC-2")
+def test_what_waits_for_one_person_is_kept_for_that_person_only(client, login, store, make_persona):
+    from django.contrib.contenttypes.models import ContentType
+
+    from anxin.approvals.models import ChangeRequest
+
+    first = make_persona("manager_one", store, "manager")
+    second = make_persona("manager_two", store, "manager")
+
+    def approvals(user):
+        client.logout()
+        login(client, user)
+        return dict(client.get("/").context["panels"])["core/_today_waiting.html"]["approvals"]
+
+    assert approvals(first) == 0  # kept for a minute, for the first manager
+    ChangeRequest.objects.create(
+        store=store,
+        kind="test",
+        target_type=ContentType.objects.get_for_model(store),
+        target_id=str(store.pk),
+        payload={},
+        reason="test",
+        proposer=first,
+        proposed_at=timezone.now(),
+    )
+    assert approvals(second) == 1  # not the first manager's figure
+    assert approvals(first) == 0  # their own proposal does not wait for them
