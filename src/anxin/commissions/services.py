@@ -415,6 +415,10 @@ def for_card_sale(*, store, seller, movement) -> Commission | None:
     """The seller's commission on a card sold or topped up (the money paid in, ``cash``)."""
     if seller is None or movement.cash <= 0:
         return None
+    from anxin.delivery.services import practitioners_of
+
+    if not practitioners_of(store).filter(pk=seller.pk).exists():
+        raise ValidationError({"seller": _("Choose a practitioner working in this store.")})
     paid_at = timezone.localtime(movement.at)
     day = paid_at.date()
     rule = RuleBook.of(store).find(
