@@ -10,6 +10,7 @@ book and the same running monthly volumes as the real path, one prepared INSERT 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from decimal import Decimal
 
@@ -241,10 +242,11 @@ def demo_commissions(*, rnd, store, scale: str) -> dict:
     from anxin.catalogue.demo import holder
     from anxin.delivery.services import practitioners_of
 
+    started = time.perf_counter()
     manager = holder(store, "store_manager")
     book = RuleBook.of(store)
     if manager is None or not book.versions:
-        return {"commissions": 0, "closed": 0}
+        return {"commissions": 0, "closed": 0, "seconds": 0.0}
     sqlite = connection.vendor == "sqlite"
     levels = dict(
         StaffMember.objects.filter(store=store, user__isnull=False).values_list("user_id", "level")
@@ -255,4 +257,8 @@ def demo_commissions(*, rnd, store, scale: str) -> dict:
     made += _card_commissions(rnd, store, book, levels, closed, sqlite, sellers)
     last_month = month_of(month_of(timezone.localdate()) - dt.timedelta(days=1))
     closes = _close_months(store, manager, until=last_month)
-    return {"commissions": made, "closed": closes}
+    return {
+        "commissions": made,
+        "closed": closes,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
