@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pages_backups
 import pages_cards
+import pages_commissions
 import pages_catalogue as pc  # this directory is on sys.path (rootdir conftest import)
 import pages_clients
 import pages_complaints
@@ -738,6 +739,20 @@ APP_PAGES = {
     "card-type-new": AppPage("/cards/types/new/", "manager"),
     "card-liability": AppPage(pages_cards.liability_page, "manager"),
     "client-file-cards": AppPage(pages_cards.client_file_page, "manager"),
+    # -- commissions (issue 15 §3, POS-3) --
+    "commissions-month": AppPage(pages_commissions.month_page, "manager"),
+    "commissions-own": AppPage(pages_commissions.own_page, "practitioner"),
+    "commissions-rules": AppPage(pages_commissions.rules_page, "finance"),
+    "commissions-rule-new": AppPage("/commissions/rules/new/", "manager"),
+    "commissions-rule-new-error": AppPage(
+        "/commissions/rules/new/",
+        "manager",
+        action=pages_commissions.submit_bad_rule,
+        status=400,
+    ),
+    "performance-with-commissions": AppPage(
+        "/performance/", "manager", setup=pages_commissions.published_month
+    ),
     "not-allowed": AppPage("/categories/", "front_desk", status=403),
     "not-found": AppPage("/no-such-page", status=404),
 }

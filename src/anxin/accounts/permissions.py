@@ -53,6 +53,8 @@ MANAGE_KPI_RULES = "supervision.manage_rules"
 # Membership cards (issue 15 §2, POS-2)
 MANAGE_CARD_TYPES = "cards.manage_types"
 VIEW_CARD_LIABILITY = "cards.view_liability"
+# Commissions (issue 15 §3, POS-3): the rules and the payroll month close
+MANAGE_COMMISSIONS = "commissions.manage"
 SECOND_FACTOR_PERMISSIONS = {MANAGE_ACCOUNTS, REVEAL_PERSONAL, EXPORT_PERSONAL, RESTORE_BACKUPS}
 
 PERMISSIONS = {
@@ -101,6 +103,8 @@ PERMISSIONS = {
     # Membership cards (issue 15 §2, POS-2)
     MANAGE_CARD_TYPES: _("Define the membership card types the store sells"),
     VIEW_CARD_LIABILITY: _("See the monthly card-liability report and its reconciliation"),
+    # Commissions (issue 15 §3, POS-3)
+    MANAGE_COMMISSIONS: _("Set the commission rules and close a month's commissions for payroll"),
 }
 
 # The default roles of SPEC SEC-2, least privilege first. Key -> (label, permissions).
@@ -143,11 +147,13 @@ DEFAULT_ROLES: dict[str, tuple] = {
             # Membership cards (issue 15 §2)
             MANAGE_CARD_TYPES,
             VIEW_CARD_LIABILITY,
+            # Commissions (issue 15 §3)
+            MANAGE_COMMISSIONS,
         ],
     ),
     "hr": (_("Human resources"), [VIEW_ORG, MANAGE_ORG, MANAGE_KPI_RULES]),
     "attendance_clerk": (_("Attendance clerk"), [VIEW_ORG]),
-    "finance": (_("Finance"), [VIEW_ORG, VIEW_CARD_LIABILITY]),
+    "finance": (_("Finance"), [VIEW_ORG, VIEW_CARD_LIABILITY, MANAGE_COMMISSIONS]),
     "marketing": (_("Marketing"), [VIEW_ORG, MANAGE_PROMOTIONS]),
     "equipment_manager": (_("Equipment manager"), [VIEW_ORG]),
     "purchasing": (_("Purchasing"), [VIEW_ORG]),

@@ -52,6 +52,7 @@ RECORD_TYPES = {
     "till.close": _("daily close and daily totals"),
     "till.product": _("retail product and stock"),
     "cards.card": _("membership card"),
+    "commissions.commission": _("commissions (staff pay)"),
 }
 
 S, V = Scope.STORE, Scope.SERVED
@@ -206,6 +207,14 @@ POLICY["till.product"] = {
 POLICY["cards.card"] = {
     "front_desk": {"view": S, "create": S, "change": S},
     "store_manager": {"view": S, "create": S, "change": S},
+    "finance": {"view": S},
+}
+# -- commissions (issue 15 §3, POS-3) --
+# Staff pay, not client data: a practitioner sees their own commissions; the manager and
+# finance see everyone's (they also set the rules and close the month: MANAGE_COMMISSIONS).
+POLICY["commissions.commission"] = {
+    "practitioner": {"view": OWN},
+    "store_manager": {"view": S},
     "finance": {"view": S},
 }
 

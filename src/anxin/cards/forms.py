@@ -74,6 +74,23 @@ class CardTypeForm(ModelForm):
         return rules
 
 
+def seller_field():
+    """Who sold the card (售卡), for the seller's card-sale commission (POS-3)."""
+    return forms.ModelChoiceField(
+        label=_("Sold by"),
+        queryset=None,
+        required=False,
+        empty_label=_("nobody in particular (no commission)"),
+        help_text=_("The practitioner who sold the card earns the card-sale commission."),
+    )
+
+
+def _sellers(store):
+    from anxin.delivery.services import practitioners_of
+
+    return practitioners_of(store).order_by("pk")
+
+
 class IssueForm(Form):
     client_code = forms.CharField(
         label=_("Client code"), max_length=12, help_text=_("For example KH23050123.")
@@ -84,10 +101,12 @@ class IssueForm(Form):
         required=False,
         help_text=_("Stored-value cards: the first top-up; the bonus rule adds its bonus."),
     )
+    seller = seller_field()
 
     def __init__(self, *args, store, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["card_type"].queryset = CardType.objects.filter(store=store, active=True)
+        self.fields["seller"].queryset = _sellers(store)
 
     def clean(self):
         data = super().clean()
@@ -99,6 +118,11 @@ class IssueForm(Form):
 
 class TopUpForm(Form):
     paid = amount_field(_("Amount paid (yuan)"))
+    seller = seller_field()
+
+    def __init__(self, *args, store, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seller"].queryset = _sellers(store)
 
 
 class TransferForm(Form):

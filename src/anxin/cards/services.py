@@ -274,8 +274,29 @@ def card_type_save(
 # -- issuing and topping up --------------------------------------------------------------
 
 
+def _card_sale_commission(card: Card, movement: CardMovement, seller) -> None:
+    """The seller's commission on the money paid in (anxin.commissions, when installed), in
+    this same transaction."""
+    if seller is None:
+        return
+    from django.apps import apps
+
+    if apps.is_installed("anxin.commissions"):
+        from anxin.commissions.services import for_card_sale
+
+        for_card_sale(store=card.store, seller=seller, movement=movement)
+
+
 def card_issue(
-    *, actor, store, client, card_type: CardType, paid=None, request=None, today=None
+    *,
+    actor,
+    store,
+    client,
+    card_type: CardType,
+    paid=None,
+    seller=None,
+    request=None,
+    today=None,
 ) -> Card:
     """Sell a card to a client: a stored-value card with its first top-up (and bonus), a session
     or term card at its price, a discount card at its price (money received, nothing owed)."""
@@ -307,10 +328,11 @@ def card_issue(
         )
         card = _locked(card)
         if card_type.kind == CardKind.STORED_VALUE:
-            _top_up(card, paid=paid, actor=actor, request=request, reference="issue")
+            _top_up(card, paid=paid, actor=actor, request=request, reference="issue", seller=seller)
         elif card_type.kind == CardKind.DISCOUNT:
             moved = _append(card, kind=MovementKind.TOP_UP, cash=card_type.price, user=actor)
             _log(moved, actor=actor, request=request)
+            _card_sale_commission(card, moved, seller)
         else:
             moved = _append(
                 card,
@@ -321,14 +343,16 @@ def card_issue(
                 user=actor,
             )
             _log(moved, actor=actor, request=request)
+            _card_sale_commission(card, moved, seller)
     return card
 
 
-def _top_up(card: Card, *, paid: Decimal, actor, request=None, reference: str = ""):
+def _top_up(card: Card, *, paid: Decimal, actor, request=None, reference: str = "", seller=None):
     moved = _append(
         card, kind=MovementKind.TOP_UP, amount=paid, cash=paid, user=actor, reference=reference
     )
     _log(moved, actor=actor, request=request)
+    _card_sale_commission(card, moved, seller)
     bonus = card.card_type.bonus_for(paid)
     if bonus:
         extra = _append(
@@ -339,7 +363,7 @@ def _top_up(card: Card, *, paid: Decimal, actor, request=None, reference: str = 
     return moved, None
 
 
-def card_top_up(*, actor, store, card: Card, paid, request=None, today=None):
+def card_top_up(*, actor, store, card: Card, paid, seller=None, request=None, today=None):
     """Add money to a stored-value card; the type's best bonus rule adds its bonus row."""
     require(actor=actor, store=store, action="change")
     paid = clean_amount(paid, field="paid")
@@ -355,7 +379,7 @@ def card_top_up(*, actor, store, card: Card, paid, request=None, today=None):
                 _("Card %(number)s has expired or is closed: it cannot be topped up.")
                 % {"number": card}
             )
-        return _top_up(card, paid=paid, actor=actor, request=request)
+        return _top_up(card, paid=paid, actor=actor, request=request, seller=seller)
 
 
 # -- paying at the till (the contract) ------------------------------------------------------

@@ -78,6 +78,7 @@ def card_new(request):
                     client=client,
                     card_type=data["card_type"],
                     paid=data.get("paid"),
+                    seller=data.get("seller"),
                     request=request,
                 )
             except ValidationError as exc:
@@ -118,11 +119,11 @@ def card_detail(request, number):
     )
 
 
-def _card_action(request, number, form_class, template, act, done):
+def _card_action(request, number, form_class, template, act, done, *, form_kwargs=None):
     card = selectors.card_get(
         actor=request.user, store=request.store, number=number, action="change", request=request
     )
-    form = form_class(request.POST or None)
+    form = form_class(request.POST or None, **(form_kwargs or {}))
     status = 200
     if request.method == "POST":
         status = 400
@@ -140,7 +141,12 @@ def _card_action(request, number, form_class, template, act, done):
 def card_top_up(request, number):
     def act(card, data):
         return services.card_top_up(
-            actor=request.user, store=request.store, card=card, paid=data["paid"], request=request
+            actor=request.user,
+            store=request.store,
+            card=card,
+            paid=data["paid"],
+            seller=data.get("seller"),
+            request=request,
         )
 
     def done(card, result):
@@ -157,7 +163,15 @@ def card_top_up(request, number):
             + _("Balance: %(amount)s.") % {"amount": _money((bonus or paid).balance_after)}
         )
 
-    return _card_action(request, number, TopUpForm, "cards/top_up.html", act, done)
+    return _card_action(
+        request,
+        number,
+        TopUpForm,
+        "cards/top_up.html",
+        act,
+        done,
+        form_kwargs={"store": request.store},
+    )
 
 
 def card_transfer(request, number):

@@ -26,6 +26,7 @@ urlpatterns = [
     path("supervision/", include("anxin.supervision.urls")),
     path("till/", include("anxin.till.urls")),
     path("cards/", include("anxin.cards.urls")),
+    path("commissions/", include("anxin.commissions.urls")),
     # The language can be chosen before logging in.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
 ]

@@ -1,5 +1,7 @@
 import datetime as dt
+from decimal import Decimal
 
+from django.apps import apps
 from django.db.models import QuerySet
 
 from anxin.accounts.policy import Scope, scope_for
@@ -30,3 +32,26 @@ def reviews(*, actor, store, month: dt.date, request=None) -> QuerySet[Review]:
         store=store,
     )
     return qs
+
+
+def attach_commissions(rows, *, actor, store, month: dt.date) -> None:
+    """Each shown row's commission of the month from paid bills (POS-3), one query, for those
+    who may read commissions (staff pay): a practitioner their own, the manager and finance
+    everyone's. Others (HR) see no figure."""
+    for row in rows:
+        row.commission = None
+    if not rows or not apps.is_installed("anxin.commissions"):
+        return
+    granted = scope_for(actor, store, "commissions.commission", "view")
+    if granted is None:
+        return
+    if granted == Scope.OWN:
+        rows = [r for r in rows if r.practitioner_id == actor.pk]
+    from anxin.commissions.selectors import month_totals
+
+    totals = month_totals(
+        store=store, month=month.replace(day=1), practitioner_ids=[r.practitioner_id for r in rows]
+    )
+    for row in rows:
+        found = totals.get(row.practitioner_id)
+        row.commission = found.total if found is not None else Decimal("0.00")

@@ -29,6 +29,7 @@ def month(request):
     rows = list(
         selectors.reviews(actor=request.user, store=request.store, month=chosen, request=request)
     )
+    selectors.attach_commissions(rows, actor=request.user, store=request.store, month=chosen)
     return render(
         request,
         "performance/month.html",

@@ -27,6 +27,15 @@ class Gender(models.TextChoices):
     UNSTATED = "U", _("not stated")
 
 
+class PractitionerLevel(models.TextChoices):
+    """A practitioner's grade (技师等级): commission rules may differ by it (POS-3)."""
+
+    JUNIOR = "junior", _("junior (初级)")
+    INTERMEDIATE = "intermediate", _("intermediate (中级)")
+    SENIOR = "senior", _("senior (高级)")
+    MASTER = "master", _("master (特级)")
+
+
 class StaffMember(TrackedModel):
     """One person's staff file. Practitioners get an MS code by hire month (COD-MS)."""
 
@@ -53,6 +62,13 @@ class StaffMember(TrackedModel):
     phone = EncryptedCharField(_("phone"), max_length=30, blank=True)
     id_number = EncryptedCharField(_("ID number"), max_length=18, blank=True)
     post = models.CharField(_("post"), max_length=60, blank=True)
+    level = models.CharField(
+        _("practitioner level"),
+        max_length=20,
+        choices=PractitionerLevel.choices,
+        blank=True,
+        help_text=_("For practitioners: commission rules may differ by level."),
+    )
     hire_date = models.DateField(_("hired on"))
     left_on = models.DateField(_("left on"), null=True, blank=True)
     certificate_name = models.CharField(

@@ -24,6 +24,7 @@ FIELDS = [
     "phone",
     "id_number",
     "post",
+    "level",
     "hire_date",
     "left_on",
     "certificate_name",

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "anxin.supervision",
     "anxin.till",
     "anxin.cards",
+    "anxin.commissions",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

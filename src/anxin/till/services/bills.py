@@ -24,7 +24,7 @@ from anxin.audit.services import operation_log
 from anxin.catalogue.selectors import best_offer
 from anxin.clients.models import ClockType, ServiceRecord
 
-from .. import cards_bridge
+from .. import cards_bridge, commissions_bridge
 from ..access import BILL, PRODUCT, may, require
 from ..models import (
     E_PAYMENT,
@@ -473,6 +473,7 @@ def _write_bill(
             )
         )
     Payment.objects.bulk_create(payment_rows)
+    commissions_bridge.for_sale(bill=bill, lines=rows)
     operation_log(
         actor=actor,
         action="create",

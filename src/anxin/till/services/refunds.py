@@ -22,7 +22,7 @@ from anxin.approvals.services import change_propose
 from anxin.audit.services import operation_log
 from anxin.core.money import format_yuan
 
-from .. import cards_bridge
+from .. import cards_bridge, commissions_bridge
 from ..access import BILL, require
 from ..models import (
     E_PAYMENT,
@@ -275,6 +275,7 @@ def refund_apply(*, actor, store, target: Bill, payload: dict) -> Bill:
             )
         )
     Payment.objects.bulk_create(payments)
+    commissions_bridge.for_refund(refund=refund, lines=rows)
     operation_log(
         actor=actor,
         action="refund",

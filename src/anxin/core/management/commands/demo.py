@@ -1,7 +1,9 @@
+import datetime as dt
 import secrets
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from anxin.accounts.models import Store
 from anxin.accounts.services import role_assign, roles_ensure_defaults, store_create, user_create
@@ -111,12 +113,21 @@ def load_demo(*, scale: str, seed: int) -> list[tuple[str, str, str]]:
     from anxin.supervision.demo import demo_supervision
 
     demo_supervision(rnd=rnd, store=stores[0], scale=scale)
+    from anxin.commissions.demo import demo_commissions, demo_rules
+
+    # The commission rules first: the bills paid through checkout earn theirs on the real path.
+    demo_rules(
+        rnd=rnd,
+        store=stores[0],
+        since=timezone.localdate() - dt.timedelta(days=31 * (HISTORY_MONTHS[scale] + 1)),
+    )
     from anxin.till.demo import demo_till
 
     demo_till(rnd=rnd, store=stores[0], scale=scale)
     from anxin.cards.demo import demo_cards
 
     demo_cards(rnd=rnd, store=stores[0], items=items, scale=scale)
+    demo_commissions(rnd=rnd, store=stores[0], scale=scale)
     return accounts
 
 
