@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 import pages_backups
 import pages_cards
-import pages_commissions
 import pages_catalogue as pc  # this directory is on sys.path (rootdir conftest import)
 import pages_clients
+import pages_commissions
 import pages_complaints
 import pages_privacy
 import pages_privacy_sharing as pps
