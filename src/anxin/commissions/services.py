@@ -140,6 +140,10 @@ def rule_create(
     else:
         if min_volume < 0:
             errors["min_volume"] = _("A monthly volume cannot be negative.")
+        elif min_volume > 0 and basis == Basis.CARD_SALE:
+            errors["min_volume"] = _(
+                "Tiers follow the monthly volume of services: a card-sale rule has none."
+            )
     today = timezone.localdate()
     if not isinstance(effective_from, dt.date):
         errors["effective_from"] = _("Give the day the rule is in force from.")

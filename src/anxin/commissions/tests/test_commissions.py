@@ -331,6 +331,7 @@ def test_a_rule_change_cannot_reach_a_closed_month_nor_the_past(
         ({"rate": "1.234"}, "rate", "two decimal places"),
         ({"mode": "fixed", "rate": "99999"}, "rate", "more than any commission"),
         ({"min_volume": "-1"}, "min_volume", "cannot be negative"),
+        ({"basis": "card_sale", "min_volume": "100"}, "min_volume", "card-sale rule has none"),
         ({"level": "boss"}, "level", "practitioner level"),
         ({"basis": "tips"}, "basis", "paid on"),
     ],
