@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -50,13 +51,13 @@ def reveals_without_purpose(plan, limit=LIMIT):
             "detail": _("%(who)s revealed a masked value at %(at)s without a purpose")
             % {
                 "who": person_name(e.user, plan.store) if e.user else _("the system"),
-                "at": f"{e.at.astimezone():%Y-%m-%d %H:%M}",
+                "at": f"{timezone.localtime(e.at):%Y-%m-%d %H:%M}",
             },
             "url": _uses_url(
                 action="reveal",
                 record=e.record_code or e.record_id,
-                date_from=f"{e.at.astimezone():%Y-%m-%d}",
-                date_to=f"{e.at.astimezone():%Y-%m-%d}",
+                date_from=f"{timezone.localtime(e.at):%Y-%m-%d}",
+                date_to=f"{timezone.localtime(e.at):%Y-%m-%d}",
             ),
         }
         for e in qs.select_related("user").order_by("at")[:limit]
@@ -103,7 +104,7 @@ def backups_drilled(plan, limit=LIMIT):
         {
             "label": r.backup_name or str(r.pk),
             "detail": _("Restore drill passed on %(at)s")
-            % {"at": f"{r.started_at.astimezone():%Y-%m-%d %H:%M}"},
+            % {"at": f"{timezone.localtime(r.started_at):%Y-%m-%d %H:%M}"},
             "url": f"/backups/recoveries/{r.token}/",
         }
         for r in qs[:limit]
@@ -165,7 +166,7 @@ def grants_reviewed(plan, limit=LIMIT):
             "detail": _("Granted by %(who)s from %(start)s, not reviewed in the period")
             % {
                 "who": person_name(g.grantor, plan.store),
-                "start": f"{g.starts_at.astimezone():%Y-%m-%d}",
+                "start": f"{timezone.localtime(g.starts_at):%Y-%m-%d}",
             },
             "url": f"/privacy/grants/{g.pk}/",
         }

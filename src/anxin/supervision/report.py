@@ -1,6 +1,7 @@
 """The audit report as a spreadsheet (AUD-4): the plan, the checklist with its evidence, the
 findings with their rectification. Written through ``core.spreadsheets`` (formula-safe)."""
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anxin.accounts.names import person_name
@@ -8,7 +9,7 @@ from anxin.core.spreadsheets import XlsxWriter
 
 
 def _at(value) -> str:
-    return f"{value.astimezone():%Y-%m-%d %H:%M}" if value else ""
+    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else ""
 
 
 def audit_workbook(plan, items, findings, store) -> XlsxWriter:

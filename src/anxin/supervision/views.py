@@ -3,6 +3,7 @@ selectors and services out."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,13 +33,17 @@ from .forms import (
     VerifyForm,
 )
 from .kpis import KPIS
-from .models import KpiRule
+from .models import KpiRow, KpiRule
 from .report import audit_workbook
 from .services.common import KPI_RECORD
 
 
 def _month(request):
-    form = MonthForm(request.GET or {"month": timezone.localdate().strftime("%Y-%m")})
+    """The month asked for; by default the latest month computed (a month's KPIs are computed
+    after it ends: this month's page would be empty), else this month."""
+    latest = KpiRow.objects.filter(store=request.store).aggregate(m=Max("month"))["m"]
+    default = latest or timezone.localdate()
+    form = MonthForm(request.GET or {"month": default.strftime("%Y-%m")})
     if form.is_valid():
         return form, form.cleaned_data["month"], 200
     return form, timezone.localdate().replace(day=1), 400
