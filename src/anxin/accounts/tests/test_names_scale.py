@@ -46,6 +46,7 @@ def test_pages_naming_everyone_take_the_same_queries(client, login, admin_user, 
         ("/privacy/incidents/new/", "information_officer"),
         ("/privacy/disclosures/new/", "information_officer"),
         ("/supervision/audits/new/", "auditor"),
+        ("/till/", "front_desk"),
     ],
 )
 def test_forms_choosing_a_person_take_the_same_queries(
