@@ -20,6 +20,15 @@ def pytest_collection_modifyitems(items):
             item.user_properties.append(("req", ids))
 
 
+def pytest_runtest_setup(item):
+    """``postgresql_only`` tests (PostgreSQL's query plans) are skipped on SQLite."""
+    if item.get_closest_marker("postgresql_only"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("PostgreSQL only (set DATABASE_URL)")
+
+
 def pytest_runtest_logreport(report):
     path = os.environ.get("ANXIN_TRACE_FILE")
     if not path:

@@ -146,8 +146,16 @@ def analyse(*, actor, store, start: dt.date, end: dt.date, request=None) -> dict
 
     from django.contrib.auth import get_user_model
 
+    from anxin.accounts.names import staff_secrets
+
     ids = [k for k in dims["practitioner"] if k]
-    people = {u.pk: u for u in get_user_model().objects.filter(pk__in=ids)}
+    people = {
+        u.pk: u
+        for u in get_user_model()
+        .objects.filter(pk__in=ids)
+        .select_related("staff_file")
+        .defer(*staff_secrets("staff_file"))
+    }
     for key, group in dims["practitioner"].items():
         group.label = person_name(people[key], store) if key in people else none
 

@@ -10,7 +10,7 @@ from anxin.audit.models import UseLog
 from anxin.audit.services import use_log
 from anxin.core.dates import day_range, in_days
 from anxin.core.paging import keyset_page
-from anxin.core.testing import captured, full_scans
+from anxin.core.testing import captured, full_scans, pg_full_scans
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -95,3 +95,17 @@ def test_the_plan_check_finds_scans_per_row_subqueries_date_casts_and_offsets(en
     assert any("OFFSET" in f for f in full_scans(offset))
     assert any("CORRELATED" in f for f in full_scans(correlated))
     assert full_scans(good) == []
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.django_db
+def test_the_postgresql_plan_check_finds_what_no_index_serves(entries, store):
+    assert connection.vendor == "postgresql"
+    _r, scan = captured(lambda: list(UseLog.objects.filter(purpose="x")))
+    _r, walk = captured(lambda: list(UseLog.objects.filter(purpose="x").order_by("pk")))
+    _r, good = captured(lambda: list(UseLog.objects.filter(store=store).order_by("-seq")[:10]))
+    _r, indexed = captured(lambda: list(UseLog.objects.filter(record_type="t", record_id="3")))
+    assert pg_full_scans(scan) and "audit_uselog" in pg_full_scans(scan)[0]
+    assert pg_full_scans(walk)
+    assert pg_full_scans(good) == []
+    assert pg_full_scans(indexed) == []
