@@ -98,7 +98,7 @@ def _lines(form, client):
     return service_lines, product_lines
 
 
-def _payments(form):
+def _payments(form, store):
     data = form.cleaned_data
     out = []
     if data.get("cash"):
@@ -120,7 +120,12 @@ def _payments(form):
             )
         )
     if data.get("card_amount"):
-        card = form.card_objects.get(data.get("card"))
+        key = data.get("card") or ""
+        card = form.card_objects.get(key) or cards_bridge.card_by_key(store=store, key=key)
+        if card is None:
+            raise ValidationError(
+                {"card": _("There is no card %(card)s in this store.") % {"card": key}}
+            )
         out.append(services.PaymentIn(method=Method.CARD, amount=data["card_amount"], card=card))
     return out
 
@@ -143,7 +148,7 @@ def checkout(request):
                         client=client,
                         services=service_lines,
                         products=product_lines,
-                        payments=_payments(form),
+                        payments=_payments(form, request.store),
                         override_stock=bool(form.cleaned_data.get("override_stock")),
                         request=request,
                     )
