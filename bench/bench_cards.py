@@ -9,6 +9,8 @@ with three years of top-ups, bonus, consumption, refunds and expiry (``cards.dem
 2. The monthly card-liability report of each of the three years (``selectors.liability_lines``:
    the flows by month and kind, and the reconciliation with the cards' running balances) against
    one hand-written SQL statement that aggregates the same monthly flows and opening balance.
+   The first (untimed) pass also writes the ended months' month-end balances (once, as the
+   report does lazily); the timed check then reads one row per card and month.
    Both must agree on every month's closing balance (exit 1 otherwise); every month must
    reconcile. Alternating runs (A B B A …); median times and the ratio.
 

@@ -3,9 +3,10 @@
 Starts ``anxin serve --no-worker`` (gunicorn, as ``make run``) with small demo data and
 ANXIN_BENCH=1, adds two products with ample stock, logs in as the demo front desk through the
 login form, reads the checkout form once (CSRF token), then POSTs bills of three lines — a
-walk-in service (item, practitioner, rotation) and two products — paid by e-payment and cash,
-on keep-alive connections for a fixed time. Each bill is written with its lines, payments,
-stock movements and operation-log entry. Baseline: POST /bench/minimal with the same cookies,
+walk-in service (item, practitioner, rotation) and two products — for a client holding a
+stored-value card, paid by the card (10.00 yuan), e-payment and cash, on keep-alive connections
+for a fixed time. Each bill is written with its lines, payments, the card's ledger row, stock
+movements and operation-log entries. Baseline: POST /bench/minimal with the same cookies,
 body and CSRF check, in the same run, in halves (A B B A). Prints bills/s, p50 and p95, and
 the ratio (target >= 0.30). Every created bill must be distinct (the redirect names it).
 """
@@ -51,7 +52,14 @@ quote = services.bill_quote(store=store, client=None,
     services=[services.ServiceLine(item=item, practitioner=who, clock_type="rotation")],
     products=[services.ProductLine(product=products[0], quantity=1),
               services.ProductLine(product=products[1], quantity=2)])
-print("BENCH", item.pk, who.pk, products[0].pk, products[1].pk, quote.total)
+from anxin.cards.services import card_issue, card_type_save
+from anxin.catalogue.testing import make_client
+frontdesk = User.objects.get(username="frontdesk")
+client = make_client(actor=frontdesk, store=store, name="压测会员", phone="13999990000")
+kind = card_type_save(actor=manager, store=store, name="bench stored value",
+                      kind="stored_value", valid_days=365)
+card = card_issue(actor=frontdesk, store=store, client=client, card_type=kind, paid="100000")
+print("BENCH", item.pk, who.pk, products[0].pk, products[1].pk, quote.total, client.code, card.pk)
 """
 
 
@@ -75,15 +83,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"server ready after {time.perf_counter() - started:.1f} s (migrate, demo data)")
             out = run_setup(env, SETUP)
             line = next(x for x in out.splitlines() if x.startswith("BENCH"))
-            item, who, p1, p2, total = line.split()[1:]
+            item, who, p1, p2, total, client, card = line.split()[1:]
             cookie = login(port, "frontdesk", demo_password(log_path, "frontdesk"))
             token = read_token(port, cookie)
             print(
-                f"logged in as the demo front desk; a bill of 3 lines, {total} yuan; "
+                f"logged in as the demo front desk; a bill of 3 lines, {total} yuan (10.00 by card); "
                 f"{args.connections} connections, {duration:g} s per case"
             )
             return measure(
-                port, cookie, token, item, who, p1, p2, total, args.connections, duration
+                port,
+                cookie,
+                token,
+                (item, who, p1, p2, total, client, card),
+                args.connections,
+                duration,
             )
 
 
@@ -98,11 +111,14 @@ def read_token(port: int, cookie: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
 
 
-def measure(port, cookie, token, item, who, p1, p2, total, connections, duration) -> int:
+def measure(port, cookie, token, bill, connections, duration) -> int:
     from decimal import Decimal
 
+    item, who, p1, p2, total, client, card = bill
+    by_card = Decimal("10.00")
+
     headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
-    cash = Decimal("20.00") if Decimal(total) > 20 else Decimal(total)
+    cash = Decimal("20.00")
     lock, counter = threading.Lock(), [0]
 
     def bodies(i, n):
@@ -111,7 +127,9 @@ def measure(port, cookie, token, item, who, p1, p2, total, connections, duration
             index = counter[0]
         fields = {
             "csrfmiddlewaretoken": token,
-            "client": "",
+            "client": client,
+            "card": card,
+            "card_amount": str(by_card),
             "item_1": item,
             "practitioner_1": who,
             "clock_1": "rotation",
@@ -124,12 +142,11 @@ def measure(port, cookie, token, item, who, p1, p2, total, connections, duration
             "cash": str(cash),
             "action": "pay",
         }
-        if Decimal(total) > cash:
-            fields.update(
-                epay_method="wechat",
-                epay_reference=f"42000{index:010d}",
-                epay_amount=str(Decimal(total) - cash),
-            )
+        fields.update(
+            epay_method="wechat",
+            epay_reference=f"42000{index:010d}",
+            epay_amount=str(Decimal(total) - cash - by_card),
+        )
         return urlencode(fields)
 
     cases = {

@@ -249,3 +249,57 @@ class CardMovement(models.Model):
 
     def __str__(self):
         return f"{self.card_id}#{self.seq} {self.kind} {self.amount}"
+
+
+class CardMonthClose(models.Model):
+    """A store's month whose card balances were taken (after the month ended): written once,
+    never changed. Its ``CardMonthEnd`` rows let the liability check read one row per card
+    instead of the month's ledger."""
+
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("store")
+    )
+    month = models.DateField(_("month"))  # its first day
+    cards = models.PositiveIntegerField(_("cards with a balance"))
+    total = models.DecimalField(_("total balance (yuan)"), max_digits=14, decimal_places=2)
+    written_at = models.DateTimeField(_("written at"))
+
+    class Meta:
+        verbose_name = _("card month end")
+        verbose_name_plural = _("card month ends")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "month"], name="cards_monthclose_store_month")
+        ]
+
+    def __str__(self):
+        return f"{self.store_id} {self.month:%Y-%m}"
+
+
+class CardMonthEnd(models.Model):
+    """One card's running balance at the end of a closed month (the ``balance_after`` of its
+    last ledger row before the month's end), for each card holding something. Append-only."""
+
+    close = models.ForeignKey(
+        CardMonthClose, on_delete=models.PROTECT, related_name="rows", verbose_name=_("month")
+    )
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="+", verbose_name=_("store")
+    )
+    month = models.DateField(_("month"))
+    card = models.ForeignKey(
+        Card, on_delete=models.PROTECT, related_name="month_ends", verbose_name=_("card")
+    )
+    balance = models.DecimalField(_("balance (yuan)"), max_digits=12, decimal_places=2)
+    sessions = models.IntegerField(_("sessions left"), default=0)
+    last_seq = models.PositiveIntegerField(_("last ledger line"))
+
+    class Meta:
+        verbose_name = _("card balance at a month's end")
+        verbose_name_plural = _("card balances at months' ends")
+        constraints = [
+            models.UniqueConstraint(fields=["card", "month"], name="cards_monthend_card_month")
+        ]
+        indexes = [models.Index(fields=["store", "month"], name="cards_monthend_store_month")]
+
+    def __str__(self):
+        return f"{self.card_id} {self.month:%Y-%m} {self.balance}"

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from anxin.privacy import registry
 
-from .models import Card, CardMovement, CardTransfer
+from .models import Card, CardMonthEnd, CardMovement, CardTransfer
 
 
 def export(client) -> list[registry.Table]:
@@ -77,7 +77,7 @@ def hold(clients) -> dict[int, list[str]]:
 registry.register(
     "cards",
     label=gettext_lazy("Membership cards"),
-    models=[Card, CardMovement, CardTransfer],
+    models=[Card, CardMovement, CardTransfer, CardMonthEnd],
     export=export,
     anonymise=anonymise,
     keeps=gettext_lazy("the cards' numbers, types, dates and ledger amounts (financial records)"),

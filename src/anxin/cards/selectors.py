@@ -11,7 +11,6 @@ from decimal import Decimal
 from django.db.models import (
     Case,
     DecimalField,
-    F,
     IntegerField,
     OuterRef,
     Q,
@@ -20,9 +19,8 @@ from django.db.models import (
     Sum,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -232,35 +230,11 @@ def _next_month(day: dt.date) -> dt.date:
 
 def ledger_closings(*, store, start: dt.datetime, end: dt.datetime) -> dict[dt.date, Decimal]:
     """The liability at each month's end as the cards' running balances say it (independent of
-    the monthly sums): each card's balance after its last movement so far, summed. Two queries:
-    each card's last row before ``start``, and its last row of each month until ``end``."""
-    last_before = (
-        CardMovement.objects.filter(store=store, at__lt=start)
-        .annotate(rn=Window(RowNumber(), partition_by=[F("card_id")], order_by=F("seq").desc()))
-        .filter(rn=1)
-        .values_list("card_id", "balance_after")
-    )
-    month = month_index(start, end)
-    last_in_month = (
-        CardMovement.objects.filter(store=store, at__gte=start, at__lt=end)
-        .annotate(
-            m=month,
-            rn=Window(RowNumber(), partition_by=[F("card_id"), month], order_by=F("seq").desc()),
-        )
-        .filter(rn=1)
-        .values_list("m", "card_id", "balance_after")
-    )
-    balances = dict(last_before)
-    by_month: dict[dt.date, list[tuple[int, Decimal]]] = {}
-    starts = month_starts(start, end)
-    for m, card_id, balance in last_in_month:
-        by_month.setdefault(starts[m].date(), []).append((card_id, balance))
-    out, day = {}, start.date()
-    while day < timezone.localtime(end).date():
-        balances.update(by_month.get(day, []))
-        out[day] = sum(balances.values(), ZERO).quantize(CENT)
-        day = _next_month(day)
-    return out
+    the monthly sums): the kept month-end balances of ended months (``month_ends``), the
+    current month from its own ledger rows."""
+    from .month_ends import ledger_closings as closings
+
+    return closings(store=store, start=start, end=end)
 
 
 def month_starts(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
@@ -324,7 +298,12 @@ def liability_lines(
     for row in flows:
         month = months[row["m"]].date()
         by_month.setdefault(month, {})[row["kind"]] = (row["total"] or ZERO, row["cash"] or ZERO)
-    ledger = ledger_closings(store=store, start=start, end=end) if reconcile else {}
+    ledger = {}
+    if reconcile:
+        from .month_ends import month_ends_write
+
+        month_ends_write(store=store, now=now)  # the ended months not kept yet (written once)
+        ledger = ledger_closings(store=store, start=start, end=end)
     out = []
     current = opening.quantize(CENT)
     for m in range(1, last_month + 1):

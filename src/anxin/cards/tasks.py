@@ -25,9 +25,11 @@ def liability_monthly():
     from anxin.accounts.models import Store
 
     from . import selectors, services
+    from .month_ends import month_ends_write
 
     today = timezone.localdate()
     last = today.replace(day=1) - dt.timedelta(days=1)
     for store in Store.objects.filter(active=True):
+        month_ends_write(store=store)
         lines = selectors.liability_lines(store=store, year=last.year, months=last.month)
         services.liability_alert(store=store, lines=lines[-1:])

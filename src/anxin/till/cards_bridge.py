@@ -21,6 +21,19 @@ def cards_for_checkout(*, user, client, store) -> list:
     return list(offered(user, client, store))
 
 
+def card_by_key(*, store, key: str):
+    """A card of this store by its id or its number (one the form did not list: the cards app
+    then says why it cannot pay), or None."""
+    from anxin.cards.models import Card
+
+    key = (key or "").strip()[:20]
+    if not installed() or not key:
+        return None
+    found = Card.objects.filter(store=store)
+    found = found.filter(pk=int(key)) if key.isdigit() else found.filter(number=key)
+    return found.select_related("card_type").first()
+
+
 def charge(*, card, client, store, amount, user, reference: str, item_ids=None):
     from anxin.cards.services import charge_card
 

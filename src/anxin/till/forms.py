@@ -49,7 +49,9 @@ class CheckoutForm(Form):
         label=_("Voucher code (Meituan / Dianping)"), required=False, max_length=40
     )
     voucher_amount = _money_field(_("Voucher amount (yuan)"))
-    card = forms.ChoiceField(label=_("Membership card"), required=False)
+    # A card not listed (another client's, an expired one) is looked up and refused by the
+    # cards app with its reason, rather than as "not one of the choices".
+    card = forms.CharField(label=_("Membership card"), required=False, widget=forms.Select)
     card_amount = _money_field(_("Card amount (yuan)"))
     override_stock = forms.BooleanField(
         label=_("Allow selling beyond the stock (manager)"), required=False
@@ -118,13 +120,16 @@ class CheckoutForm(Form):
                 max_value=MAX_QUANTITY,
                 initial=1,
             )
-        self.fields["card"].choices = [
+        self.fields["card"].widget.choices = [
             ("", "—"),
             *[
-                (key, f"{desc}{' ★' if suggested else ''}")
+                (key, _("%(card)s (suggested)") % {"card": desc} if suggested else desc)
                 for key, (_c, desc, suggested) in zip(self.card_objects, cards, strict=False)
             ],
         ]
+        suggested = [key for key, (_c, _d, s) in zip(self.card_objects, cards, strict=False) if s]
+        if suggested:  # the best card is chosen; the cashier confirms it by its amount
+            self.fields["card"].initial = suggested[0]
         if not cards:
             del self.fields["card"], self.fields["card_amount"]
         if not may_override:
@@ -141,14 +146,14 @@ class CheckoutForm(Form):
 
     def payment_fields(self):
         names = [
+            "card",
+            "card_amount",
             "cash",
             "epay_method",
             "epay_reference",
             "epay_amount",
             "voucher_code",
             "voucher_amount",
-            "card",
-            "card_amount",
         ]
         return [self[n] for n in names if n in self.fields]
 

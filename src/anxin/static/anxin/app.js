@@ -3,13 +3,31 @@
 // once and the next Tab goes on from there. A link in the error summary focuses its field.
 (function () {
   "use strict";
-  function focusFirst() {
-    var target = document.querySelector(".error-summary[data-autofocus]") ||
+  // A result wins over the address's fragment: after the skip link, a form posted back to
+  // "...#main" would otherwise land on <main> once the page has loaded, not on the result.
+  function autofocusTarget() {
+    return document.querySelector(".error-summary[data-autofocus]") ||
       document.querySelector("[data-autofocus]");
-    if (target) {
+  }
+  function focusFirst() {
+    var target = autofocusTarget();
+    if (!target) {
+      return;
+    }
+    if (window.location.hash && window.history.replaceState) {
+      window.history.replaceState(window.history.state, "",
+        window.location.pathname + window.location.search);
+    }
+    target.focus();
+  }
+  function keepResultFocus() {
+    var target = autofocusTarget();
+    var main = document.getElementById("main");
+    if (target && (document.activeElement === main || document.activeElement === document.body)) {
       target.focus();
     }
   }
+  window.addEventListener("load", keepResultFocus);
   function onSummaryClick(event) {
     var link = event.target.closest(".error-summary a[href^='#']");
     if (!link) {
