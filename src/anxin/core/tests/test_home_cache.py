@@ -86,8 +86,8 @@ def test_what_waits_for_one_person_is_kept_for_that_person_only(client, login, s
 
     from anxin.approvals.models import ChangeRequest
 
-    first = make_persona("manager_one", store, "manager")
-    second = make_persona("manager_two", store, "manager")
+    first = make_persona("manager_one", store, "store_manager")
+    second = make_persona("manager_two", store, "store_manager")
 
     def approvals(user):
         client.logout()
