@@ -187,7 +187,49 @@ def targets() -> None:
         ym = f"{month.year:04d}-{month.month:02d}"
         out["attendance summary, a busy month"] = f"/attendance/summary/?month={ym}"
         out["performance, a busy month"] = f"/performance/?month={ym}"
+        out["KPIs, a busy month"] = f"/supervision/kpis/?month={ym}"
+    out.update(newer_targets())
     json.dump(out, sys.stdout)
+
+
+def newer_targets() -> dict[str, str]:
+    """The busiest record of each newer kind of page (bills, products, cards and their
+    liability, complaints, audits): a crawl of a few links per list may reach only quiet ones."""
+    from django.db.models import Count
+    from django.db.models.functions import ExtractYear
+
+    from anxin.cards.models import Card, CardMovement
+    from anxin.complaints.models import Complaint
+    from anxin.supervision.models import AuditPlan
+    from anxin.till.models import Bill, Product
+
+    out: dict[str, str] = {}
+
+    def busiest(model, related: str):
+        return model.objects.annotate(n=Count(related)).order_by("-n", "-pk").first()
+
+    if bill := Bill.objects.order_by("-pk").first():
+        out["a recent bill"] = f"/till/bills/{bill.pk}/"
+    if product := busiest(Product, "movements"):
+        out["product, most stock movements"] = f"/till/products/{product.pk}/"
+    if card := busiest(Card, "movements"):
+        out["card, most movements"] = f"/cards/{card.number}/"
+    year = (
+        CardMovement.objects.annotate(y=ExtractYear("at"))
+        .values("y")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("y", flat=True)
+        .first()
+    )
+    if year:
+        out["card liability, busiest year"] = f"/cards/liability/?year={year}"
+    if complaint := busiest(Complaint, "steps"):
+        out["complaint, most steps"] = f"/complaints/{complaint.pk}/"
+    if plan := busiest(AuditPlan, "findings"):
+        out["audit, most findings"] = f"/supervision/audits/{plan.pk}/"
+        out["audit report, most findings"] = f"/supervision/audits/{plan.pk}/report/"
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

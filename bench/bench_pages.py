@@ -87,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         seconds=dict(type=float, default=None, help="home throughput seconds per case"),
         scales=dict(default="small,store", help="comma-separated: small,store"),
         roles=dict(default=",".join(ROLES), help="comma-separated demo accounts"),
-        only=dict(default="", help="measure only page groups containing this text"),
+        only=dict(
+            default="", help="measure only page groups containing one of these (comma-separated)"
+        ),
         rebuild=dict(action="store_true", help="build the cached data again"),
         markdown=dict(default="", help="write the table into this Markdown file"),
     )
@@ -389,7 +391,7 @@ def run_scale(scale: str, roles: list[str], reps: int, seconds: float, args) -> 
                 )
                 minimal = [measure(browser, "/bench/minimal", reps)]
                 for group, url in pages.items():
-                    if args.only and args.only not in group:
+                    if args.only and not any(o in group for o in args.only.split(",") if o):
                         continue
                     result = measure(browser, url, reps)
                     result["name"] = names.get(group, "")

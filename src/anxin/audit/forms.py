@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from anxin.core.forms import Form
+from anxin.core.widgets import Select
 
 from .display import operation_action_choices, record_type_choices
 from .models import AlertState, UseAction, UseOutcome
@@ -17,7 +18,7 @@ class _LogFilterForm(Form):
     # A select of record types in words: nobody should have to know ``clients.client``. A
     # character field behind it, so a link with a type no longer offered still filters.
     record_type = forms.CharField(
-        label=_("Record type"), required=False, max_length=100, widget=forms.Select
+        label=_("Record type"), required=False, max_length=100, widget=Select
     )
     record = forms.CharField(
         label=_("Record"), required=False, max_length=64, help_text=_("Its code or id.")
@@ -42,15 +43,21 @@ class _LogFilterForm(Form):
 
 class UseLogFilterForm(_LogFilterForm):
     action = forms.ChoiceField(
-        label=_("Action"), required=False, choices=[("", _("any")), *UseAction.choices]
+        label=_("Action"),
+        required=False,
+        choices=[("", _("any")), *UseAction.choices],
+        widget=Select,
     )
     outcome = forms.ChoiceField(
-        label=_("Outcome"), required=False, choices=[("", _("any")), *UseOutcome.choices]
+        label=_("Outcome"),
+        required=False,
+        choices=[("", _("any")), *UseOutcome.choices],
+        widget=Select,
     )
 
 
 class OperationLogFilterForm(_LogFilterForm):
-    action = forms.CharField(label=_("Action"), required=False, max_length=40, widget=forms.Select)
+    action = forms.CharField(label=_("Action"), required=False, max_length=40, widget=Select)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

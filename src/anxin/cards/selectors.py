@@ -25,6 +25,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anxin.accounts.names import staff_secrets
 from anxin.accounts.policy import scope_for
 from anxin.audit.services import use_log
 from anxin.core.money import CENT
@@ -116,7 +117,13 @@ def client_cards(*, actor, store, client) -> list[Card] | None:
 
 
 def card_ledger(card: Card) -> QuerySet[CardMovement]:
-    return card.movements.select_related("created_by").order_by("seq")
+    """The card's lines with who recorded them (the name reads the staff file: joined, without
+    its encrypted fields) and the line each reverses: one query however many lines (issue 11)."""
+    return (
+        card.movements.select_related("created_by__staff_file", "reverses")
+        .defer(*staff_secrets("created_by__staff_file"))
+        .order_by("seq")
+    )
 
 
 def card_types(*, store, active_only: bool = False) -> QuerySet[CardType]:

@@ -94,7 +94,7 @@ def calendar(request):
     view = form.value("view", "day")
     by = form.value("by", "practitioner") if view == "day" else "practitioner"
     can_book = _can(request, services.RECORD, "create")
-    who, week, pager = None, None, None
+    who, week, pager, roomless = None, None, None, False
     if view == "week":
         days = cal.week_of(day)
         chosen = form.value("practitioner", None) if everyone else None
@@ -127,11 +127,13 @@ def calendar(request):
         if by == "room":  # a page of twelve rooms: those booked that day first
             rooms = list(Room.objects.filter(store=store, active=True))
             booked = selectors.booked_rooms(actor=actor, store=store, day=day)
-            ordered = [r.pk for r in rooms] + ([None] if None in booked else [])
+            # Bookings without a room hold no room: they are on the calendar by practitioner
+            # (a busy day's hundreds of them made one column of a 140 KB page).
+            roomless = None in booked
             pager = _with_pages(
                 request,
                 selectors.rooms_page(
-                    ordered=ordered,
+                    ordered=[r.pk for r in rooms],
                     booked=booked,
                     number=selectors.page_number(request.GET.get("page")),
                 ),
@@ -162,12 +164,7 @@ def calendar(request):
         )
         if by == "room":
             named = {r.pk: r.name for r in rooms}
-            columns = [
-                cal.Column(key=pk, label=named[pk], room_pk=pk)
-                if pk is not None
-                else cal.Column(key=None, label=_("No room"))
-                for pk in room_ids
-            ]
+            columns = [cal.Column(key=pk, label=named[pk], room_pk=pk) for pk in room_ids]
             key = lambda b, start: b.room_id  # noqa: E731
         else:
             bookable = {p.pk: p for p in people}
@@ -206,6 +203,7 @@ def calendar(request):
             "columns": columns,
             "rows": rows,
             "pager": pager,
+            "roomless": roomless,
             "can_book": can_book,
             "previous_url": link(day - step),
             "next_url": link(day + step),
@@ -213,6 +211,8 @@ def calendar(request):
             "day_url": f"?{urlencode({'day': day.isoformat(), 'view': 'day'})}",
             "week_url": f"?{urlencode({'day': day.isoformat(), 'view': 'week'})}",
             "room_url": f"?{urlencode({'day': day.isoformat(), 'view': 'day', 'by': 'room'})}",
+            "practitioner_url": "?"
+            + urlencode({"day": day.isoformat(), "view": "day", "by": "practitioner"}),
         },
         status=200 if valid else 400,
     )

@@ -201,7 +201,17 @@ class BillLine(models.Model):
                 name="till_line_amount",
             ),
         ]
-        indexes = [models.Index(fields=["practitioner", "bill"], name="till_line_practitioner")]
+        indexes = [
+            models.Index(fields=["practitioner", "bill"], name="till_line_practitioner"),
+            # The line a refund reverses: almost every line has none, so SQLite's statistics of
+            # the unique column's index (NULLs counted as one value) made a bill's page join its
+            # lines to their refunds by scanning every line (issue 11). Only the set ones here.
+            models.Index(
+                fields=["refund_of_line"],
+                condition=models.Q(refund_of_line__isnull=False),
+                name="till_line_refund_of",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.description} × {self.quantity}"

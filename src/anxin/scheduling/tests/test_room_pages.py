@@ -98,3 +98,32 @@ def test_the_calendar_by_room_reads_through_indexes(client, login, front_desk, r
         response, sql = captured(lambda p=path: client.get(p))
         assert response.status_code == 200
         assert_no_full_scans(sql)
+
+
+@pytest.mark.django_db
+@pytest.mark.req("UX-1", "BIZ-3")
+def test_bookings_without_a_room_are_left_to_the_calendar_by_practitioner(
+    client, login, store, front_desk, practitioner, rooms
+):
+    rooms(2)
+    customer = client_create(actor=front_desk, store=store, name="李雷", phone="13900005678")
+    start = timezone.make_aware(dt.datetime.combine(DAY, dt.time(15, 0)))
+    Appointment.objects.create(
+        store=store, client=customer, practitioner=practitioner, item_name="足疗无房",
+        start=start, end=start + dt.timedelta(minutes=50),
+        busy_until=start + dt.timedelta(minutes=60), status=Status.BOOKED, code="YY999999",
+    )  # fmt: skip
+    login(client, front_desk)
+    page = client.get(PATH, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert columns(page) == ["房00", "房01"] and "足疗无房" not in page
+    assert "Bookings without a room or bed are not shown here" in page
+    assert f"?day={DAY}&amp;view=day&amp;by=practitioner" in page
+    by_practitioner = client.get(f"/appointments/calendar/?day={DAY}&view=day").content.decode()
+    assert "足疗无房" in by_practitioner
+    rooms(1)  # all booked rooms: no note
+    assert (
+        "not shown here"
+        not in client.get(
+            PATH.replace(str(DAY), str(DAY + dt.timedelta(days=1))), HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+    )
