@@ -104,7 +104,11 @@ def test_the_postgresql_plan_check_finds_what_no_index_serves(entries, store):
     _r, scan = captured(lambda: list(UseLog.objects.filter(purpose="x")))
     _r, walk = captured(lambda: list(UseLog.objects.filter(purpose="x").order_by("pk")))
     _r, good = captured(lambda: list(UseLog.objects.filter(store=store).order_by("-seq")[:10]))
-    _r, indexed = captured(lambda: list(UseLog.objects.filter(record_type="t", record_id="3")))
+    # Without an order: the record index or nothing (with one, a tiny table's guesses may walk
+    # the seq index backwards instead, a plan the store's statistics never choose).
+    _r, indexed = captured(
+        lambda: list(UseLog.objects.filter(record_type="t", record_id="3").order_by())
+    )
     assert pg_full_scans(scan) and "audit_uselog" in pg_full_scans(scan)[0]
     assert pg_full_scans(walk)
     assert pg_full_scans(good) == []
