@@ -14,6 +14,7 @@ import secrets
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -117,3 +118,22 @@ def table(header: list[str], rows: list[list[str]], left: int = 1) -> str:
 
     sep = "  ".join("-" * w for w in widths)
     return "\n".join([line(header), sep, *(line(r) for r in rows)])
+
+
+def django_in(env: dict[str, str], title: str) -> float:
+    """Point this process at the throw-away environment ``env``: Django set up, the database
+    migrated, the keys made; prints ``title`` with the database. Returns the start time (for
+    "data ready after ... s")."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    print(f"{title}: {describe_database(env)}")
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    from anxin.crypto import keyring
+
+    keyring.current().live()
+    return started

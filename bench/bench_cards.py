@@ -20,14 +20,13 @@ runs on a throw-away database on that server.
 
 from __future__ import annotations
 
-import os
 import signal
 import statistics
 import sys
 import time
 from decimal import Decimal
 
-from _common import describe_database, parse_args, table, throwaway_environment
+from _common import django_in, parse_args, table, throwaway_environment
 
 TARGET = 2.0
 
@@ -41,18 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     repeats = args.repeats or (3 if args.quick else 10)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with throwaway_environment("cards") as env:
-        os.environ.update(env)
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        print(f"membership cards benchmark: {describe_database(env)}")
-        started = time.perf_counter()
-        call_command("migrate", interactive=False, verbosity=0)
-        from anxin.crypto import keyring
-
-        keyring.current().live()
+        started = django_in(env, "membership cards benchmark")
         from anxin.core.management.commands.demo import load_demo
 
         load_demo(scale="small", seed=1)

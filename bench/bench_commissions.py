@@ -16,14 +16,13 @@ the same runs on a throw-away database on that server.
 
 from __future__ import annotations
 
-import os
 import signal
 import statistics
 import sys
 import time
 from decimal import Decimal
 
-from _common import describe_database, parse_args, table, throwaway_environment
+from _common import django_in, parse_args, table, throwaway_environment
 
 TARGET = 2.0
 
@@ -37,18 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     repeats = args.repeats or (3 if args.quick else 10)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with throwaway_environment("commissions") as env:
-        os.environ.update(env)
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        print(f"commissions benchmark: {describe_database(env)}")
-        started = time.perf_counter()
-        call_command("migrate", interactive=False, verbosity=0)
-        from anxin.crypto import keyring
-
-        keyring.current().live()
+        started = django_in(env, "commissions benchmark")
         import anxin.commissions.demo as commission_demo
         from anxin.core.management.commands.demo import load_demo
 

@@ -15,14 +15,13 @@ Target: monthly_figures within 2x of the hand-written SQL.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
 import statistics
 import sys
 import time
 from decimal import Decimal
 
-from _common import describe_database, parse_args, table, throwaway_environment
+from _common import django_in, parse_args, table, throwaway_environment
 
 PRACTITIONERS = 60
 PER_DAY = 6
@@ -38,18 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     repeats = args.repeats or (3 if args.quick else 10)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with throwaway_environment("performance") as env:
-        os.environ.update(env)
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        print(f"monthly performance benchmark: {describe_database(env)}")
-        started = time.perf_counter()
-        call_command("migrate", interactive=False, verbosity=0)
-        from anxin.crypto import keyring
-
-        keyring.current().live()
+        started = django_in(env, "monthly performance benchmark")
         from anxin.core.management.commands.demo import load_demo
 
         load_demo(scale="small", seed=1)
