@@ -287,6 +287,17 @@ def _card_sale_commission(card: Card, movement: CardMovement, seller) -> None:
         for_card_sale(store=card.store, seller=seller, movement=movement)
 
 
+def _card_refund_commissions(card: Card, movement: CardMovement, actor) -> None:
+    """The sellers' card-sale commissions taken back in the share paid back (anxin.commissions,
+    when installed), in this same transaction."""
+    from django.apps import apps
+
+    if apps.is_installed("anxin.commissions"):
+        from anxin.commissions.services import for_card_refund
+
+        for_card_refund(store=card.store, movement=movement, actor=actor)
+
+
 def card_issue(
     *,
     actor,
@@ -395,14 +406,16 @@ def charge_card(
     reference: str,
     item_ids: list[int] | None = None,
     request=None,
+    at: dt.datetime | None = None,
 ) -> CardMovement:
     """Pay ``amount`` yuan of a bill with ``card``: one consumption row, or a ValidationError
     saying why not. A session card spends one session per item in ``item_ids`` (its deferred
     value goes down by the same share); a term card records the use within its dates; a
-    discount card does not pay (its discount is applied to the bill)."""
+    discount card does not pay (its discount is applied to the bill). ``at``: when the bill
+    was paid, if not now (the demo's past days)."""
     require(actor=user, store=store, action="change")
     amount = clean_amount(amount)
-    today = timezone.localdate()
+    today = timezone.localdate(at) if at else timezone.localdate()
     with transaction.atomic():
         card = _locked(card)
         _usable(card, client=client, store=store, today=today)
@@ -432,7 +445,12 @@ def charge_card(
                     % {"number": card, "balance": _yuan(balance), "amount": _yuan(amount)}
                 )
             moved = _append(
-                card, kind=MovementKind.CONSUMPTION, amount=-amount, user=user, reference=reference
+                card,
+                kind=MovementKind.CONSUMPTION,
+                amount=-amount,
+                user=user,
+                reference=reference,
+                at=at,
             )
         elif kind == CardKind.SESSIONS:
             used = max(len(items), 1)
@@ -449,6 +467,7 @@ def charge_card(
                 sessions=-used,
                 user=user,
                 reference=reference,
+                at=at,
             )
         else:  # term: unlimited within its dates
             if today < card.issued_on:
@@ -456,7 +475,9 @@ def charge_card(
                     _("Card %(number)s is valid from %(date)s.")
                     % {"number": card, "date": card.issued_on.isoformat()}
                 )
-            moved = _append(card, kind=MovementKind.CONSUMPTION, user=user, reference=reference)
+            moved = _append(
+                card, kind=MovementKind.CONSUMPTION, user=user, reference=reference, at=at
+            )
         _log(
             moved,
             actor=user,
@@ -659,6 +680,7 @@ def card_refund(*, actor, store, card: Card, amount=None, reason: str, request=N
             reason=reason,
         )
         _log(moved, actor=actor, request=request, reason=reason)
+        _card_refund_commissions(card, moved, actor)
         if card.card_type.kind != CardKind.STORED_VALUE or moved.balance_after == 0:
             card.state = CardState.CLOSED
             card.updated_by = actor

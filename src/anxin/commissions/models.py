@@ -157,8 +157,9 @@ class Commission(models.Model):
         blank=True,
         related_name="commission",
     )
-    # The card sale's ledger movement (anxin.cards), a plain id like the till keeps it.
-    card_movement_id = models.PositiveBigIntegerField(null=True, blank=True, unique=True)
+    # The card sale's (or the card refund's) ledger movement (anxin.cards), a plain id like the
+    # till keeps it: one row per seller.
+    card_movement_id = models.PositiveBigIntegerField(null=True, blank=True)
     refund_of = models.OneToOneField(
         "self",
         on_delete=models.PROTECT,
@@ -176,6 +177,11 @@ class Commission(models.Model):
         verbose_name_plural = _("commissions")
         indexes = [
             models.Index(fields=["store", "month", "practitioner"], name="commissions_month"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card_movement_id", "practitioner"], name="commissions_card_movement_once"
+            ),
         ]
 
     def __str__(self):

@@ -34,7 +34,7 @@ def card_by_key(*, store, key: str):
     return found.select_related("card_type").first()
 
 
-def charge(*, card, client, store, amount, user, reference: str, item_ids=None):
+def charge(*, card, client, store, amount, user, reference: str, item_ids=None, at=None):
     from anxin.cards.services import charge_card
 
     return charge_card(
@@ -45,6 +45,7 @@ def charge(*, card, client, store, amount, user, reference: str, item_ids=None):
         user=user,
         reference=reference,
         item_ids=item_ids,
+        at=at,
     )
 
 

@@ -11,15 +11,17 @@ waiting at the till.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
 from anxin.clients.models import ServiceRecord
 from anxin.delivery.demo import _insert, _max_id, stamp
 
-from . import services
+from . import cards_bridge, services
 from .models import Bill, BillLine, MovementKind, Payment, Product, StockMovement
 
 PRODUCTS = [
@@ -37,10 +39,79 @@ PRODUCT_COUNTS = {"small": 8, "store": 40, "chain": 8}
 METHODS = [("wechat", 45), ("alipay", 25), ("cash", 20), ("bank_card", 7), ("voucher", 3)]
 SMALL_DAYS = 4
 BATCH = 5_000
+# The share of the bills paid by membership card, taken from the bills of clients holding a
+# card that can pay (anxin.cards; the cards demo runs before the till's).
+CARD_SHARE = 0.15
 
 
 def _method(rnd) -> str:
     return rnd.choices([m for m, _w in METHODS], weights=[w for _m, w in METHODS])[0]
+
+
+@dataclass
+class _HeldCard:
+    card: object
+    kind: str
+    items: set
+    balance: Decimal
+    sessions: int
+    last_at: dt.datetime
+
+
+def _usable_cards(store) -> dict[int, list[_HeldCard]]:
+    """Each client's cards that can pay today (in use, within their dates, not a discount
+    card), with what they hold and the time of their last ledger row."""
+    if not cards_bridge.installed():
+        return {}
+    from django.db.models import Max, Sum
+
+    from anxin.cards.models import Card
+
+    held: dict[int, list[_HeldCard]] = {}
+    cards = (
+        Card.objects.filter(store=store, state="active", expires_on__gte=timezone.localdate())
+        .exclude(card_type__kind="discount")
+        .select_related("card_type")
+        .prefetch_related("card_type__items")
+        .annotate(
+            balance=Sum("movements__amount"),
+            left=Sum("movements__sessions"),
+            last_at=Max("movements__at"),
+        )
+        .order_by("pk")
+    )
+    for card in cards:
+        held.setdefault(card.client_id, []).append(
+            _HeldCard(
+                card=card,
+                kind=card.card_type.kind,
+                items={i.pk for i in card.card_type.items.all()},
+                balance=card.balance or Decimal("0"),
+                sessions=int(card.left or 0),
+                last_at=card.last_at,
+            )
+        )
+    return held
+
+
+def _card_for(held: list[_HeldCard], record, paid_at) -> _HeldCard | None:
+    """The first of the client's cards that can pay this service on its day."""
+    for h in held:
+        if (
+            h.last_at is None
+            or h.last_at >= paid_at
+            or h.card.issued_on > timezone.localtime(paid_at).date()
+        ):
+            continue  # its ledger stays in time order
+        if h.items and record.item_id not in h.items:
+            continue
+        if h.kind == "stored_value" and h.balance >= record.amount > 0:
+            return h
+        if h.kind == "sessions" and h.sessions >= 1:
+            return h
+        if h.kind == "term":
+            return h
+    return None
 
 
 def demo_products(*, rnd, store, manager, count: int) -> list[Product]:
@@ -83,55 +154,97 @@ def demo_products(*, rnd, store, manager, count: int) -> list[Product]:
     return products
 
 
-def _pay_through_checkout(*, rnd, store, cashier, records, products, day) -> int:
+def _pay_through_checkout(*, rnd, store, cashier, records, products, day, cards=None) -> int:
     """Each record (one visit) paid through checkout's own steps, on its day; some with a
-    product."""
+    product; about ``CARD_SHARE`` of them by the client's membership card, when they hold one
+    that can pay."""
+    cards = cards or {}
+    made = 0
+    balances = services.stock_balances([p.pk for p in products])
+    holders = sum(1 for r in records if r.client_id in cards)
+    by_card = min(1.0, CARD_SHARE * len(records) / holders) if holders else 0.0
+    for record in records:
+        paid_at = record.served_at + dt.timedelta(minutes=5)
+        held = None
+        if record.client_id in cards and rnd.random() < by_card:
+            held = _card_for(cards[record.client_id], record, paid_at)
+        lines = []
+        if products and rnd.random() < 0.2 and (held is None or held.kind == "stored_value"):
+            product = rnd.choice(products)
+            if balances[product.pk] > 0 and (
+                held is None or held.balance >= record.amount + product.price
+            ):
+                balances[product.pk] -= 1
+                lines.append(services.ProductLine(product=product, quantity=1))
+        if held is not None:
+            try:
+                bill = _write_paid(
+                    store=store,
+                    cashier=cashier,
+                    record=record,
+                    lines=lines,
+                    day=day,
+                    paid_at=paid_at,
+                    payment=lambda total, h=held: services.PaymentIn(
+                        method="card", amount=total, card=h.card
+                    ),
+                )
+            except ValidationError:
+                pass  # the card refused: paid another way below
+            else:
+                held.balance -= bill.total if held.kind == "stored_value" else 0
+                held.sessions -= 1 if held.kind == "sessions" else 0
+                held.last_at = paid_at
+                made += 1
+                continue
+        method = _method(rnd)
+        _write_paid(
+            store=store,
+            cashier=cashier,
+            record=record,
+            lines=lines,
+            day=day,
+            paid_at=paid_at,
+            payment=lambda total, method=method: services.PaymentIn(
+                method=method,
+                amount=total,
+                reference=f"{rnd.randrange(10**11, 10**12)}"
+                if method in ("wechat", "alipay", "bank_card")
+                else "",
+                voucher_code=f"MT{rnd.randrange(10**9, 10**10)}" if method == "voucher" else "",
+            ),
+        )
+        made += 1
+    return made
+
+
+def _write_paid(*, store, cashier, record, lines, day, paid_at, payment) -> Bill:
+    """One bill through checkout's own steps: ``payment(total)`` pays it whole."""
     from django.db import transaction
 
     from .services.bills import _clean_payments, _write_bill
 
-    made = 0
-    balances = services.stock_balances([p.pk for p in products])
-    for record in records:
-        lines = []
-        if products and rnd.random() < 0.2:
-            product = rnd.choice(products)
-            if balances[product.pk] > 0:
-                balances[product.pk] -= 1
-                lines.append(services.ProductLine(product=product, quantity=1))
-        total = record.amount + sum((line.product.price for line in lines), Decimal("0"))
-        method = _method(rnd)
-        payment = services.PaymentIn(
-            method=method,
-            amount=total,
-            reference=f"{rnd.randrange(10**11, 10**12)}"
-            if method in ("wechat", "alipay", "bank_card")
-            else "",
-            voucher_code=f"MT{rnd.randrange(10**9, 10**10)}" if method == "voucher" else "",
-        )
-        quote = services.bill_quote(
+    quote = services.bill_quote(
+        store=store,
+        client=record.client,
+        services=[services.ServiceLine(record=record)],
+        products=lines,
+        on=day,
+    )
+    with transaction.atomic():
+        return _write_bill(
+            actor=cashier,
             store=store,
             client=record.client,
-            services=[services.ServiceLine(record=record)],
-            products=lines,
-            on=day,
+            quote=quote,
+            payments=_clean_payments(
+                payments=[payment(quote.total)], client=record.client, total=quote.total
+            ),
+            override_stock=False,
+            day=day,
+            request=None,
+            paid_at=paid_at,
         )
-        with transaction.atomic():
-            _write_bill(
-                actor=cashier,
-                store=store,
-                client=record.client,
-                quote=quote,
-                payments=_clean_payments(
-                    payments=[payment], client=record.client, total=quote.total
-                ),
-                override_stock=False,
-                day=day,
-                request=None,
-                paid_at=record.served_at + dt.timedelta(minutes=5),
-            )
-        made += 1
-    return made
 
 
 def _close_days(*, store, cashier, days) -> None:
@@ -327,11 +440,18 @@ def demo_till(*, rnd, store, scale: str) -> dict:
         .select_related("client")
         .order_by("served_at")
     )
+    cards = _usable_cards(store)
     for day_offset in range(SMALL_DAYS, 0, -1):
         day = today - dt.timedelta(days=day_offset)
         todays = [r for r in recent if timezone.localtime(r.served_at).date() == day]
         bills += _pay_through_checkout(
-            rnd=rnd, store=store, cashier=cashier, records=todays, products=products, day=day
+            rnd=rnd,
+            store=store,
+            cashier=cashier,
+            records=todays,
+            products=products,
+            day=day,
+            cards=cards,
         )
     _close_days(
         store=store,

@@ -83,3 +83,22 @@ def test_demo_data_is_the_same_for_the_same_seed(capsys):
     assert not Store.objects.exists()
     call_command("demo", scale="small", seed=9)
     assert sorted(User.objects.values_list("username", "full_name", "phone")) == first
+
+
+@pytest.mark.django_db
+@pytest.mark.req("POS-1", "POS-2")
+def test_the_small_demo_pays_card_holders_bills_by_card_and_the_ledger_reconciles(capsys):
+    from anxin.cards.models import CardMovement
+    from anxin.till.models import Bill, Payment
+
+    call_command("demo", scale="small", seed=9)
+    by_card = Payment.objects.filter(method="card")
+    assert by_card.exists() and not by_card.filter(card_movement_id__isnull=True).exists()
+    paid = Bill.objects.filter(kind="sale", payments__isnull=False).distinct().count()
+    assert by_card.count() <= paid  # a share of the bills, not all of them
+    for payment in by_card.select_related("bill"):
+        moved = CardMovement.objects.get(pk=payment.card_movement_id)
+        assert moved.kind == "consumption" and moved.at == payment.bill.paid_at
+        assert moved.card.client_id == payment.bill.client_id
+    call_command("cards", "reconcile")  # raises CommandError when it does not reconcile
+    assert "the card ledger reconciles." in capsys.readouterr().out

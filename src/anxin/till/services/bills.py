@@ -459,6 +459,7 @@ def _write_bill(
                 user=actor,
                 reference=f"bill:{bill.pk}",
                 item_ids=[row.item_id for row in rows if row.item_id] or None,
+                at=paid_at,
             )
             movement_id = movement.pk
         payment_rows.append(

@@ -121,12 +121,12 @@ def load_demo(*, scale: str, seed: int) -> list[tuple[str, str, str]]:
         store=stores[0],
         since=timezone.localdate() - dt.timedelta(days=31 * (HISTORY_MONTHS[scale] + 1)),
     )
+    from anxin.cards.demo import demo_cards
     from anxin.till.demo import demo_till
 
-    demo_till(rnd=rnd, store=stores[0], scale=scale)
-    from anxin.cards.demo import demo_cards
-
+    # The cards before the till: the last days' bills of card holders are paid by card.
     demo_cards(rnd=rnd, store=stores[0], items=items, scale=scale)
+    demo_till(rnd=rnd, store=stores[0], scale=scale)
     demo_commissions(rnd=rnd, store=stores[0], scale=scale)
     return accounts
 
