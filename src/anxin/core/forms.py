@@ -63,6 +63,38 @@ def apply_input_checks(fields) -> None:
             and validate_date_bounds not in field.validators
         ):
             field.validators.append(validate_date_bounds)
+        elif isinstance(field, forms.ModelChoiceField) and not getattr(
+            field, "_anxin_bounded", False
+        ):
+            _bound_choice_numbers(field)
+
+
+def _out_of_range(value) -> bool:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return False  # not a number: the field's own check refuses it
+    return not -(2**63) <= number < 2**63
+
+
+def _bound_choice_numbers(field) -> None:
+    # A choice posted as a number no database column can hold is "not one of the choices":
+    # without this the database driver raises before Django's own check can say so.
+    clean = field.clean
+
+    def bounded_clean(value):
+        values = value if isinstance(value, list | tuple) else [value]
+        for item in values:
+            if item not in field.empty_values and _out_of_range(item):
+                raise ValidationError(
+                    field.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": item},
+                )
+        return clean(value)
+
+    field.clean = bounded_clean
+    field._anxin_bounded = True
 
 
 class CheckedInputMixin:

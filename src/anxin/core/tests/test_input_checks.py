@@ -240,3 +240,24 @@ def test_any_text_holding_a_refused_character_is_refused(before, bad, after):
 )
 def test_text_without_them_passes(text):
     validate_text(text)
+
+
+class _PeopleForm(core_forms.Form):
+    one = django_forms.ModelChoiceField(queryset=Client.objects.all(), required=False)
+    many = django_forms.ModelMultipleChoiceField(queryset=Client.objects.all(), required=False)
+
+
+@pytest.mark.django_db
+@pytest.mark.req("PLT-4")
+@pytest.mark.parametrize("number", ["9223372036854775808", "-9223372036854775809", "1" * 40])
+@pytest.mark.parametrize("field", ["one", "many"])
+def test_a_choice_no_database_column_can_hold_is_refused_not_raised(
+    field, number, front_desk, store
+):
+    # Found by the no-500 sweep: SQLite's driver raised OverflowError for such a number.
+    client = make_client(actor=front_desk, store=store)
+    data = {field: [str(client.pk), number] if field == "many" else number}
+    form = _PeopleForm(data)
+    assert not form.is_valid()
+    assert form.errors[field][0]
+    assert _PeopleForm({field: [str(client.pk)] if field == "many" else str(client.pk)}).is_valid()
