@@ -98,17 +98,7 @@ class CheckoutForm(Form):
                     (ClockType.NAMED, ClockType.NAMED.label),
                 ],
             )
-        product_choices = [
-            ("", "—"),
-            *[
-                (
-                    str(p.pk),
-                    _("%(name)s (%(price)s, %(stock)s in stock)")
-                    % {"name": p.name, "price": amount_text(p.price), "stock": p.stock},
-                )
-                for p in products
-            ],
-        ]
+        product_choices = [("", "—"), *[(str(p.pk), _product_label(p)) for p in products]]
         for n in range(1, PRODUCT_ROWS + 1):
             self.fields[f"product_{n}"] = forms.ChoiceField(
                 label=_("Product"), required=False, choices=product_choices
@@ -172,6 +162,18 @@ class CheckoutForm(Form):
         if data.get("card_amount") and not data.get("card"):
             self.add_error("card", _("Choose the client's card."))
         return data
+
+
+def _product_label(product) -> str:
+    """A product as the cashier chooses it: with its stock when it was counted (the page; a
+    POST is checked against products read without their stock)."""
+    if not hasattr(product, "stock"):
+        return f"{product.name} ({amount_text(product.price)})"
+    return _("%(name)s (%(price)s, %(stock)s in stock)") % {
+        "name": product.name,
+        "price": amount_text(product.price),
+        "stock": product.stock,
+    }
 
 
 def practitioners_labels(practitioners):
