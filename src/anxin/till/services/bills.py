@@ -274,9 +274,19 @@ def _refuse_closed_day(*, store, cashier, day) -> None:
 
 def _lock_cashier(cashier) -> None:
     """Checkout and the daily close of one cashier queue on the cashier's row (PostgreSQL;
-    SQLite's IMMEDIATE transactions have one writer anyway: no query there)."""
+    SQLite's IMMEDIATE transactions have one writer anyway: no query there).
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: every row written with the cashier as its author
+    (a use-log entry of another of their requests, holding the log's chain head) takes a
+    ``KEY SHARE`` lock on the same row, which ``FOR UPDATE`` would block — a deadlock with
+    this transaction's own wait for the chain head."""
     if connection.features.has_select_for_update:
-        list(get_user_model().objects.select_for_update().filter(pk=cashier.pk).values_list("pk"))
+        list(
+            get_user_model()
+            .objects.select_for_update(no_key=True)
+            .filter(pk=cashier.pk)
+            .values_list("pk")
+        )
 
 
 def stock_balances(product_ids, *, lock: bool = False) -> dict[int, int]:
@@ -285,7 +295,13 @@ def stock_balances(product_ids, *, lock: bool = False) -> dict[int, int]:
     transaction holds the one write lock already)."""
     ids = sorted(set(product_ids))
     if lock and ids and connection.features.has_select_for_update:
-        list(Product.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+        # NO KEY UPDATE: sales queue on the products; rows merely referring to them do not.
+        list(
+            Product.objects.select_for_update(no_key=True)
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values("pk")
+        )
     sums = dict(
         StockMovement.objects.filter(product_id__in=ids)
         .values_list("product_id")
