@@ -8,6 +8,7 @@ the scope into a row filter. Anything not granted is denied.
 """
 
 from enum import StrEnum
+from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
@@ -231,6 +232,7 @@ def default_grants(role_key: str) -> list[str]:
     ]
 
 
+@lru_cache(maxsize=4096)  # a pure function of the text: every scope check parses each grant
 def parse_grant(text: str) -> tuple[str, str, Scope] | None:
     """``"clients.client.view:store"`` → ("clients.client", "view", Scope.STORE)."""
     name, sep, scope = text.partition(":")

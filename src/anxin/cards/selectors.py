@@ -153,29 +153,30 @@ def describe(card: Card, today: dt.date | None = None) -> str:
 _PREFERENCE = {CardKind.SESSIONS: 0, CardKind.TERM: 1, CardKind.STORED_VALUE: 2}
 
 
-def cards_for_checkout(user, client, store) -> list[tuple[Card, str, bool]]:
+def cards_for_checkout(user, client, store, *, balances=True) -> list[tuple[Card, str, bool]]:
     """The client's usable cards in this store for the till: (card, description, suggested).
 
     One card is suggested (the cashier confirms): a session card with sessions left, else a term
     card in its dates, else the stored-value card with value left that expires first — what the
     client would lose first. A discount card is listed (its discount applies) but never suggested
-    as the way to pay."""
+    as the way to pay.
+
+    ``balances=False``: the same cards without their ledgers' sums, described by their number
+    only and none suggested (a checkout POST checks which card pays; the charge reads its
+    balance under the card's lock)."""
     if not can(user, store, "change"):
         return []
     today = timezone.localdate()
-    cards = list(
-        with_balance(
-            Card.objects.filter(
-                store=store,
-                client=client,
-                state=CardState.ACTIVE,
-                issued_on__lte=today,
-                expires_on__gte=today,
-            )
-        )
-        .select_related("card_type")
-        .order_by("expires_on", "pk")
-    )
+    usable = Card.objects.filter(
+        store=store,
+        client=client,
+        state=CardState.ACTIVE,
+        issued_on__lte=today,
+        expires_on__gte=today,
+    ).order_by("expires_on", "pk")
+    if not balances:
+        return [(c, c.number, False) for c in usable]
+    cards = list(with_balance(usable).select_related("card_type"))
 
     def payable(card):
         kind = card.card_type.kind

@@ -91,6 +91,11 @@ def balance_of(card: Card) -> tuple[Decimal, int]:
     return (sums["amount"] or Decimal("0")).quantize(CENT), int(sums["sessions"] or 0)
 
 
+def _ledger(card: Card) -> dict:
+    """The sums of a locked card's ledger and its last line: what ``_append`` continues from."""
+    return card.movements.aggregate(amount=Sum("amount"), sessions=Sum("sessions"), seq=Max("seq"))
+
+
 def _locked(card: Card) -> Card:
     """The card read afresh under a lock on its row (PostgreSQL); on SQLite the IMMEDIATE
     transaction already holds the database's write lock."""
@@ -110,10 +115,12 @@ def _append(
     reverses: CardMovement | None = None,
     transfer: CardTransfer | None = None,
     at: dt.datetime | None = None,
+    sums: dict | None = None,
 ) -> CardMovement:
     """Add one row to a locked card's ledger: the balance after it is the ledger's sum plus
-    this change, and must not go below zero."""
-    sums = card.movements.aggregate(amount=Sum("amount"), sessions=Sum("sessions"), seq=Max("seq"))
+    this change, and must not go below zero. ``sums``: ``_ledger(card)`` read already under
+    the same lock."""
+    sums = _ledger(card) if sums is None else sums
     balance = (sums["amount"] or Decimal("0")) + amount
     left = int(sums["sessions"] or 0) + sessions
     if balance < 0 or left < 0:
@@ -421,11 +428,10 @@ def charge_card(
         _usable(card, client=client, store=store, today=today)
         card_type = card.card_type
         kind = card_type.kind
-        covered = set(card_type.items.values_list("pk", flat=True))
         items = list(item_ids or [])
-        if kind in (CardKind.SESSIONS, CardKind.TERM) and covered:
-            outside = [i for i in items if i not in covered]
-            if outside or not items:
+        if kind in (CardKind.SESSIONS, CardKind.TERM):
+            covered = set(card_type.items.values_list("pk", flat=True))
+            if covered and ([i for i in items if i not in covered] or not items):
                 raise ValidationError(
                     _("Card %(number)s (%(type)s) does not cover this service item.")
                     % {"number": card, "type": card_type.name}
@@ -434,7 +440,9 @@ def charge_card(
             raise ValidationError(
                 _("A discount card does not pay: its discount is applied to the bill.")
             )
-        balance, left = balance_of(card)
+        sums = _ledger(card)  # read once: the check below and the new line continue from it
+        balance = (sums["amount"] or Decimal("0")).quantize(CENT)
+        left = int(sums["sessions"] or 0)
         if kind == CardKind.STORED_VALUE:
             if amount > balance:
                 raise ValidationError(
@@ -451,6 +459,7 @@ def charge_card(
                 user=user,
                 reference=reference,
                 at=at,
+                sums=sums,
             )
         elif kind == CardKind.SESSIONS:
             used = max(len(items), 1)
@@ -468,6 +477,7 @@ def charge_card(
                 user=user,
                 reference=reference,
                 at=at,
+                sums=sums,
             )
         else:  # term: unlimited within its dates
             if today < card.issued_on:
@@ -476,7 +486,12 @@ def charge_card(
                     % {"number": card, "date": card.issued_on.isoformat()}
                 )
             moved = _append(
-                card, kind=MovementKind.CONSUMPTION, user=user, reference=reference, at=at
+                card,
+                kind=MovementKind.CONSUMPTION,
+                user=user,
+                reference=reference,
+                at=at,
+                sums=sums,
             )
         _log(
             moved,

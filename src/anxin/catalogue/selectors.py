@@ -72,9 +72,16 @@ def promotions_running(*, store, on: dt.date) -> list[Promotion]:
 
 
 def best_offer(
-    *, store, item: ServiceItem, on: dt.date, is_new_client: bool, member_level=None
+    *,
+    store,
+    item: ServiceItem,
+    on: dt.date,
+    is_new_client: bool,
+    member_level=None,
+    promotions: list[Promotion] | None = None,
 ) -> tuple[Decimal, Promotion | None]:
-    """The lowest price any running promotion gives this client for this item."""
+    """The lowest price any running promotion gives this client for this item. ``promotions``:
+    ``promotions_running(store=, on=)`` read once for several items (a bill's lines)."""
     best, chosen = item.price, None
     purchase = Purchase(
         item_code=item.code,
@@ -82,7 +89,9 @@ def best_offer(
         is_new_client=is_new_client,
         member_level=member_level,
     )
-    for promotion in promotions_running(store=store, on=on):
+    if promotions is None:
+        promotions = promotions_running(store=store, on=on)
+    for promotion in promotions:
         if eligible(promotion.rules, purchase):
             price = discounted(item.price, promotion.discount_kind, promotion.discount_value)
             if price < best:

@@ -42,6 +42,12 @@ class RuleBook:
         for rule in sorted(rules, key=lambda r: (r.effective_from, r.pk), reverse=True):
             self.versions[rule.key].append(rule)
         self._cache: dict[tuple, list[tuple[tuple, Rule]]] = {}
+        every = [rule for versions in self.versions.values() for rule in versions]
+        # What finding a rule needs to know of a line: levels and monthly volumes are read
+        # only when some rule asks for them.
+        self.uses_levels = any(rule.level for rule in every)
+        self.uses_tiers = any(rule.min_volume > 0 for rule in every)
+        self.uses_categories = any(rule.category_id is not None for rule in every)
 
     @classmethod
     def of(cls, store) -> RuleBook:

@@ -305,9 +305,14 @@ def for_sale(*, bill, lines) -> list[Commission]:
     if not book.versions:
         return []
     who = {line.practitioner_id for line in services}
-    levels = _levels(who)
-    volumes = _volumes(store=store, practitioner_ids=who, month=month_of(day), exclude_bill=bill)
-    categories = _categories(line.item_id for line in services)
+    # Read once per bill, and only what the store's rules ask about.
+    levels = _levels(who) if book.uses_levels else {}
+    volumes = (
+        _volumes(store=store, practitioner_ids=who, month=month_of(day), exclude_bill=bill)
+        if book.uses_tiers
+        else {}
+    )
+    categories = _line_categories(services) if book.uses_categories else {}
     month = open_month(store, day)
     rows = []
     for line in services:
@@ -341,6 +346,20 @@ def for_sale(*, bill, lines) -> list[Commission]:
             )
         )
     return Commission.objects.bulk_create(rows)
+
+
+def _line_categories(lines) -> dict[int, int]:
+    """Each line's item's category: from the items the lines carry (a bill being written), else
+    one query."""
+    found, missing = {}, set()
+    for line in lines:
+        if not line.item_id:
+            continue
+        if type(line)._meta.get_field("item").is_cached(line):
+            found[line.item_id] = line.item.category_id
+        else:
+            missing.add(line.item_id)
+    return {**found, **_categories(missing)} if missing else found
 
 
 def _categories(item_ids) -> dict[int, int]:

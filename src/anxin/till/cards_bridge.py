@@ -13,11 +13,15 @@ def installed() -> bool:
     return apps.is_installed("anxin.cards")
 
 
-def cards_for_checkout(*, user, client, store) -> list:
+def cards_for_checkout(*, user, client, store, balances: bool = True) -> list:
+    """``balances=False``: the cards alone, without reading their ledgers (a checkout POST
+    checks only which card pays; the charge reads its balance under the lock)."""
     if not installed() or client is None:
         return []
     from anxin.cards.selectors import cards_for_checkout as offered
 
+    if not balances:
+        return list(offered(user, client, store, balances=False))
     return list(offered(user, client, store))
 
 

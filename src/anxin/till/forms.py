@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from anxin.clients.forms import ClientField
 from anxin.clients.models import ClockType
 from anxin.core.forms import Form, ModelForm
+from anxin.core.widgets import Select
 
 from .models import E_PAYMENT, MAX_MONEY, MAX_QUANTITY, Method, Product
 from .services import REFUND_METHODS
@@ -40,6 +41,7 @@ class CheckoutForm(Form):
         label=_("E-payment"),
         required=False,
         choices=[("", "—"), *[(m.value, m.label) for m in E_PAYMENT]],
+        widget=Select,
     )
     epay_reference = forms.CharField(
         label=_("E-payment transaction number"), required=False, max_length=64
@@ -51,7 +53,7 @@ class CheckoutForm(Form):
     voucher_amount = _money_field(_("Voucher amount (yuan)"))
     # A card not listed (another client's, an expired one) is looked up and refused by the
     # cards app with its reason, rather than as "not one of the choices".
-    card = forms.CharField(label=_("Membership card"), required=False, widget=forms.Select)
+    card = forms.CharField(label=_("Membership card"), required=False, widget=Select)
     card_amount = _money_field(_("Card amount (yuan)"))
     override_stock = forms.BooleanField(
         label=_("Allow selling beyond the stock (manager)"), required=False
@@ -84,11 +86,13 @@ class CheckoutForm(Form):
             *[(str(p.pk), label) for p, label in practitioners_labels(practitioners)],
         ]
         for n in range(1, SERVICE_ROWS + 1):
+            # The options are written in Python (core.widgets.Select): at store scale Django's
+            # option-by-option templates were most of the page's time.
             self.fields[f"item_{n}"] = forms.ChoiceField(
-                label=_("Service item"), required=False, choices=item_choices
+                label=_("Service item"), required=False, choices=item_choices, widget=Select
             )
             self.fields[f"practitioner_{n}"] = forms.ChoiceField(
-                label=_("Given by"), required=False, choices=people
+                label=_("Given by"), required=False, choices=people, widget=Select
             )
             self.fields[f"clock_{n}"] = forms.ChoiceField(
                 label=_("Requested or by rotation"),
@@ -97,21 +101,12 @@ class CheckoutForm(Form):
                     (ClockType.ROTATION, ClockType.ROTATION.label),
                     (ClockType.NAMED, ClockType.NAMED.label),
                 ],
+                widget=Select,
             )
-        product_choices = [
-            ("", "—"),
-            *[
-                (
-                    str(p.pk),
-                    _("%(name)s (%(price)s, %(stock)s in stock)")
-                    % {"name": p.name, "price": amount_text(p.price), "stock": p.stock},
-                )
-                for p in products
-            ],
-        ]
+        product_choices = [("", "—"), *[(str(p.pk), _product_label(p)) for p in products]]
         for n in range(1, PRODUCT_ROWS + 1):
             self.fields[f"product_{n}"] = forms.ChoiceField(
-                label=_("Product"), required=False, choices=product_choices
+                label=_("Product"), required=False, choices=product_choices, widget=Select
             )
             self.fields[f"quantity_{n}"] = forms.IntegerField(
                 label=_("Quantity"),
@@ -172,6 +167,18 @@ class CheckoutForm(Form):
         if data.get("card_amount") and not data.get("card"):
             self.add_error("card", _("Choose the client's card."))
         return data
+
+
+def _product_label(product) -> str:
+    """A product as the cashier chooses it: with its stock when it was counted (the page; a
+    POST is checked against products read without their stock)."""
+    if not hasattr(product, "stock"):
+        return f"{product.name} ({amount_text(product.price)})"
+    return _("%(name)s (%(price)s, %(stock)s in stock)") % {
+        "name": product.name,
+        "price": amount_text(product.price),
+        "stock": product.stock,
+    }
 
 
 def practitioners_labels(practitioners):

@@ -86,14 +86,17 @@ def my_lines(*, actor, store, first: dt.date, last: dt.date) -> QuerySet[BillLin
     )
 
 
-def unbilled_services(*, actor, store, client) -> list[ServiceRecord]:
-    """The client's services of the last week not paid yet: the bill's first lines."""
+def unbilled_services(*, actor, store, client, pks=None) -> list[ServiceRecord]:
+    """The client's services of the last week not paid yet: the bill's first lines. ``pks``:
+    only these of them (a POST names the ones it pays)."""
     if client is None or scope_for(actor, store, BILL, "create") is None:
         return []
     since = timezone.now() - dt.timedelta(days=UNBILLED_DAYS)
+    qs = ServiceRecord.objects.filter(store=store, client=client, served_at__gte=since)
+    if pks is not None:
+        qs = qs.filter(pk__in=pks)
     return list(
-        ServiceRecord.objects.filter(store=store, client=client, served_at__gte=since)
-        .filter(
+        qs.filter(
             ~Exists(
                 BillLine.objects.filter(service_record=OuterRef("pk"), refund_of_line__isnull=True)
             )
@@ -193,6 +196,28 @@ def products_with_stock(*, actor, store, active_only=False, low_only=False) -> l
         if not low_only or (product.low and product.active):
             out.append(product)
     return out
+
+
+def products_for_sale(*, actor, store, pks) -> list[Product]:
+    """The active products of the store among ``pks``, without their stock (a checkout POST:
+    the sale itself counts the stock under its lock). Same scope as ``products_with_stock``."""
+    if not pks or (
+        product_scope(actor, store) is None and scope_for(actor, store, BILL, "create") is None
+    ):
+        return []
+    return list(Product.objects.filter(store=store, active=True, pk__in=pks).order_by("code"))
+
+
+def items_for_sale(*, actor, store, pks) -> list:
+    """The store's active service items among ``pks`` (a checkout POST names them): whoever
+    may take payments here may bill them."""
+    from anxin.catalogue.models import ServiceItem
+
+    if not pks or scope_for(actor, store, BILL, "create") is None:
+        return []
+    return list(
+        ServiceItem.objects.filter(store=store, active=True, pk__in=pks).select_related("category")
+    )
 
 
 def product_get(*, actor, store, pk, request=None) -> Product:

@@ -48,40 +48,83 @@ def _client_from(request, form_data):
     return found.client, text
 
 
-def _practitioners(store) -> list:
+def _practitioners(store, pks=None) -> list:
     """Who may have given a walk-in service, with their staff file's name only (one query; the
     staff file's other fields are encrypted, and decrypting them per request cost a third of a
-    checkout)."""
+    checkout). ``pks``: only these (a POST is checked against what it names)."""
     from anxin.accounts.models import User
 
     fields = [f.name for f in User._meta.concrete_fields]
+    qs = practitioners_of(store)
+    if pks is not None:
+        if not pks:
+            return []
+        qs = qs.filter(pk__in=pks)
     return list(
-        practitioners_of(store)
-        .select_related("staff_file")
-        .only(*fields, "staff_file__name", "staff_file__user", "staff_file__code")
+        qs.select_related("staff_file").only(
+            *fields, "staff_file__name", "staff_file__user", "staff_file__code"
+        )
     )
 
 
-def _checkout_form(request, data):
-    store, user = request.store, request.user
-    client, text = _client_from(request, data or {})
-    records = selectors.unbilled_services(actor=user, store=store, client=client)
-    from anxin.catalogue.selectors import item_list
+_LARGEST_KEY = 2**31 - 1
 
-    products = selectors.products_with_stock(actor=user, store=store, active_only=True)
-    cards = cards_bridge.cards_for_checkout(user=user, client=client, store=store)
+
+def _posted_keys(data, names) -> set[int]:
+    """The ids a POST names in these fields (ids only: anything else is not one of the
+    choices, which the form says)."""
+    keys = set()
+    for name in names:
+        for value in data.getlist(name):
+            value = value.strip()
+            if value.isdigit() and int(value) <= _LARGEST_KEY:
+                keys.add(int(value))
+    return keys
+
+
+def _checkout_form(request, data, client, text, *, posted_only=False):
+    """The checkout form. ``posted_only`` (a POST): its choices are only what the POST names —
+    the items, practitioners, products, unpaid services and (when a card pays) cards it
+    posted — enough to validate it; the page itself is built with every choice."""
+    store, user = request.store, request.user
+    if posted_only:
+        item_keys = _posted_keys(data, [f"item_{n}" for n in range(1, SERVICE_ROWS + 1)])
+        people = _posted_keys(data, [f"practitioner_{n}" for n in range(1, SERVICE_ROWS + 1)])
+        product_keys = _posted_keys(data, [f"product_{n}" for n in range(1, PRODUCT_ROWS + 1)])
+        record_keys = _posted_keys(data, ["records"])
+        records = (
+            selectors.unbilled_services(actor=user, store=store, client=client, pks=record_keys)
+            if record_keys
+            else []
+        )
+        items = selectors.items_for_sale(actor=user, store=store, pks=item_keys)
+        practitioners = _practitioners(store, people)
+        products = selectors.products_for_sale(actor=user, store=store, pks=product_keys)
+        cards = (
+            cards_bridge.cards_for_checkout(user=user, client=client, store=store, balances=False)
+            if (data.get("card_amount") or "").strip()
+            else []
+        )
+    else:
+        from anxin.catalogue.selectors import item_list
+
+        records = selectors.unbilled_services(actor=user, store=store, client=client)
+        items = list(item_list(actor=user, store=store, active_only=True))
+        practitioners = _practitioners(store)
+        products = selectors.products_with_stock(actor=user, store=store, active_only=True)
+        cards = cards_bridge.cards_for_checkout(user=user, client=client, store=store)
     initial = {"client": text, "records": [str(r.pk) for r in records]}
     form = CheckoutForm(
         data,
         initial=initial,
         records=records,
-        items=list(item_list(actor=user, store=store, active_only=True)),
-        practitioners=_practitioners(store),
+        items=items,
+        practitioners=practitioners,
         products=products,
         cards=cards,
         may_override=may(user, store, PRODUCT, "change"),
     )
-    return form, client, records
+    return form, records
 
 
 def _lines(form, client):
@@ -149,9 +192,10 @@ def checkout(request):
         actor=request.user, store=request.store, record_type=BILL, action="create", request=request
     )
     data = request.POST if request.method == "POST" else None
-    form, client, records = _checkout_form(request, data)
+    client, text = _client_from(request, data or {})
     quote, status = None, 200
     if data is not None:
+        form, _records = _checkout_form(request, data, client, text, posted_only=True)
         if form.is_valid():
             service_lines, product_lines = _lines(form, client)
             try:
@@ -182,6 +226,13 @@ def checkout(request):
                 add_errors(form, exc)
         if form.errors:
             status = 400
+        # The page shows every choice: the form again with all of them, carrying what the
+        # posted one found (its errors and cleaned values).
+        checked = form
+        form, records = _checkout_form(request, data, client, text)
+        form._errors, form.cleaned_data = checked._errors, getattr(checked, "cleaned_data", {})
+    else:
+        form, records = _checkout_form(request, None, client, text)
     return render(
         request,
         "till/checkout.html",

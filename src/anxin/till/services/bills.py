@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from anxin.accounts.models import RoleAssignment
 from anxin.accounts.names import person_name
 from anxin.audit.services import operation_log
-from anxin.catalogue.selectors import best_offer
+from anxin.catalogue.selectors import best_offer, promotions_running
 from anxin.clients.models import ClockType, ServiceRecord
 
 from .. import cards_bridge, commissions_bridge
@@ -112,10 +112,32 @@ class Quote:
         return self.subtotal - self.discount
 
 
-def _is_practitioner(user, store) -> bool:
-    return RoleAssignment.objects.filter(
-        user=user, store=store, active=True, role__key="practitioner", user__is_active=True
-    ).exists()
+def _practitioner_ids(users, store) -> set[int]:
+    """Which of these people work here as practitioners (one query for a bill's lines)."""
+    ids = {user.pk for user in users if user is not None}
+    if not ids:
+        return set()
+    return set(
+        RoleAssignment.objects.filter(
+            user_id__in=ids,
+            store=store,
+            active=True,
+            role__key="practitioner",
+            user__is_active=True,
+        ).values_list("user_id", flat=True)
+    )
+
+
+def _paid_record_ids(records) -> set[int]:
+    """Which of these service records a bill (not a refund) has paid already (one query)."""
+    ids = {record.pk for record in records}
+    if not ids:
+        return set()
+    return set(
+        BillLine.objects.filter(service_record_id__in=ids, refund_of_line__isnull=True).values_list(
+            "service_record_id", flat=True
+        )
+    )
 
 
 def _is_new_client(client, store) -> bool:
@@ -124,20 +146,25 @@ def _is_new_client(client, store) -> bool:
 
 def bill_quote(*, store, client, services=(), products=(), on: dt.date | None = None) -> Quote:
     """The bill's lines with their prices and discounts (the running promotions' rules); a
-    translated ``ValidationError`` for a line that cannot be billed. Nothing is written."""
+    translated ``ValidationError`` for a line that cannot be billed. Nothing is written.
+
+    The checks read the database once per bill, not once per line: the records already paid,
+    who works here as a practitioner, the running promotions."""
     on = on or timezone.localdate()
     quote = Quote()
+    services = list(services)
+    paid = _paid_record_ids(line.record for line in services if line.record is not None)
+    practitioners = _practitioner_ids(
+        (line.practitioner for line in services if line.record is None), store
+    )
     seen_records: set[int] = set()
-    new_client = None
+    new_client = promotions = None
     for line in services:
         record = line.record
         if record is not None:
             if record.store_id != store.pk or client is None or record.client_id != client.pk:
                 raise ValidationError(_("That service was not given to this client here."))
-            if (
-                record.pk in seen_records
-                or record.bill_lines.filter(refund_of_line__isnull=True).exists()
-            ):
+            if record.pk in seen_records or record.pk in paid:
                 raise ValidationError(
                     _("The service %(item)s of %(day)s is paid already."),
                     params={
@@ -168,21 +195,26 @@ def bill_quote(*, store, client, services=(), products=(), on: dt.date | None = 
         item, who = line.item, line.practitioner
         if item is None or item.store_id != store.pk or not item.active:
             raise ValidationError(_("Choose a service item this store offers."))
-        if who is None or not _is_practitioner(who, store):
+        if who is None or who.pk not in practitioners:
             raise ValidationError(
                 _("Choose who gave the %(item)s (someone working here)."),
                 params={"item": item.name},
             )
         if line.clock_type not in ClockType.values:
             raise ValidationError(_("Say whether the service was requested or by rotation."))
-        if new_client is None:
-            new_client = _is_new_client(client, store)
+        if promotions is None:
+            promotions = promotions_running(store=store, on=on)
+        if new_client is None:  # asked only when a running promotion is for new clients
+            new_client = any(p.rules.get("new_clients_only") for p in promotions) and (
+                _is_new_client(client, store)
+            )
         price, promotion = best_offer(
             store=store,
             item=item,
             on=on,
             is_new_client=new_client,
             member_level=getattr(client, "member_level", None),
+            promotions=promotions,
         )
         quote.lines.append(
             QuoteLine(
@@ -242,16 +274,34 @@ def _refuse_closed_day(*, store, cashier, day) -> None:
 
 def _lock_cashier(cashier) -> None:
     """Checkout and the daily close of one cashier queue on the cashier's row (PostgreSQL;
-    SQLite's IMMEDIATE transactions have one writer anyway)."""
-    list(get_user_model().objects.select_for_update().filter(pk=cashier.pk).values_list("pk"))
+    SQLite's IMMEDIATE transactions have one writer anyway: no query there).
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: every row written with the cashier as its author
+    (a use-log entry of another of their requests, holding the log's chain head) takes a
+    ``KEY SHARE`` lock on the same row, which ``FOR UPDATE`` would block — a deadlock with
+    this transaction's own wait for the chain head."""
+    if connection.features.has_select_for_update:
+        list(
+            get_user_model()
+            .objects.select_for_update(no_key=True)
+            .filter(pk=cashier.pk)
+            .values_list("pk")
+        )
 
 
 def stock_balances(product_ids, *, lock: bool = False) -> dict[int, int]:
     """Each product's stock: the sum of its movements. ``lock``: first lock the product rows
-    (in id order, so two sales cannot deadlock nor both sell the last one)."""
+    (in id order, so two sales cannot deadlock nor both sell the last one; SQLite's IMMEDIATE
+    transaction holds the one write lock already)."""
     ids = sorted(set(product_ids))
-    if lock and ids:
-        list(Product.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    if lock and ids and connection.features.has_select_for_update:
+        # NO KEY UPDATE: sales queue on the products; rows merely referring to them do not.
+        list(
+            Product.objects.select_for_update(no_key=True)
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values("pk")
+        )
     sums = dict(
         StockMovement.objects.filter(product_id__in=ids)
         .values_list("product_id")
