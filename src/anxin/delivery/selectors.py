@@ -15,7 +15,6 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from anxin.accounts.names import staff_secrets
 from anxin.accounts.permissions import MANAGE_FOLLOW_UPS
 from anxin.accounts.policy import Scope, scope_for
 from anxin.audit.services import use_log
@@ -63,13 +62,28 @@ def scoped_services(*, actor, store, action: str = "view") -> QuerySet[ServiceRe
 SERVICE_ORDER = ("-served_at", "-pk")
 
 
+# What a row of the list shows (``templatetags/service_rows.py``): the time, the client's name
+# and code, the item's name, the practitioner's name, the amount and the score.
+_NAME = ("username", "full_name", "first_name", "last_name", "staff_file__name", "staff_file__code")
+LIST_FIELDS = (
+    "served_at",
+    "item_name",
+    "amount",
+    "client__code",
+    "client__name",
+    "feedback__score",
+    *(f"practitioner__{field}" for field in _NAME),
+)
+
+
 def service_list(*, actor, store) -> QuerySet[ServiceRecord]:
+    # Only the columns the rows show: nothing encrypted (the records' notes, the client's phone,
+    # the staff files' pay and ID numbers) is read, so nothing is decrypted per row, and neither
+    # the item nor the promotion is joined.
     return (
         scoped_services(actor=actor, store=store)
-        .select_related("client", "practitioner__staff_file", "item", "promotion", "feedback")
-        # A list shows times, names, items, amounts: nothing encrypted is read (the records'
-        # notes, the staff files' pay and ID numbers), so nothing is decrypted per row.
-        .defer(*CLIENT_SENSITIVE, "notes", *staff_secrets("practitioner__staff_file"))
+        .select_related("client", "practitioner__staff_file", "feedback")
+        .only(*LIST_FIELDS)
         .order_by(*SERVICE_ORDER)
     )
 
