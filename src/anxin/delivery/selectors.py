@@ -19,7 +19,8 @@ from anxin.accounts.permissions import MANAGE_FOLLOW_UPS
 from anxin.accounts.policy import Scope, scope_for
 from anxin.audit.services import use_log
 from anxin.clients.models import Client, ServiceRecord
-from anxin.clients.selectors import scoped_clients
+from anxin.clients.selectors import scope as client_scope
+from anxin.clients.selectors import scoped_clients, served_window
 
 from .models import FollowUpTask, Suggestion, TaskState
 
@@ -143,14 +144,22 @@ def recordable_clients(*, actor, store) -> list[Client]:
     hundred rows: the page costs the same however many clients and services the store has."""
     if scope_for(actor, store, RECORD, "create") != Scope.SERVED:
         return []
-    since = timezone.now() - dt.timedelta(days=RECENT_DAYS)
+    # Clients this person served within the served window are in their client scope by
+    # definition (a served or store-wide view): read them by id, without planning the whole
+    # scope's union of sets again (30 ms of planning alone on PostgreSQL at a store's scale).
+    window = min(dt.timedelta(days=RECENT_DAYS), served_window())
     recent = (
-        ServiceRecord.objects.filter(practitioner=actor, served_at__gte=since, store=store)
+        ServiceRecord.objects.filter(
+            practitioner=actor, served_at__gte=timezone.now() - window, store=store
+        )
         .order_by("-served_at")
         .values_list("client_id", flat=True)[:RECENT_ROWS]
     )
     order = list(dict.fromkeys(recent))[:PICKER_SIZE]
-    found = scoped_clients(actor=actor, store=store).filter(pk__in=order).only(*PICKER_FIELDS)
+    if client_scope(actor, store, "view") in (Scope.SERVED, Scope.STORE):
+        found = Client.objects.filter(store=store, pk__in=order).only(*PICKER_FIELDS)
+    else:
+        found = scoped_clients(actor=actor, store=store).filter(pk__in=order).only(*PICKER_FIELDS)
     by_id = {client.pk: client for client in found}
     return [by_id[pk] for pk in order if pk in by_id]
 
