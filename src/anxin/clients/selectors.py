@@ -27,7 +27,8 @@ from .pinyin import query_key as pinyin_query_key
 RECORD = "clients.client"
 
 
-def _served_window() -> dt.timedelta:
+def served_window() -> dt.timedelta:
+    """How far back serving, booking or visiting a client puts them in a practitioner's scope."""
     return dt.timedelta(days=getattr(settings, "ANXIN_PRACTITIONER_SCOPE_DAYS", 90))
 
 
@@ -87,7 +88,7 @@ def served_client_ids(*, actor) -> QuerySet:
     one set the database builds from the practitioner's own recent rows (the (practitioner,
     served_at) and (practitioner, start) indexes) and joins, rather than a look-up per client
     of the store."""
-    since = timezone.now() - _served_window()
+    since = timezone.now() - served_window()
     ids = (
         ServiceRecord.objects.filter(practitioner=actor, served_at__gte=since)
         .order_by()

@@ -4,46 +4,46 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from anxin.accounts.names import staff_secrets
 from anxin.accounts.permissions import VIEW_COMPLAINTS
 from anxin.audit.models import UseOutcome
 from anxin.audit.services import use_log
-from anxin.clients.models import Client
 
 from .models import COUNTED_STATES, Complaint, State
 from .services import RECORD, require, secret_matches
 
 LIST_SIZE = 200
-
-
-def _encrypted(model, prefix: str) -> list[str]:
-    from anxin.crypto.fields import EncryptedCharField, EncryptedTextField
-
-    return [
-        f"{prefix}__{f.name}"
-        for f in model._meta.fields
-        if isinstance(f, EncryptedCharField | EncryptedTextField)
-    ]
+# The list's columns (complaints/templatetags/complaint_rows.py) and the fields a person's name
+# is made of (accounts.names.person_name).
+LIST_FIELDS = (
+    "reference",
+    "received_at",
+    "channel",
+    "subject",
+    "severity",
+    "due_on",
+    "state",
+    "practitioner",
+    "owner",
+)
+_ACCOUNT_NAME = ("username", "full_name", "first_name", "last_name")
+_STAFF_NAME = ("name", "code")
 
 
 def complaint_list(*, actor, store, state: str = "", request=None) -> list[Complaint]:
     require(actor, store, VIEW_COMPLAINTS, "list", request=request)
-    # Names come from the staff files: joined here, not read row by row.
-    rows = Complaint.objects.filter(store=store).select_related(
-        "client",
-        "practitioner__staff_file",
-        "owner__staff_file",
-        "complainant_staff__staff_file",
-    )
-    # Nothing encrypted is shown: each encrypted field loaded is decrypted (200 rows, four
-    # people each: thousands of decryptions a page at a store's scale).
-    rows = rows.defer(
-        "contact_name",
-        "contact_phone",
-        *_encrypted(Client, "client"),
-        *staff_secrets("practitioner__staff_file"),
-        *staff_secrets("owner__staff_file"),
-        *staff_secrets("complainant_staff__staff_file"),
+    # Only what a row shows: the people's names come from their staff files, joined here and
+    # not read row by row; nothing encrypted is read (each encrypted field loaded is decrypted:
+    # 200 rows, four people each, thousands of decryptions a page at a store's scale), and
+    # neither the client nor the complainant is shown.
+    people = [
+        f"{who}__{field}"
+        for who in ("practitioner", "owner")
+        for field in (*_ACCOUNT_NAME, *(f"staff_file__{f}" for f in _STAFF_NAME))
+    ]
+    rows = (
+        Complaint.objects.filter(store=store)
+        .select_related("practitioner__staff_file", "owner__staff_file")
+        .only(*LIST_FIELDS, *people)
     )
     if state in State.values:
         rows = rows.filter(state=state)

@@ -103,3 +103,43 @@ def operation_log_rows(context, entries) -> SafeString:
         )
 
     return format_html_join("", _OPERATION_ROW, (cells(e) for e in entries))
+
+
+_ALERT_ROW = (
+    '\n    <tr>\n      <td><time datetime="{}">{}</time></td>\n      <th scope="row">{}</th>'
+    "\n      <td>{}</td>\n      <td>{}</td>\n      <td>{}</td>\n      <td>{}</td>"
+    '\n      <td><a href="{}">{}</a></td>\n    </tr>\n  '
+)
+
+
+@register.simple_tag(takes_context=True)
+def alert_rows(context, alerts) -> SafeString:
+    """A ``<tr>`` per alert: when, rule, person, what happened, how many entries it cites,
+    state, the link to review it. Labels and names once a page, the link reversed once."""
+    from django.urls import reverse
+    from django.utils.translation import ngettext
+
+    from anxin.audit.models import Alert
+
+    words = _Words(context)
+    head, tail = reverse("audit:alert_detail", args=[0]).rsplit("0", 1)
+    rules = {value: str(label) for value, label in Alert._meta.get_field("rule").flatchoices}
+    states = {value: str(label) for value, label in Alert._meta.get_field("state").flatchoices}
+    review = _("Review alert %(n)s")
+
+    def cells(a):
+        local = timezone.localtime(a.occurred_at)
+        n = len(a.evidence)
+        return (
+            local.isoformat(),
+            local.strftime("%Y-%m-%d %H:%M"),
+            rules.get(a.rule, a.rule),
+            words.person(a.user_id, a.user if a.user_id else None),
+            a.summary,
+            ngettext("%(n)s use log entry", "%(n)s use log entries", n) % {"n": n},
+            states.get(a.state, a.state),
+            f"{head}{a.pk}{tail}",
+            review % {"n": a.pk},
+        )
+
+    return format_html_join("", _ALERT_ROW, (cells(a) for a in alerts))

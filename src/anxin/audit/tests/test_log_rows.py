@@ -63,3 +63,37 @@ def test_the_rows_show_who_when_what_and_the_changes_in_words(client, login, aud
         assert "No entries match." not in page
     assert "<td>Allowed</td>" in uses or "allowed" in uses.lower()
     assert "<ul><li>" in operations and "→" in operations
+
+
+@pytest.mark.django_db
+@pytest.mark.req("AUD-3")
+def test_the_alert_rows_say_when_what_and_who_in_words(client, login, auditor, store, practitioner):
+    """``{% alert_rows %}``: the markup the template gave, one short row per alert."""
+    from anxin.audit.models import Alert, AlertRule
+
+    def alert(i, user, evidence):
+        return Alert.objects.create(
+            rule=AlertRule.BULK_READS, key=f"k{i}", user=user, store=store,
+            window_start=local(3, 10), occurred_at=local(3, 10, i), raised_at=local(3, 10, i),
+            evidence=evidence, facts={"amount": 51, "threshold": 50, "minutes": 10},
+        )  # fmt: skip
+
+    named = alert(1, practitioner, [1, 2, 3])
+    alert(0, None, [1])
+    login(client, auditor)
+    with override("en"):
+        page = client.get("/audit/alerts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (
+        '\n    <tr>\n      <td><time datetime="2026-03-03T10:01:00+08:00">2026-03-03 10:01</time>'
+        '</td>\n      <th scope="row">Bulk reading of client records</th>\n      <td>practitioner_a</td>\n      '
+        "<td>51 different client records read within 10 minutes (more than 50 raises an alert)."
+        "</td>\n      <td>3 use log entries</td>\n      <td>open</td>\n      "
+        f'<td><a href="/audit/alerts/{named.pk}/">Review alert {named.pk}</a></td>\n    </tr>'
+    ) in page
+    assert "<td>the system</td>" in page and "<td>1 use log entry</td>" in page
+    with override("en"):
+        few = client.get("/audit/alerts/", HTTP_ACCEPT_LANGUAGE="en").content
+        for i in range(2, 12):
+            alert(i, practitioner, [i])
+        many = client.get("/audit/alerts/", HTTP_ACCEPT_LANGUAGE="en").content
+    assert (len(many) - len(few)) / 10 < 600

@@ -361,3 +361,52 @@ def test_the_complaint_list_reads_nothing_encrypted(
     staff = ('."id_number"', '."bank_card"', '."base_pay"')
     for column in (*staff, '"clients_client"."phone"', '"clients_client"."address"'):
         assert column not in listing, column
+
+
+@pytest.mark.req("AUD-5")
+def test_the_complaint_list_rows_show_each_case_in_words(
+    client, login, front_desk, manager, practitioner, store
+):
+    """The rows are built in Python (``complaint_rows``): the link, local time, the choices'
+    words, the people's names, "—" where there is no owner or due date."""
+    from anxin.staff.models import StaffMember
+
+    StaffMember.objects.create(
+        store=store, user=practitioner, name="彭玉勇", hire_date=dt.date(2024, 1, 1), kind="staff"
+    )
+    named = take(
+        front_desk, store, subject="practitioner", practitioner=practitioner, owner=manager,
+        severity="high", due_on=timezone.localdate() + dt.timedelta(days=9),
+    )  # fmt: skip
+    plain = take(front_desk, store)
+    login(client, manager)
+    page = client.get("/complaints/", **EN).content.decode()
+    rows = re.findall(r"<tr><th scope=\"row\">.*?</tr>", page)
+    assert len(rows) == 2
+    at = timezone.localtime(named.received_at)
+    assert rows[1 if plain.received_at >= named.received_at else 0] == (
+        f'<tr><th scope="row"><a href="/complaints/{named.pk}/">{named.reference}</a></th>'
+        f'<td><time datetime="{at.isoformat()}">{at:%Y-%m-%d %H:%M}</time></td>'
+        "<td>by phone</td><td>a practitioner: 彭玉勇</td><td>high</td><td>manager</td>"
+        f"<td>{named.due_on:%Y-%m-%d}</td><td>received</td></tr>"
+    )
+    assert "<td>service quality</td><td>medium</td><td>—</td><td>—</td>" in page
+
+
+@pytest.mark.req("AUD-5")
+def test_the_complaint_list_grows_by_a_row_and_reads_only_what_it_shows(
+    client, login, front_desk, manager, practitioner, store
+):
+    """Each complaint adds one row of bounded size and no query; the listing reads the shown
+    columns only (no description, no client, no complainant)."""
+    from anxin.core.testing import captured
+
+    login(client, manager)
+    take(front_desk, store, subject="practitioner", practitioner=practitioner, owner=manager)
+    small = client.get("/complaints/", **EN)
+    for _ in range(20):
+        take(front_desk, store, subject="practitioner", practitioner=practitioner, owner=manager)
+    large, sql = captured(lambda: client.get("/complaints/", **EN))
+    assert (len(large.content) - len(small.content)) / 20 < 400
+    (listing,) = [s for s in sql if 'FROM "complaints_complaint"' in s and "LIMIT 200" in s]
+    assert '"description"' not in listing and "clients_client" not in listing

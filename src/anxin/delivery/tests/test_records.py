@@ -284,6 +284,27 @@ def test_the_picker_lists_recent_clients_first(front_desk, practitioner, store, 
     assert selectors.recordable_clients(actor=practitioner, store=store) == [newer, regular]
 
 
+def test_the_picker_reads_its_clients_by_id_within_the_served_window(
+    front_desk, practitioner, store, regular, item, settings
+):
+    """Issue 11: clients the practitioner served in the window are theirs by definition; the
+    picker reads them by id, without the whole scope's union (planned anew on each page)."""
+    from anxin.core.testing import captured
+
+    newer = make_client(actor=front_desk, store=store, name="钱七", phone="13600004444")
+    record = service_record(
+        actor=front_desk, store=store, client=newer, item=item, practitioner=practitioner
+    )
+    found, sql = captured(lambda: selectors.recordable_clients(actor=practitioner, store=store))
+    assert found == [newer, regular] and not [s for s in sql if "UNION" in s]
+    # Served before a window narrower than the picker's two weeks: no longer offered.
+    settings.ANXIN_PRACTITIONER_SCOPE_DAYS = 1
+    type(record).objects.filter(pk=record.pk).update(
+        served_at=record.served_at - dt.timedelta(days=3)
+    )
+    assert newer not in selectors.recordable_clients(actor=practitioner, store=store)
+
+
 def test_a_10_mb_post_is_refused_by_the_server_and_nothing_saved(
     client, login, practitioner, store, regular, item
 ):

@@ -120,3 +120,21 @@ def test_the_service_rows_show_time_client_item_practitioner_amount_and_score(
     assert f"<td>{name}</td><td>98.00</td><td>4/5</td></tr>" in page
     assert "<td>—</td></tr>" in page  # the colleague's record has no score
     assert "No services recorded." not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.req("CLI-4")
+def test_the_service_list_reads_only_the_columns_it_shows(client, login, manager, records):
+    """Issue 11: the page's rows read the time, client, item name, practitioner's name, amount
+    and score; the item and the promotion are not joined, and a page of rows stays small."""
+    records(1)
+    login(client, manager)
+    few, _sql = captured(lambda: client.get("/services/", HTTP_ACCEPT_LANGUAGE="en"))
+    records(10)
+    many, sql = captured(lambda: client.get("/services/", HTTP_ACCEPT_LANGUAGE="en"))
+    (listing,) = [s for s in sql if 'FROM "clients_servicerecord"' in s and "LIMIT" in s]
+    for table in ("catalogue_serviceitem", "catalogue_promotion", '"clients_client"."gender"'):
+        assert table not in listing, table
+    row = '<tr><td><a href="/services/'
+    assert many.content.decode().count(row) - few.content.decode().count(row) == 20
+    assert (len(many.content) - len(few.content)) / 20 < 300

@@ -86,3 +86,25 @@ def test_lists_of_bookings_read_no_encrypted_field(client, login, manager, staff
             if "scheduling_appointment" in statement or "staff_staffmember" in statement:
                 assert not any(column in statement for column in ENCRYPTED), statement
                 assert '"clients_client"."phone' not in statement, statement
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.req("BIZ-3")
+def test_the_free_slot_table_grows_by_one_short_row_per_practitioner(
+    client, login, manager, staffed
+):
+    """A row per practitioner (``{% free_rows %}``): the name and a few ranges, nothing that
+    grows with anything else."""
+    path = f"/appointments/free/?day={DAY}&minutes=60"
+    login(client, manager)
+    staffed(2)
+
+    def table() -> str:
+        page = client.get(path).content.decode()
+        return page[page.index("<tbody>") : page.index("</tbody>")]
+
+    few = table()
+    staffed(10)
+    many = table()
+    assert many.count("<tr>") == few.count("<tr>") + 10 and "技师11" in many
+    assert (len(many.encode()) - len(few.encode())) / 10 < 400
