@@ -140,3 +140,20 @@ def test_a_transfer_after_a_closed_month_lands_in_the_next_open_month(
     assert sum(Commission.objects.filter(month=last_month).values_list("amount", flat=True)) == (
         closed.total
     )
+
+
+@pytest.mark.req("POS-3")
+def test_the_practitioner_reads_the_take_back_on_their_page(
+    client, login, store, front_desk, practitioner, sold_card
+):
+    target = other_card(sold_card, front_desk=front_desk, store=store)
+    transfer(sold_card, target, front_desk=front_desk, store=store, amount="600")
+    login(client, practitioner)
+    month = f"{timezone.localdate():%Y-%m}"
+    page = client.get(
+        f"/commissions/people/{practitioner.pk}/?month={month}", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "-15.00 yuan" in text and "(taken back: the card" in text
+    assert "15.00 yuan</strong>" in text  # the month's total: 30.00 earned, 15.00 back
