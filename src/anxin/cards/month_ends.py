@@ -41,7 +41,8 @@ def previous_month(day: dt.date) -> dt.date:
 def _last_rows(qs) -> list[tuple[int, Decimal, int, int]]:
     """(card, balance_after, sessions_after, seq) of each card's last row in ``qs``."""
     return list(
-        qs.annotate(rn=Window(RowNumber(), partition_by=[F("card_id")], order_by=F("seq").desc()))
+        qs.order_by()  # no default ordering: it would join the cards to sort by their date
+        .annotate(rn=Window(RowNumber(), partition_by=[F("card_id")], order_by=F("seq").desc()))
         .filter(rn=1)
         .values_list("card_id", "balance_after", "sessions_after", "seq")
     )
@@ -162,7 +163,9 @@ def ledger_closings(*, store, start: dt.datetime, end: dt.datetime) -> dict[dt.d
         touched = {card: b for card, b, _s, _q in _last_rows(month_rows)}
         before = previous_month(month)
         if balances is None and before in totals:
-            kept = CardMonthEnd.objects.filter(store=store, month=before, card_id__in=touched)
+            kept = CardMonthEnd.objects.filter(
+                store=store, month=before, card_id__in=month_rows.order_by().values("card_id")
+            )
             left = kept.aggregate(t=Sum("balance"))["t"] or ZERO
             out[month] = (totals[before] - left + sum(touched.values(), ZERO)).quantize(CENT)
             balances = None
