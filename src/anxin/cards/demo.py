@@ -34,6 +34,8 @@ TOP_UPS = [Decimal(v) for v in ("500", "1000", "1000", "2000", "3000")]
 PRICES = [Decimal(v) for v in ("98", "128", "168", "198", "238", "298")]  # without a till
 # How often a holder pays a service by their card when the card can pay it.
 CARD_PAYS = 0.85
+# Card buyers are regulars: of this many clients, the card goes to the one who comes most.
+PICKS = 8
 MINUTE = dt.timedelta(minutes=1)
 
 
@@ -214,6 +216,14 @@ def _history(rnd, ledger: _Ledger, card_type: CardType, today, by, visits, plan,
         card.state = CardState.CLOSED
 
 
+def _visits_after(visits, client_id: int, day: dt.date) -> int:
+    own = (visits or {}).get(client_id)
+    if not own:
+        return 0
+    after = timezone.make_aware(dt.datetime.combine(day, dt.time()))
+    return len(own) - bisect.bisect_left(own, after, key=lambda v: v.at)
+
+
 def _registered(code: str) -> dt.date:
     return dt.date(2000 + int(code[2:4]), int(code[4:6]), 1)
 
@@ -259,18 +269,9 @@ def demo_cards(*, rnd, store, items, scale: str, visits=None) -> CardPlan:
         if known == 0:
             since, client_id = clients[0]
             issued = max(since, issued)
-        else:  # a client who comes back after buying it, when one of a few does
-            picks = [clients[rnd.randrange(0, known)][1] for _try in range(3)]
-            client_id = next(
-                (
-                    pk
-                    for pk in picks
-                    if visits
-                    and visits.get(pk)
-                    and timezone.localtime(visits[pk][-1].at).date() > issued
-                ),
-                picks[0],
-            )
+        else:  # of a few clients, the one who comes back most after buying it (regulars buy)
+            picks = [clients[rnd.randrange(0, known)][1] for _try in range(PICKS)]
+            client_id = max(picks, key=lambda pk: _visits_after(visits, pk, issued))
         card_type = rnd.choices(types, weights)[0]
         card = Card(
             number=f"HY{serial + n + 1:08d}",
