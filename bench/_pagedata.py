@@ -110,10 +110,6 @@ def accounts() -> None:
     from django.db import transaction
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    if top:
-        out["commissions, busiest practitioner's month"] = (
-            f"/commissions/people/{top['practitioner']}/?month={last_month:%Y-%m}"
-        )
     from anxin.accounts.models import User
     from anxin.core.management.commands.demo import DEMO_ACCOUNTS
 
@@ -246,6 +242,10 @@ def newer_targets() -> dict[str, str]:
         .order_by("-n")
         .first()
     )
+    if top:
+        out["commissions, busiest practitioner's month"] = (
+            f"/commissions/people/{top['practitioner']}/?month={last_month:%Y-%m}"
+        )
     from anxin.accounts.models import User
 
     mine = User.objects.filter(username="practitioner").values_list("pk", flat=True).first()
