@@ -136,18 +136,39 @@ def month_ends_write(*, store, now=None) -> int:
     return written
 
 
-def ledger_closings(*, store, start: dt.datetime, end: dt.datetime) -> dict[dt.date, Decimal]:
+def kept_totals(*, store, now=None) -> dict[dt.date, Decimal]:
+    """Each kept month's total of the cards' running balances, after writing the ended months
+    not kept yet (one query when none is missing)."""
+    now = now or timezone.now()
+    totals = dict(
+        CardMonthClose.objects.filter(store=store).order_by().values_list("month", "total")
+    )
+    last_ended = previous_month(timezone.localdate(now).replace(day=1))
+    if totals and _unbroken(set(totals), until=last_ended):
+        return totals
+    if month_ends_write(store=store, now=now):
+        totals = dict(
+            CardMonthClose.objects.filter(store=store).order_by().values_list("month", "total")
+        )
+    return totals
+
+
+def ledger_closings(
+    *, store, start: dt.datetime, end: dt.datetime, totals: dict | None = None
+) -> dict[dt.date, Decimal]:
     """The liability at each month's end as the cards' running balances say it (independent of
     the report's monthly sums). A month whose end was written is its close's total (the sum of
     its one row per card); a month after the last written one (the current month) is the
     previous month's kept total with the cards its own ledger rows touched put at their new
-    running balance — two small queries, however long the ledger."""
+    running balance — two small queries, however long the ledger. ``totals``: the kept months'
+    totals, when the caller has them (``kept_totals``)."""
     first, stop = timezone.localtime(start).date(), timezone.localtime(end).date()
-    totals = dict(
-        CardMonthClose.objects.filter(store=store, month__lt=stop)
-        .order_by()
-        .values_list("month", "total")
-    )
+    if totals is None:
+        totals = dict(
+            CardMonthClose.objects.filter(store=store, month__lt=stop)
+            .order_by()
+            .values_list("month", "total")
+        )
     out: dict[dt.date, Decimal] = {}
     balances: dict[int, Decimal] | None = None
     month = first
