@@ -270,7 +270,7 @@ def demo_cards(*, rnd, store, items, scale: str, visits=None) -> CardPlan:
             since, client_id = clients[0]
             issued = max(since, issued)
         else:  # of a few clients, the one who comes back most after buying it (regulars buy)
-            picks = [clients[rnd.randrange(0, known)][1] for _try in range(PICKS)]
+            picks = [clients[rnd.randrange(0, known)][1] for _try in range(PICKS if visits else 1)]
             client_id = max(picks, key=lambda pk: _visits_after(visits, pk, issued))
         card_type = rnd.choices(types, weights)[0]
         card = Card(
