@@ -195,8 +195,11 @@ def targets() -> None:
 def newer_targets() -> dict[str, str]:
     """The busiest record of each newer kind of page (bills, products, cards and their
     liability, complaints, audits): a crawl of a few links per list may reach only quiet ones."""
+    import datetime as dt
+
     from django.db.models import Count
     from django.db.models.functions import ExtractYear
+    from django.utils import timezone
 
     from anxin.cards.models import Card, CardMovement
     from anxin.complaints.models import Complaint
@@ -226,6 +229,31 @@ def newer_targets() -> dict[str, str]:
         out["card liability, busiest year"] = f"/cards/liability/?year={year}"
     if complaint := busiest(Complaint, "steps"):
         out["complaint, most steps"] = f"/complaints/{complaint.pk}/"
+    # Commissions: the month, the busiest practitioner's month (the last full month), the rules.
+    from anxin.commissions.models import Commission
+
+    out["commissions of the month"] = "/commissions/"
+    out["commission rules"] = "/commissions/rules/"
+    last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    top = (
+        Commission.objects.filter(month=last_month)
+        .values("practitioner")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    if top:
+        out["commissions, busiest practitioner's month"] = (
+            f"/commissions/people/{top['practitioner']}/?month={last_month:%Y-%m}"
+        )
+    from anxin.accounts.models import User
+
+    mine = User.objects.filter(username="practitioner").values_list("pk", flat=True).first()
+    if mine:  # the demo practitioner's own page (their /commissions/ redirects to it): after
+        # the busiest, which a practitioner who is not the busiest may not open
+        out["commissions, the demo practitioner's month"] = (
+            f"/commissions/people/{mine}/?month={last_month:%Y-%m}"
+        )
     if plan := busiest(AuditPlan, "findings"):
         out["audit, most findings"] = f"/supervision/audits/{plan.pk}/"
         out["audit report, most findings"] = f"/supervision/audits/{plan.pk}/report/"

@@ -18,12 +18,25 @@ CHROMIUM = "/usr/bin/chromium"
 
 def pages():
     """(file name, demo account, address) of each picture."""
+    from django.db.models import Count
     from django.utils import timezone
 
     from anxin.clients.models import Client
+    from anxin.commissions.models import Commission
     from anxin.scheduling.models import Appointment
 
     client = Client.objects.filter(status="active").order_by("code").first()
+    # The commissions of the latest month that has some, and its busiest practitioner's.
+    latest = Commission.objects.order_by("-month").values_list("month", flat=True).first()
+    month = f"{latest:%Y-%m}" if latest else f"{timezone.localdate():%Y-%m}"
+    busiest = (
+        Commission.objects.filter(month=latest)
+        .values("practitioner")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("practitioner", flat=True)
+        .first()
+    )
     # The day view of the next day with bookings (the demo books the coming days).
     now = timezone.now()
     booked = (
@@ -45,6 +58,9 @@ def pages():
         ("service-record-form", "frontdesk", "/services/new/"),
         ("report", "manager", "/performance/"),
         ("store-settings", "manager", "/accounts/store/settings/"),
+        ("commissions", "manager", f"/commissions/?month={month}"),
+        ("commissions-person", "manager", f"/commissions/people/{busiest}/?month={month}"),
+        ("commission-rules", "manager", "/commissions/rules/"),
     ]
 
 
@@ -101,6 +117,9 @@ def main(base_url: str, out: Path, only: set[str] | None = None) -> None:
                 page = context.new_page()
                 page.goto(path)
                 page.wait_for_load_state("networkidle")
+                wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                if wide > 0:
+                    print(f"{name}-{label}: scrolls sideways by {wide} px")
                 target = out / f"{name}-{label}.png"
                 page.screenshot(path=str(target))
                 print(f"{target} ({target.stat().st_size // 1024} KB)")

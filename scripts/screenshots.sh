@@ -3,6 +3,7 @@
 # against a demo server started here on a throw-away data directory (nothing of ./var is used).
 #   bash scripts/screenshots.sh            # writes docs/screenshots/
 #   bash scripts/screenshots.sh OUT_DIR    # elsewhere
+#   bash scripts/screenshots.sh OUT_DIR commissions,commission-rules   # only these pictures
 # Needs Debian's chromium (scripts/ensure-system.sh installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,4 +23,4 @@ for _ in $(seq 180); do
   if ! kill -0 "$server" 2>/dev/null; then cat "$data/serve.log"; exit 1; fi
   sleep 1
 done
-.venv/bin/python scripts/screenshots.py "http://127.0.0.1:$port" "$out"
+.venv/bin/python scripts/screenshots.py "http://127.0.0.1:$port" "$out" ${2:+"$2"}

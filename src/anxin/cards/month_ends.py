@@ -41,7 +41,8 @@ def previous_month(day: dt.date) -> dt.date:
 def _last_rows(qs) -> list[tuple[int, Decimal, int, int]]:
     """(card, balance_after, sessions_after, seq) of each card's last row in ``qs``."""
     return list(
-        qs.annotate(rn=Window(RowNumber(), partition_by=[F("card_id")], order_by=F("seq").desc()))
+        qs.order_by()  # no default ordering: it would join the cards to sort by their date
+        .annotate(rn=Window(RowNumber(), partition_by=[F("card_id")], order_by=F("seq").desc()))
         .filter(rn=1)
         .values_list("card_id", "balance_after", "sessions_after", "seq")
     )
@@ -61,16 +62,29 @@ def closed_months(*, store) -> set[dt.date]:
     return set(CardMonthClose.objects.filter(store=store).values_list("month", flat=True))
 
 
+def _unbroken(done: set[dt.date], *, until: dt.date) -> bool:
+    """Whether ``done`` holds every month from its first to ``until`` (months are written
+    oldest first, from the ledger's first month: then nothing is left to write)."""
+    month = min(done)
+    while month <= until:
+        if month not in done:
+            return False
+        month = next_month(month)
+    return True
+
+
 def month_ends_write(*, store, now=None) -> int:
     """Write the month-end balances of every ended month of ``store`` not written yet, oldest
     first; returns how many months were written. Each month is one transaction; a month
     written meanwhile by another process is left as it is (written once)."""
     now = now or timezone.now()
     this_month = timezone.localdate(now).replace(day=1)
+    done = closed_months(store=store)
+    if done and _unbroken(done, until=previous_month(this_month)):
+        return 0  # every month from the first kept one to the last ended one is kept
     first_at = CardMovement.objects.filter(store=store).aggregate(first=Min("at"))["first"]
     if first_at is None:
         return 0
-    done = closed_months(store=store)
     month = timezone.localtime(first_at).date().replace(day=1)
     balances: dict[int, tuple[Decimal, int, int]] | None = None
     written = 0
@@ -122,40 +136,66 @@ def month_ends_write(*, store, now=None) -> int:
     return written
 
 
-def ledger_closings(*, store, start: dt.datetime, end: dt.datetime) -> dict[dt.date, Decimal]:
-    """The liability at each month's end as the cards' running balances say it (independent of
-    the report's monthly sums). A month whose end was written sums its one row per card; the
-    months after the last written one (the current month) read their own ledger rows only."""
-    first, stop = timezone.localtime(start).date(), timezone.localtime(end).date()
-    done = {m for m in closed_months(store=store) if first <= m < stop}
-    sums = dict(
-        CardMonthEnd.objects.filter(store=store, month__gte=first, month__lt=stop)
-        .order_by()
-        .values("month")
-        .annotate(total=Sum("balance"))
-        .values_list("month", "total")
+def kept_totals(*, store, now=None) -> dict[dt.date, Decimal]:
+    """Each kept month's total of the cards' running balances, after writing the ended months
+    not kept yet (one query when none is missing)."""
+    now = now or timezone.now()
+    totals = dict(
+        CardMonthClose.objects.filter(store=store).order_by().values_list("month", "total")
     )
+    last_ended = previous_month(timezone.localdate(now).replace(day=1))
+    if totals and _unbroken(set(totals), until=last_ended):
+        return totals
+    if month_ends_write(store=store, now=now):
+        totals = dict(
+            CardMonthClose.objects.filter(store=store).order_by().values_list("month", "total")
+        )
+    return totals
+
+
+def ledger_closings(
+    *, store, start: dt.datetime, end: dt.datetime, totals: dict | None = None
+) -> dict[dt.date, Decimal]:
+    """The liability at each month's end as the cards' running balances say it (independent of
+    the report's monthly sums). A month whose end was written is its close's total (the sum of
+    its one row per card); a month after the last written one (the current month) is the
+    previous month's kept total with the cards its own ledger rows touched put at their new
+    running balance — two small queries, however long the ledger. ``totals``: the kept months'
+    totals, when the caller has them (``kept_totals``)."""
+    first, stop = timezone.localtime(start).date(), timezone.localtime(end).date()
+    if totals is None:
+        totals = dict(
+            CardMonthClose.objects.filter(store=store, month__lt=stop)
+            .order_by()
+            .values_list("month", "total")
+        )
     out: dict[dt.date, Decimal] = {}
     balances: dict[int, Decimal] | None = None
     month = first
     while month < stop:
-        if month in done:
-            out[month] = (sums.get(month) or ZERO).quantize(CENT)
+        if month in totals:
+            out[month] = totals[month].quantize(CENT)
+            balances = None
+            month = next_month(month)
+            continue
+        month_rows = CardMovement.objects.filter(
+            store=store, at__gte=month_start(month), at__lt=month_start(next_month(month))
+        )
+        touched = {card: b for card, b, _s, _q in _last_rows(month_rows)}
+        before = previous_month(month)
+        if balances is None and before in totals:
+            kept = CardMonthEnd.objects.filter(
+                store=store, month=before, card_id__in=month_rows.order_by().values("card_id")
+            )
+            left = kept.aggregate(t=Sum("balance"))["t"] or ZERO
+            out[month] = (totals[before] - left + sum(touched.values(), ZERO)).quantize(CENT)
             balances = None
             month = next_month(month)
             continue
         if balances is None:
-            before = previous_month(month)
-            if before in done or before in closed_months(store=store):
-                kept = month_end_rows(store=store, month=before)
-                balances = {card: v[0] for card, v in kept.items()}
-            else:
-                rows = CardMovement.objects.filter(store=store, at__lt=month_start(month))
-                balances = {card: b for card, b, _s, _q in _last_rows(rows)}
-        rows = CardMovement.objects.filter(
-            store=store, at__gte=month_start(month), at__lt=month_start(next_month(month))
-        )
-        balances.update({card: b for card, b, _s, _q in _last_rows(rows)})
+            rows = CardMovement.objects.filter(store=store, at__lt=month_start(month))
+            balances = {card: b for card, b, _s, _q in _last_rows(rows)}
+        balances.update(touched)
         out[month] = sum(balances.values(), ZERO).quantize(CENT)
         month = next_month(month)
     return out

@@ -236,13 +236,15 @@ def _next_month(day: dt.date) -> dt.date:
     return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def ledger_closings(*, store, start: dt.datetime, end: dt.datetime) -> dict[dt.date, Decimal]:
+def ledger_closings(
+    *, store, start: dt.datetime, end: dt.datetime, totals: dict | None = None
+) -> dict[dt.date, Decimal]:
     """The liability at each month's end as the cards' running balances say it (independent of
-    the monthly sums): the kept month-end balances of ended months (``month_ends``), the
+    the monthly sums): the kept month-end totals of ended months (``month_ends``), the
     current month from its own ledger rows."""
     from .month_ends import ledger_closings as closings
 
-    return closings(store=store, start=start, end=end)
+    return closings(store=store, start=start, end=end, totals=totals)
 
 
 def month_starts(start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
@@ -308,10 +310,11 @@ def liability_lines(
         by_month.setdefault(month, {})[row["kind"]] = (row["total"] or ZERO, row["cash"] or ZERO)
     ledger = {}
     if reconcile:
-        from .month_ends import month_ends_write
+        from .month_ends import kept_totals
 
-        month_ends_write(store=store, now=now)  # the ended months not kept yet (written once)
-        ledger = ledger_closings(store=store, start=start, end=end)
+        # The ended months not kept yet are written first (once); one query when none is missing.
+        totals = kept_totals(store=store, now=now)
+        ledger = ledger_closings(store=store, start=start, end=end, totals=totals)
     out = []
     current = opening.quantize(CENT)
     for m in range(1, last_month + 1):

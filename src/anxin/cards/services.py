@@ -289,20 +289,25 @@ def _card_sale_commission(card: Card, movement: CardMovement, seller) -> None:
     from django.apps import apps
 
     if apps.is_installed("anxin.commissions"):
-        from anxin.commissions.services import for_card_sale
+        from anxin.commissions.card_sales import for_card_sale
 
         for_card_sale(store=card.store, seller=seller, movement=movement)
 
 
-def _card_refund_commissions(card: Card, movement: CardMovement, actor) -> None:
-    """The sellers' card-sale commissions taken back in the share paid back (anxin.commissions,
-    when installed), in this same transaction."""
+def _card_return_commissions(card: Card, movement: CardMovement, actor) -> None:
+    """The sellers' card-sale commissions taken back in the share that leaves the card unused
+    (a refund, a transfer out) or in full for a reversed top-up (anxin.commissions, when
+    installed), in this same transaction."""
     from django.apps import apps
 
-    if apps.is_installed("anxin.commissions"):
-        from anxin.commissions.services import for_card_refund
+    if not apps.is_installed("anxin.commissions"):
+        return
+    from anxin.commissions import card_sales
 
-        for_card_refund(store=card.store, movement=movement, actor=actor)
+    if movement.kind == MovementKind.REVERSAL:
+        card_sales.for_card_reversal(store=card.store, movement=movement, actor=actor)
+    else:
+        card_sales.for_card_return(store=card.store, movement=movement, actor=actor)
 
 
 def card_issue(
@@ -527,6 +532,8 @@ def reverse_charge(*, movement: CardMovement, user, reason: str, request=None) -
             reverses=movement,
         )
         _log(moved, actor=user, request=request, reason=reason)
+        if movement.kind == MovementKind.TOP_UP:
+            _card_return_commissions(card, moved, user)
     return moved
 
 
@@ -630,6 +637,7 @@ def card_transfer(
         )
         _log(out, actor=actor, request=request)
         _log(into, actor=actor, request=request)
+        _card_return_commissions(source, out, actor)
     return transfer
 
 
@@ -695,7 +703,7 @@ def card_refund(*, actor, store, card: Card, amount=None, reason: str, request=N
             reason=reason,
         )
         _log(moved, actor=actor, request=request, reason=reason)
-        _card_refund_commissions(card, moved, actor)
+        _card_return_commissions(card, moved, actor)
         if card.card_type.kind != CardKind.STORED_VALUE or moved.balance_after == 0:
             card.state = CardState.CLOSED
             card.updated_by = actor

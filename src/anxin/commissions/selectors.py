@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 
+from anxin.accounts.names import staff_secrets
 from anxin.accounts.policy import Scope, scope_for
 from anxin.audit.services import use_log
 
@@ -79,7 +80,10 @@ def month_overview(*, actor, store, month: dt.date, request=None) -> tuple[list[
     sums = month_totals(store=store, month=month)
     people = {
         u.pk: u
-        for u in get_user_model().objects.filter(pk__in=list(sums)).select_related("staff_file")
+        for u in get_user_model()
+        .objects.filter(pk__in=list(sums))
+        .select_related("staff_file")
+        .defer(*staff_secrets("staff_file"))  # a name needs none of them decrypted
     }
     rows = sorted(
         (Row(practitioner=people[pk], totals=t) for pk, t in sums.items() if pk in people),
@@ -108,6 +112,19 @@ def month_overview(*, actor, store, month: dt.date, request=None) -> tuple[list[
     return rows, grand
 
 
+LINE_FIELDS = (
+    "month",
+    "at",
+    "basis",
+    "description",
+    "base",
+    "rule_id",
+    "amount",
+    "refund_of_id",
+    "adjustment",
+)
+
+
 def practitioner_month(*, actor, store, practitioner_id, month: dt.date, request=None):
     """One practitioner's commission lines of a month, with totals. A practitioner may read only
     their own; anyone else, or anything not found: 404, logged."""
@@ -124,6 +141,7 @@ def practitioner_month(*, actor, store, practitioner_id, month: dt.date, request
                     | Q(role_assignments__store=store, role_assignments__active=True)
                 )
                 .select_related("staff_file")
+                .defer(*staff_secrets("staff_file"))
                 .distinct()
                 .first()
             )
@@ -138,11 +156,16 @@ def practitioner_month(*, actor, store, practitioner_id, month: dt.date, request
             store=store,
         )
         raise Http404
+    # The fields the page shows; the few rules once, not joined to every line.
     lines = list(
         Commission.objects.filter(store=store, practitioner=person, month=month)
-        .select_related("rule", "bill_line__bill")
+        .only(*LINE_FIELDS)
         .order_by("at", "pk")
     )
+    rules = Rule.objects.in_bulk({c.rule_id for c in lines if c.rule_id})
+    for c in lines:
+        if c.rule_id:
+            c.rule = rules[c.rule_id]
     totals = Totals()
     for c in lines:
         setattr(totals, c.basis, getattr(totals, c.basis) + c.amount)

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -426,112 +426,6 @@ def for_refund(*, refund, lines) -> list[Commission]:
             record_id=str(refund.pk),
             changes={
                 "refund": refund.number,
-                "commissions": [f"{c.practitioner_id}:{c.amount}" for c in created],
-                "month": f"{month:%Y-%m}",
-            },
-            store=store,
-        )
-    return created
-
-
-def for_card_sale(*, store, seller, movement) -> Commission | None:
-    """The seller's commission on a card sold or topped up (the money paid in, ``cash``)."""
-    if seller is None or movement.cash <= 0:
-        return None
-    from anxin.delivery.services import practitioners_of
-
-    if not practitioners_of(store).filter(pk=seller.pk).exists():
-        raise ValidationError({"seller": _("Choose a practitioner working in this store.")})
-    paid_at = timezone.localtime(movement.at)
-    day = paid_at.date()
-    rule = RuleBook.of(store).find(
-        basis=Basis.CARD_SALE, day=day, level=_levels([seller.pk]).get(seller.pk, "")
-    )
-    if rule is None:
-        return None
-    amount = commission_on(rule, movement.cash)
-    if not amount:
-        return None
-    return Commission.objects.create(
-        store=store,
-        practitioner=seller,
-        month=open_month(store, day),
-        at=movement.at,
-        basis=Basis.CARD_SALE,
-        description=str(movement.card.card_type.name)[:80],
-        base=movement.cash,
-        rule=rule,
-        amount=amount,
-        card_movement_id=movement.pk,
-    )
-
-
-def for_card_refund(*, store, movement, actor=None) -> list[Commission]:
-    """The sellers' card-sale commissions taken back when the card's unused balance is paid
-    back (``movement``, a refund row: ``cash`` is the money paid out, negative), in the share of
-    the money paid in that has now been paid back; in the refund's month, or the next open one.
-
-    The share is counted over every refund of the card so far, so several part refunds take
-    back no more, and no less, than one refund of the same money would."""
-    from anxin.cards.models import CardMovement
-
-    paid_back = -movement.cash
-    if paid_back <= 0:
-        return []
-    ledger = CardMovement.objects.filter(card_id=movement.card_id)
-    earned = list(
-        Commission.objects.filter(
-            store=store, card_movement_id__in=ledger.values("pk"), basis=Basis.CARD_SALE
-        ).order_by("at", "pk")
-    )
-    if not earned:
-        return []
-    sums = ledger.aggregate(
-        paid_in=Sum("cash", filter=Q(kind="top_up")),
-        refunded=Sum("cash", filter=Q(kind="refund")),
-    )
-    paid_in = sums["paid_in"] or ZERO
-    if paid_in <= 0:
-        return []
-    share = min(-(sums["refunded"] or ZERO) / paid_in, Decimal("1"))
-    month = open_month(store, timezone.localtime(movement.at).date())
-    sellers: dict[int, list[Commission]] = {}
-    for row in earned:
-        sellers.setdefault(row.practitioner_id, []).append(row)
-    rows = []
-    for who, own in sellers.items():
-        sold = [c for c in own if c.amount > 0]
-        gained = sum((c.amount for c in sold), ZERO)
-        taken = -sum((c.amount for c in own if c.amount < 0), ZERO)
-        back = min(cents(gained * share), gained) - taken
-        if not sold or back <= 0:
-            continue
-        last = sold[-1]
-        rows.append(
-            Commission(
-                store=store,
-                practitioner_id=who,
-                month=month,
-                at=movement.at,
-                basis=Basis.CARD_SALE,
-                description=last.description,
-                base=movement.cash,
-                rule_id=last.rule_id,
-                amount=-back,
-                card_movement_id=movement.pk,
-                adjustment=any(c.month != month for c in sold),
-            )
-        )
-    created = Commission.objects.bulk_create(rows)
-    if created:
-        operation_log(
-            actor=actor,
-            action="refund",
-            record_type=RECORD,
-            record_id=str(movement.pk),
-            changes={
-                "card": str(movement.card),
-                "card_refund": movement.seq,
                 "commissions": [f"{c.practitioner_id}:{c.amount}" for c in created],
                 "month": f"{month:%Y-%m}",
             },

@@ -4,8 +4,10 @@ Small scale: the last few days' services are paid through ``bill_pay`` (the real
 its audit entries), some with a product, and the past days closed. Store scale: every
 service before today becomes a paid bill — written in batches with one prepared INSERT each,
 like the services themselves (demo history, no per-row audit) — plus 40 products with their
-stock and the last days' product sales through ``bill_pay``. Today's services stay unpaid,
-waiting at the till.
+stock and the last days' product sales through ``bill_pay``. The bulk bills are paid by cash,
+e-payment or voucher, and by membership card where the cards demo chose a holder's visit
+(``bulk_visits`` → ``anxin.cards.demo``): a card payment whose ledger row names the bill, as
+checkout writes them. Today's services stay unpaid, waiting at the till.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ BATCH = 5_000
 # The share of the bills paid by membership card, taken from the bills of clients holding a
 # card that can pay (anxin.cards; the cards demo runs before the till's).
 CARD_SHARE = 0.15
+# The scales whose history before the last days is billed in bulk.
+BULK_SCALES = {"store"}
 
 
 def _method(rnd) -> str:
@@ -247,6 +251,40 @@ def _write_paid(*, store, cashier, record, lines, day, paid_at, payment) -> Bill
         )
 
 
+def _bulk_before() -> dt.datetime:
+    """The bulk bills' end: the last ``SMALL_DAYS`` days are paid through checkout."""
+    midnight = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time()))
+    return midnight - dt.timedelta(days=SMALL_DAYS)
+
+
+def bulk_visits(*, store, scale: str) -> dict[int, list]:
+    """The services the bulk bills will pay, by client, in time order, for the cards demo to
+    choose the ones a card pays (``anxin.cards.demo.Visit``); none at the small scale."""
+    if scale not in BULK_SCALES or not cards_bridge.installed():
+        return {}
+    from anxin.cards.demo import Visit
+
+    visits: dict[int, list] = {}
+    rows = (
+        ServiceRecord.objects.filter(
+            store=store, served_at__lt=_bulk_before(), bill_lines__isnull=True
+        )
+        .exclude(client=None)
+        .order_by("served_at", "pk")
+        .values_list("pk", "client_id", "served_at", "item_id", "amount")
+    )
+    for pk, client_id, served_at, item_id, amount in rows.iterator(chunk_size=BATCH):
+        visits.setdefault(client_id, []).append(
+            Visit(
+                at=served_at + dt.timedelta(minutes=5),
+                record_id=pk,
+                item_id=item_id,
+                amount=Decimal(amount).quantize(Decimal("0.01")),
+            )
+        )
+    return visits
+
+
 def _close_days(*, store, cashier, days) -> None:
     from .models import DailyClose
 
@@ -269,8 +307,9 @@ def _close_days(*, store, cashier, days) -> None:
     )
 
 
-def _bulk_bills(*, rnd, store, cashier, before: dt.datetime) -> int:
-    """Every service before ``before`` becomes a paid bill of one line (store scale)."""
+def _bulk_bills(*, rnd, store, cashier, before: dt.datetime, card_plan=None) -> int:
+    """Every service before ``before`` becomes a paid bill of one line (store scale); the ones
+    ``card_plan`` pays by card get their card payment once the card ledgers are written."""
     sqlite = connection.vendor == "sqlite"
     records = (
         ServiceRecord.objects.filter(store=store, served_at__lt=before, bill_lines__isnull=True)
@@ -292,18 +331,31 @@ def _bulk_bills(*, rnd, store, cashier, before: dt.datetime) -> int:
         .values_list("item_id", "item__price")
         .distinct()
     )
-    made, batch = 0, []
+    by_card = card_plan.by_record if card_plan is not None else {}
+    made, batch, paid_by_card = 0, [], {}
     for row in records.iterator(chunk_size=BATCH):
         batch.append(row)
         if len(batch) == BATCH:
-            made += _write_batch(rnd, store, cashier, batch, prices, sqlite)
+            made += _write_batch(rnd, store, cashier, batch, prices, sqlite, by_card, paid_by_card)
             batch = []
     if batch:
-        made += _write_batch(rnd, store, cashier, batch, prices, sqlite)
+        made += _write_batch(rnd, store, cashier, batch, prices, sqlite, by_card, paid_by_card)
+    if card_plan is not None:
+        moved = card_plan.write({pk: bill_id for pk, (bill_id, _a) in paid_by_card.items()})
+        _insert(
+            PAYMENT_COLUMNS,
+            Payment,
+            [
+                (bill_id, store.pk, "card", amount, "", "", moved[pk].pk)
+                for pk, (bill_id, amount) in paid_by_card.items()
+            ],
+        )
     return made
 
 
-def _write_batch(rnd, store, cashier, batch, prices, sqlite) -> int:
+def _write_batch(rnd, store, cashier, batch, prices, sqlite, by_card, paid_by_card) -> int:
+    """One batch of bills with their lines and payments; a bill a card pays (``by_card``) is
+    noted in ``paid_by_card`` (service record id → (bill id, amount)) for its card payment."""
     last_bill = _max_id(Bill)
     bills, plan = [], []
     for pk, client_id, who, served_at, item_id, name, promotion_id, amount, clock in batch:
@@ -359,6 +411,9 @@ def _write_batch(rnd, store, cashier, batch, prices, sqlite) -> int:
                 None,
             )
         )
+        if pk in by_card:
+            paid_by_card[pk] = (bill_id, amount)
+            continue
         method = _method(rnd)
         payments.append(
             (
@@ -419,7 +474,9 @@ PAYMENT_COLUMNS = (
 )
 
 
-def demo_till(*, rnd, store, scale: str) -> dict:
+def demo_till(*, rnd, store, scale: str, card_plan=None) -> dict:
+    """Products, the bills of every service before today, the last days closed. ``card_plan``
+    (``anxin.cards.demo``): the card ledgers waiting for the bulk bills their cards pay."""
     from anxin.catalogue.demo import holder
 
     cashier, manager = holder(store, "front_desk"), holder(store, "store_manager")
@@ -428,10 +485,14 @@ def demo_till(*, rnd, store, scale: str) -> dict:
     products = demo_products(rnd=rnd, store=store, manager=manager, count=PRODUCT_COUNTS[scale])
     today = timezone.localdate()
     midnight = timezone.make_aware(dt.datetime.combine(today, dt.time()))
-    recent_from = midnight - dt.timedelta(days=SMALL_DAYS)
+    recent_from = _bulk_before()
     bills = 0
-    if scale == "store":
-        bills += _bulk_bills(rnd=rnd, store=store, cashier=cashier, before=recent_from)
+    if scale in BULK_SCALES:
+        bills += _bulk_bills(
+            rnd=rnd, store=store, cashier=cashier, before=recent_from, card_plan=card_plan
+        )
+    elif card_plan is not None:
+        card_plan.write({})
     recent = list(
         ServiceRecord.objects.filter(
             store=store, served_at__gte=recent_from, served_at__lt=midnight

@@ -102,3 +102,39 @@ def test_the_small_demo_pays_card_holders_bills_by_card_and_the_ledger_reconcile
         assert moved.card.client_id == payment.bill.client_id
     call_command("cards", "reconcile")  # raises CommandError when it does not reconcile
     assert "the card ledger reconciles." in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+@pytest.mark.req("POS-1", "POS-2")
+def test_the_bulk_demo_pays_every_card_consumption_through_a_bills_card_payment(
+    capsys, monkeypatch
+):
+    """The store scale's bulk bills (here over the small demo's history): each card
+    consumption is a bill's card payment, its ledger row naming the bill as checkout does."""
+    from django.db.models import Sum
+
+    from anxin.cards.models import CardMovement
+    from anxin.till.models import Payment
+
+    monkeypatch.setattr("anxin.till.demo.BULK_SCALES", {"small", "store"})
+    call_command("demo", scale="small", seed=9)
+    consumed = CardMovement.objects.filter(kind="consumption").select_related("card__card_type")
+    by_card = Payment.objects.filter(method="card").select_related("bill")
+    assert consumed.count() > 8  # the history's bills, not only the last days'
+    payments = {p.card_movement_id: p for p in by_card}
+    assert len(payments) == by_card.count() == consumed.count()
+    for row in consumed:
+        payment = payments[row.pk]
+        assert row.reference == f"bill:{payment.bill_id}"
+        assert (row.at, row.card.client_id) == (payment.bill.paid_at, payment.bill.client_id)
+        assert payment.amount == payment.bill.total
+        if row.card.card_type.kind == "stored_value":
+            assert -row.amount == payment.amount
+    stored = consumed.filter(card__card_type__kind="stored_value")
+    assert (
+        -stored.aggregate(s=Sum("amount"))["s"]
+        == by_card.filter(card_movement_id__in=stored.values("pk")).aggregate(s=Sum("amount"))["s"]
+    )
+    assert not CardMovement.objects.filter(reference="demo", kind="consumption").exists()
+    call_command("cards", "reconcile")  # raises CommandError when it does not reconcile
+    assert "the card ledger reconciles." in capsys.readouterr().out

@@ -122,11 +122,14 @@ def load_demo(*, scale: str, seed: int) -> list[tuple[str, str, str]]:
         since=timezone.localdate() - dt.timedelta(days=31 * (HISTORY_MONTHS[scale] + 1)),
     )
     from anxin.cards.demo import demo_cards
-    from anxin.till.demo import demo_till
+    from anxin.till.demo import bulk_visits, demo_till
 
-    # The cards before the till: the last days' bills of card holders are paid by card.
-    demo_cards(rnd=rnd, store=stores[0], items=items, scale=scale)
-    demo_till(rnd=rnd, store=stores[0], scale=scale)
+    # The cards before the till: they choose which of the visits the till bills in bulk a card
+    # pays (their ledgers are written with those bills), and the last days' bills of card
+    # holders are paid by card at checkout.
+    visits = bulk_visits(store=stores[0], scale=scale)
+    plan = demo_cards(rnd=rnd, store=stores[0], items=items, scale=scale, visits=visits)
+    demo_till(rnd=rnd, store=stores[0], scale=scale, card_plan=plan)
     demo_commissions(rnd=rnd, store=stores[0], scale=scale)
     return accounts
 
