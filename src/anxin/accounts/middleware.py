@@ -10,6 +10,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from anxin.core import home
+
 from . import sessions
 from .passwords import DENGBAO
 from .security import requires_second_factor
@@ -38,6 +40,7 @@ class CurrentStoreMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             user._permissions_memo = {}  # read once per request (User.permissions_in)
+            user._roles_memo = []  # the assignments, read once per request (assigned_roles)
             stores = list(user.stores())
             request.stores = stores
             chosen = request.session.get("store_id")
@@ -69,6 +72,8 @@ class SessionLimitsMiddleware:
                 return _to_login(request, reason)
             if not (request.method in ("GET", "HEAD") and request.path == _session_path()):
                 sessions.touch(request, now)
+            if request.method == "POST":
+                home.changed(request)  # what the home keeps for them is worked out again
         return self.get_response(request)
 
 

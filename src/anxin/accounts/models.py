@@ -148,6 +148,28 @@ class User(AbstractUser):
             assignments__user=self, assignments__store=store, assignments__active=True
         )
 
+    def assigned_roles(self) -> list[tuple[int, "Role"]]:
+        """(store id, role) of each of this person's active assignments, in every store. Within
+        one request (``CurrentStoreMiddleware`` turns the memo on) one query serves the second
+        factor's check, the home page's roles and every ``permissions_in``."""
+        memo = getattr(self, "_roles_memo", None)
+        if memo:
+            return memo[0]
+        rows = [
+            (a.store_id, a.role)
+            for a in RoleAssignment.objects.filter(user=self, active=True).select_related("role")
+        ]
+        rows.sort(key=lambda row: row[1].key)
+        if memo is not None:
+            memo.append(rows)
+        return rows
+
+    def roles_here(self, store) -> list["Role"]:
+        """This person's roles in ``store`` (by key), from ``assigned_roles``."""
+        if store is None:
+            return []
+        return [role for store_id, role in self.assigned_roles() if store_id == store.pk]
+
     def permissions_in(self, store) -> set[str]:
         if store is None or not self.is_active:
             return set()
@@ -158,7 +180,8 @@ class User(AbstractUser):
         if memo is not None and store.pk in memo:
             return set(memo[store.pk])
         perms: set[str] = set()
-        for role in self.roles_in(store):
+        roles = self.roles_here(store) if memo is not None else self.roles_in(store)
+        for role in roles:
             perms.update(role.permissions)
         if memo is not None:
             memo[store.pk] = frozenset(perms)

@@ -95,3 +95,19 @@ def staff_secrets(prefix: str) -> list[str]:
         for f in StaffMember._meta.fields
         if isinstance(f, EncryptedCharField | EncryptedTextField)
     ]
+
+
+def store_people(store):
+    """The store's active people, each with their staff file's name and code read in the same
+    query (without its encrypted fields): for a form choosing a person, one query however many
+    people (issue 11), labelled with ``person_name``."""
+    from .models import User
+
+    return (
+        User.objects.filter(role_assignments__store=store, role_assignments__active=True)
+        .filter(is_active=True)
+        .select_related("staff_file")
+        .defer(*staff_secrets("staff_file"))
+        .distinct()
+        .order_by("full_name", "username")
+    )

@@ -18,9 +18,7 @@ def requires_second_factor(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    from .models import Role
-
-    roles = Role.objects.filter(assignments__user=user, assignments__active=True)
+    roles = [role for _store_id, role in user.assigned_roles()]
     return any(needs_factor(p) for role in roles for p in role.permissions) or any(
         role.key == "system_admin" for role in roles
     )

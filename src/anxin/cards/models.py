@@ -127,6 +127,9 @@ class Card(TrackedModel):
         indexes = [
             models.Index(fields=["store", "client"], name="cards_card_store_client"),
             models.Index(fields=["store", "expires_on"], name="cards_card_store_expires"),
+            # The list's order: a page of 50 read in order, each card's balance worked out
+            # for those 50 only (not for all the store's cards before sorting them).
+            models.Index(fields=["store", "issued_on", "id"], name="cards_card_store_issued"),
         ]
 
     def __str__(self):

@@ -95,8 +95,22 @@ def card_get(*, actor, store, number: str, action: str = "view", request=None) -
     return card
 
 
+CLIENT_SECRETS = (
+    "client__phone",
+    "client__id_number",
+    "client__address",
+    "client__signature_image",
+)
+
+
 def card_list(*, actor, store, query: str = "") -> QuerySet[Card]:
-    qs = with_balance(scoped_cards(actor=actor, store=store)).select_related("client", "card_type")
+    qs = (
+        with_balance(scoped_cards(actor=actor, store=store))
+        .select_related("client", "card_type")
+        # The list shows the client's name and code: their encrypted fields (each decrypted
+        # when loaded) stay unread.
+        .defer(*CLIENT_SECRETS)
+    )
     q = (query or "").strip()
     if q:
         qs = qs.filter(

@@ -161,6 +161,12 @@ def waiting(request) -> dict | None:
     return items or None
 
 
+def _unread(request) -> int:
+    from anxin.notifications.selectors import unread_count_kept
+
+    return unread_count_kept(request)
+
+
 def register() -> None:
     from . import home
 
@@ -169,6 +175,9 @@ def register() -> None:
         context=my_day,
         order=1,
         visible=lambda perms, request: OWN_DAY in perms,
+        # Theirs, until their own next change (上钟/下钟 are POSTs) or a minute; the inbox
+        # line shows the header's count.
+        cache_key=lambda perms, request: (*home.personal_key(request), _unread(request)),
     )
     home.register_panel(
         "core/_today_desk.html",

@@ -39,7 +39,7 @@ def healthz(request):
 def home(request):
     """Each role's home: only links to what exists and what this person may use here."""
     store = request.store
-    roles = list(request.user.roles_in(store)) if store else []
+    roles = request.user.roles_here(store)
     perms = {p for role in roles for p in role.permissions}
     memo = getattr(request.user, "_permissions_memo", None)
     if memo is not None and store is not None:
@@ -51,6 +51,7 @@ def home(request):
         "core/home.html",
         {
             "links": links,
+            "links_html": home_registry.navigation_html(perms, request),
             "panels": [(template, ctx) for template, ctx, _html in shown],
             "panel_html": [html for _template, _ctx, html in shown],
             "roles": roles,

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anxin.accounts.names import person_name
 from anxin.catalogue.models import ServiceItem
 from anxin.clients.forms import ClientField
 from anxin.clients.models import MAX_AMOUNT, ClockType
@@ -14,6 +15,16 @@ from anxin.core.widgets import Select
 from .models import SuggestionState, TaskKind
 
 TEXT_LIMIT = 2000
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """The store's people by the names people read (their staff files, read with them)."""
+
+    widget = Select
+    store = None
+
+    def label_from_instance(self, obj):
+        return person_name(obj, self.store)
 
 
 class ItemChoiceField(forms.ModelChoiceField):
@@ -161,7 +172,7 @@ class FeedbackCorrectionForm(FeedbackForm):
 
 class FollowUpForm(Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=TaskKind.choices)
-    assignee = forms.ModelChoiceField(label=_("Assigned to"), queryset=None)
+    assignee = PersonChoiceField(label=_("Assigned to"), queryset=None)
     due_on = forms.DateField(label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}))
     instructions = forms.CharField(
         label=_("Instructions"),
@@ -170,9 +181,10 @@ class FollowUpForm(Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args, people, store=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = people
+        self.fields["assignee"].store = store
         if not self.is_bound:
             self.initial.setdefault("due_on", timezone.localdate() + dt.timedelta(days=3))
 

@@ -28,6 +28,9 @@ class Feedback(TrackedModel):
     class Meta:
         verbose_name = _("feedback")
         verbose_name_plural = _("feedback")
+        # The complaint analysis's low ratings: the few low scores first, then their services
+        # (not a year of a store's services, each probed for its score).
+        indexes = [models.Index(fields=["score", "service"], name="delivery_feedback_score")]
 
     def __str__(self):
         return f"{self.service_id}: {self.score}"

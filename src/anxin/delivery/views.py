@@ -6,8 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from anxin.accounts.models import User
-from anxin.accounts.names import person_name
+from anxin.accounts.names import person_name, store_people
 from anxin.accounts.policy import scope_for
 from anxin.audit.services import use_log
 from anxin.catalogue.models import ServiceItem
@@ -299,16 +298,6 @@ def service_notes(request, pk):
 # -- follow-up --------------------------------------------------------------------------------
 
 
-def _store_people(store):
-    return (
-        User.objects.filter(
-            is_active=True, role_assignments__store=store, role_assignments__active=True
-        )
-        .distinct()
-        .order_by("username")
-    )
-
-
 def task_list(request):
     user, store = request.user, request.store
     if not selectors.works_in_store(user, store):
@@ -330,7 +319,7 @@ def task_new(request, pk):
     if not selectors.can_manage_follow_ups(user, store):
         raise PermissionDenied
     record = selectors.service_get(actor=user, store=store, pk=pk, request=request)
-    form = FollowUpForm(request.POST or None, people=_store_people(store))
+    form = FollowUpForm(request.POST or None, people=store_people(store), store=store)
     if request.method == "POST" and form.is_valid():
         try:
             task = services.follow_up_create(

@@ -3,4 +3,6 @@ from . import selectors
 
 def inbox(request):
     user = getattr(request, "user", None)
-    return {"inbox_unread": selectors.unread_count(user=user) if user is not None else 0}
+    if user is None or not hasattr(request, "session"):
+        return {"inbox_unread": 0}
+    return {"inbox_unread": selectors.unread_count_kept(request)}

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from anxin.accounts.models import RoleAssignment, User
 
+from . import selectors
 from .backends import backend
 from .models import Notification
 
@@ -51,7 +52,10 @@ def notify(
                 url=url,
             )
         )
-    return Notification.objects.bulk_create(rows)
+    created = Notification.objects.bulk_create(rows)
+    selectors.forget_unread(seen)
+    transaction.on_commit(lambda: selectors.forget_unread(seen))
+    return created
 
 
 def holders(*, store, permission: str) -> list[User]:
@@ -106,4 +110,7 @@ def mark_read(*, user: User, pk: int | None = None) -> int:
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if pk is not None:
         qs = qs.filter(pk=pk)
-    return qs.update(read_at=timezone.now())
+    marked = qs.update(read_at=timezone.now())
+    selectors.forget_unread([user.pk])
+    transaction.on_commit(lambda: selectors.forget_unread([user.pk]))
+    return marked

@@ -10,6 +10,7 @@ from . import selectors, services
 
 
 def inbox(request):
+    selectors.forget_unread([request.user.pk])  # the header's count as the list shows it
     show_all = request.GET.get("show") == "all"
     qs = selectors.inbox(user=request.user)
     if not show_all:

@@ -305,3 +305,29 @@ def test_suggestions_are_forwarded_and_tracked_to_closure(
     not_a_department = Category.objects.get(kind="item", number=1)
     with pytest.raises(ValidationError):
         suggestion_forward(actor=front_desk, store=store, department=not_a_department, text="x")
+
+
+@pytest.mark.req("SEC-8")
+def test_the_follow_up_form_names_the_stores_people_in_the_same_queries(
+    client, login, front_desk, store, record, make_persona
+):
+    """Issue 11: the assignee's choices are the store's people by name, their staff files read
+    with them (one query), not a staff-file query a person."""
+    from anxin.core.testing import assert_constant_queries
+    from anxin.staff.models import StaffKind, StaffMember
+
+    def people(n):
+        done = StaffMember.objects.count()
+        for i in range(done, done + n):
+            user = make_persona(f"fu{i:03d}", store, "practitioner")
+            StaffMember.objects.create(
+                store=store, user=user, kind=StaffKind.PRACTITIONER, name=f"回访{i}",
+                code=f"FU{i:06d}", hire_date=dt.date(2024, 1, 1),
+            )  # fmt: skip
+
+    login(client, front_desk)
+    path = f"/services/{record.pk}/follow-up/"
+    people(1)
+    page = client.get(path).content.decode()
+    assert "回访0" in page and ">fu000<" not in page  # the name, not the username
+    assert_constant_queries(lambda: client.get(path), people, rows=2)
