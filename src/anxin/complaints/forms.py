@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from anxin.accounts.names import person_name, staff_secrets
+from anxin.accounts.names import person_name, store_people
 from anxin.core.forms import Form
 from anxin.core.widgets import Select
 
@@ -21,19 +21,6 @@ from .models import (
 TEXT_LIMIT = 4000
 PUBLIC_LIMIT = 2000
 User = get_user_model()
-
-
-def store_people(store):
-    """The store's active people, each with their staff file's name and code (read in the same
-    query, without its encrypted fields): a list of names, not one staff-file query a person."""
-    return (
-        User.objects.filter(role_assignments__store=store, role_assignments__active=True)
-        .filter(is_active=True)
-        .select_related("staff_file")
-        .defer(*staff_secrets("staff_file"))
-        .distinct()
-        .order_by("full_name", "username")
-    )
 
 
 class PersonChoiceField(forms.ModelChoiceField):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import Role, User
-from anxin.accounts.names import person_name, staff_secrets
+from anxin.accounts.names import person_name, store_people
 from anxin.catalogue.models import Promotion
 from anxin.clients.models import Consent
 from anxin.core.forms import Form
@@ -51,19 +51,6 @@ class RoleField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, obj):
         return str(obj.label)
-
-
-def store_people(store):
-    """The store's active people, each with their staff file's name and code (read in the same
-    query, without its encrypted fields): a list of names, not one staff-file query a person."""
-    return (
-        User.objects.filter(role_assignments__store=store, role_assignments__active=True)
-        .filter(is_active=True)
-        .select_related("staff_file")
-        .defer(*staff_secrets("staff_file"))
-        .distinct()
-        .order_by("full_name", "username")
-    )
 
 
 def split_codes(text: str) -> list[str]:
