@@ -214,6 +214,7 @@ def test_the_inbox_costs_the_same_number_of_queries_however_many_changes(
     people = [make_persona(f"staff{i}", store, "front_desk") for i in range(6)]
     propose(admin_user, people[0], store)
     login(client, manager)
+    client.get("/approvals/")  # the first request also works out what is kept a minute
     with CaptureQueriesContext(connection) as one:
         assert client.get("/approvals/").status_code == 200
     for person in people[1:]:

@@ -258,6 +258,7 @@ def test_list_pages_take_the_same_number_of_queries_for_many_rows(
         return len(queries)
 
     add(2, 0)
+    count()  # the first request also works out what is kept a minute (the inbox count)
     few = count()
     add(20, 100)
     assert count() == few
