@@ -23,7 +23,7 @@ class _Both(forms.Form):
     )
 
 
-@pytest.mark.req("PLT-6")
+@pytest.mark.req("UX-1")
 @pytest.mark.parametrize("data", [None, {"plain": "2", "fast": "2", "grouped_plain": "a"}])
 def test_same_markup_as_django(data):
     form = _Both(data and {**data, "grouped_fast": data["grouped_plain"]})
@@ -50,7 +50,7 @@ class _Boxes(forms.Form):
     )
 
 
-@pytest.mark.req("PLT-6")
+@pytest.mark.req("UX-1")
 @pytest.mark.parametrize("data", [None, {"plain": ["2", "3"], "fast": ["2", "3"]}])
 def test_same_checkboxes_as_django(data):
     from django.http import QueryDict
