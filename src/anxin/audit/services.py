@@ -13,6 +13,7 @@ import functools
 import ipaddress
 import json
 from collections.abc import Iterable
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -34,6 +35,66 @@ PURGE_SWITCH = "audit_purge"
 SENSITIVE_MARK = {"changed": True}
 # Whether this request has logged a denied use already (reset per request by the middleware).
 denial_logged: ContextVar[bool] = ContextVar("anxin_denial_logged", default=False)
+
+
+class _Held:
+    """Use entries held by ``uses_with_change``: the calls, the transaction depth the block
+    began at, and the first entry a change's transaction wrote (its id and MAC)."""
+
+    def __init__(self, depth: int):
+        self.calls: list[dict] = []
+        self.depth = depth
+        self.joined: tuple[int, str] | None = None
+
+
+_held: ContextVar[_Held | None] = ContextVar("anxin_held_uses", default=None)
+
+
+def _depth() -> int:
+    return len(connections[DEFAULT_DB_ALIAS].atomic_blocks)
+
+
+@contextmanager
+def uses_with_change():
+    """Hold the use entries of the allowed reads made in this block, outside a transaction,
+    and write them in the transaction of the first change the block records
+    (``operation_log``): one write transaction instead of two. On SQLite every write
+    transaction queues for the database's one writer, so a look-up followed by a sale (the
+    checkout) waited twice. Entries no committed change took (the change failed, or the block
+    made none) are written on their own when the block ends, error or not: a read is never
+    lost because what followed it failed. Use it outside any transaction."""
+    held = _Held(_depth())
+    token = _held.set(held)
+    try:
+        yield held
+    finally:
+        _held.reset(token)
+        if held.calls and not _committed(held):
+            with transaction.atomic():
+                for call in held.calls:
+                    use_log(**call)
+
+
+def _committed(held: _Held) -> bool:
+    """Whether the entries a change's transaction took are in the log (it committed; a
+    rolled-back id may be given again, the MAC, which chains the entry, may not)."""
+    if held.joined is None:
+        return False
+    pk, mac = held.joined
+    return UseLog.objects.filter(pk=pk, mac=mac).exists()
+
+
+def _join_held() -> None:
+    """Write the held use entries in the transaction open now (``uses_with_change``)."""
+    held = _held.get()
+    if held is None or held.joined is not None or not held.calls:
+        return
+    token = _held.set(None)
+    try:
+        entries = [use_log(**call) for call in held.calls]
+    finally:
+        _held.reset(token)
+    held.joined = (entries[0].pk, entries[0].mac)
 
 
 class _Encoder(DjangoJSONEncoder):
@@ -188,6 +249,7 @@ def operation_log(
     _check_lengths(entry)
     # No savepoint: if the entry cannot be written, the change it records must not commit either.
     with transaction.atomic(savepoint=False):
+        _join_held()
         chain.append(chain.OPERATION, entry)
     return entry
 
@@ -232,6 +294,29 @@ def use_log(
     )
     _set_store(entry, _store(store, instance, request))
     _check_lengths(entry)
+    held = _held.get()
+    if (
+        held is not None
+        and held.joined is None
+        and outcome == UseOutcome.ALLOWED
+        and _depth() == held.depth
+    ):
+        # Written with the block's change, or at its end (``uses_with_change``).
+        held.calls.append(
+            dict(
+                actor=actor,
+                action=action,
+                instance=instance,
+                record_type=record_type,
+                record_id=record_id,
+                purpose=purpose,
+                outcome=outcome,
+                request=request,
+                store=store,
+                count=count,
+            )
+        )
+        return entry
     # No savepoint: if the entry cannot be written, the change it records must not commit either.
     with transaction.atomic(savepoint=False):
         chain.append(chain.USE, entry)

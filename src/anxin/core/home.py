@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -39,22 +39,38 @@ CacheKey = Callable[[set[str], object], tuple]
 PANEL_SECONDS = 60
 
 
-# A session's mark of the person's own last change: any POST they make sets it, so what is
-# kept for them (their panels, their inbox count) is worked out afresh after their own actions,
-# in every server process (the session is in the database; Django's cache is per process).
-CHANGED = "anxin_changed_at"
+# The mark of a person's own last change: any POST they make sets it, so what is kept for them
+# (their panels, their inbox count) is worked out afresh after their own actions, in every
+# server process (Django's default cache is per process). It is kept in the "marks" cache, a
+# file per person: setting it writes nothing to the database.
+MARKS = "marks"
+
+
+def _mark_key(user_pk) -> str:
+    return f"changed:{user_pk}"
 
 
 def changed(request) -> None:
     """The person made a change: what is kept for them is stale from now on."""
-    request.session[CHANGED] = time.time()
+    stamp = time.time()
+    caches[MARKS].set(_mark_key(request.user.pk), stamp)
+    request._anxin_changed_at = stamp
+
+
+def changed_at(request) -> float:
+    """When the request's person last made a change (0: not in the last hour), read once per
+    request."""
+    stamp = getattr(request, "_anxin_changed_at", None)
+    if stamp is None:
+        stamp = caches[MARKS].get(_mark_key(request.user.pk), 0)
+        request._anxin_changed_at = stamp
+    return stamp
 
 
 def personal_key(request) -> tuple:
     """Keeps something for this person and session until their next change. The session's key
     is part of it since a kept panel's forms carry this session's CSRF token."""
-    session = request.session
-    return (request.user.pk, session.session_key or "", session.get(CHANGED, 0))
+    return (request.user.pk, request.session.session_key or "", changed_at(request))
 
 
 @dataclass(frozen=True)

@@ -28,12 +28,12 @@ def _unread_key(user_pk) -> str:
 def unread_count_kept(request) -> int:
     """``unread_count`` of the request's person, at most a minute old (none of their own
     changes since)."""
-    from anxin.core.home import CHANGED
+    from anxin.core.home import changed_at
 
     user = request.user
     if not user.is_authenticated:
         return 0
-    stamp = request.session.get(CHANGED, 0)
+    stamp = changed_at(request)
     kept = cache.get(_unread_key(user.pk))
     if kept is not None and kept[0] == stamp:
         return kept[1]

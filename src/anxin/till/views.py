@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from anxin.accounts.names import person_name
 from anxin.accounts.policy import Scope
+from anxin.audit.services import uses_with_change
 from anxin.core.forms import add_errors
 from anxin.core.post_only import post_only
 from anxin.delivery.services import practitioners_of
@@ -191,48 +192,60 @@ def checkout(request):
     require(
         actor=request.user, store=request.store, record_type=BILL, action="create", request=request
     )
-    data = request.POST if request.method == "POST" else None
-    client, text = _client_from(request, data or {})
+    if request.method != "POST":
+        client, text = _client_from(request, {})
+        form, records = _checkout_form(request, None, client, text)
+        return _checkout_page(request, form, client, records, None, 200)
+    # The client look-up's use entry is written in the bill's transaction (one wait for
+    # SQLite's writer, not two), or on its own if no bill is written.
+    with uses_with_change():
+        return _checkout_post(request)
+
+
+def _checkout_post(request):
+    data = request.POST
+    client, text = _client_from(request, data)
     quote, status = None, 200
-    if data is not None:
-        form, _records = _checkout_form(request, data, client, text, posted_only=True)
-        if form.is_valid():
-            service_lines, product_lines = _lines(form, client)
-            try:
-                if request.POST.get("action") == "pay":
-                    bill = services.bill_pay(
-                        actor=request.user,
-                        store=request.store,
-                        client=client,
-                        services=service_lines,
-                        products=product_lines,
-                        payments=_payments(form, request.store),
-                        override_stock=bool(form.cleaned_data.get("override_stock")),
-                        request=request,
-                    )
-                    messages.success(
-                        request,
-                        _("Bill %(number)s paid: %(total)s.")
-                        % {"number": bill.number, "total": amount_text(bill.total)},
-                    )
-                    return redirect("till:bill", pk=bill.pk)
-                quote = services.bill_quote(
+    form, _records = _checkout_form(request, data, client, text, posted_only=True)
+    if form.is_valid():
+        service_lines, product_lines = _lines(form, client)
+        try:
+            if request.POST.get("action") == "pay":
+                bill = services.bill_pay(
+                    actor=request.user,
                     store=request.store,
                     client=client,
                     services=service_lines,
                     products=product_lines,
+                    payments=_payments(form, request.store),
+                    override_stock=bool(form.cleaned_data.get("override_stock")),
+                    request=request,
                 )
-            except ValidationError as exc:
-                add_errors(form, exc)
-        if form.errors:
-            status = 400
-        # The page shows every choice: the form again with all of them, carrying what the
-        # posted one found (its errors and cleaned values).
-        checked = form
-        form, records = _checkout_form(request, data, client, text)
-        form._errors, form.cleaned_data = checked._errors, getattr(checked, "cleaned_data", {})
-    else:
-        form, records = _checkout_form(request, None, client, text)
+                messages.success(
+                    request,
+                    _("Bill %(number)s paid: %(total)s.")
+                    % {"number": bill.number, "total": amount_text(bill.total)},
+                )
+                return redirect("till:bill", pk=bill.pk)
+            quote = services.bill_quote(
+                store=request.store,
+                client=client,
+                services=service_lines,
+                products=product_lines,
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+    if form.errors:
+        status = 400
+    # The page shows every choice: the form again with all of them, carrying what the
+    # posted one found (its errors and cleaned values).
+    checked = form
+    form, records = _checkout_form(request, data, client, text)
+    form._errors, form.cleaned_data = checked._errors, getattr(checked, "cleaned_data", {})
+    return _checkout_page(request, form, client, records, quote, status)
+
+
+def _checkout_page(request, form, client, records, quote, status):
     return render(
         request,
         "till/checkout.html",

@@ -131,7 +131,7 @@ def database_config() -> dict:
 def sqlite_config(path: Path) -> dict:
     """SQLite in WAL mode; IMMEDIATE transactions so concurrent writers queue instead of failing."""
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "anxin.core.sqlite3",  # Django's, with writers queued (core/sqlite3/base.py)
         "NAME": str(path),
         "CONN_MAX_AGE": 600,  # one connection per server thread, not one per request
         "OPTIONS": {
@@ -253,6 +253,21 @@ STORAGES = {
         "OPTIONS": {"location": str(DATA_DIR / "media")},
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# Caches. "default": each server process's own (figures a minute old, the navigation).
+# "marks": when each person last made a change (core.home.changed), read by every server process
+# on this machine: a small file per person in the data directory, so that marking it writes
+# nothing to the database (on SQLite every database write waits for the one writer). Servers on
+# several machines (PostgreSQL) point it at a cache they share.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "marks": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "marks"),
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 10000},
+    },
 }
 
 # Uploads and collected static files: private to the account running Anxin, like the rest of

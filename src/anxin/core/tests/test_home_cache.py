@@ -159,7 +159,7 @@ def test_the_inbox_count_is_kept_but_shows_what_reaches_or_leaves_the_inbox_at_o
         assert not [q for q in queries if "notifications_notification" in q]  # kept
         note = Notification.objects.get()
         # Read in another server process: this one's kept count is not forgotten there, but
-        # the person's own change (a POST) marks their session.
+        # the person's own change (a POST) marks them for every process.
         with mock.patch("anxin.notifications.selectors.forget_unread"):
             client.post(f"/inbox/{note.pk}/read/")
         assert note.__class__.objects.get().read_at is not None
@@ -171,3 +171,21 @@ def test_the_inbox_count_is_kept_but_shows_what_reaches_or_leaves_the_inbox_at_o
         later = mock.Mock(time=lambda: time.time() + 61)
         with mock.patch("django.core.cache.backends.locmem.time", later):
             assert "Inbox (1 unread)" in header()
+
+
+@pytest.mark.req("PLT-2")
+def test_a_persons_change_is_marked_for_every_server_process_without_a_database_write(
+    client, login, front_desk
+):
+    """The mark of a person's own change is a file in the data directory that every server
+    process reads: a POST that changes nothing in the database writes nothing to it."""
+    from django.conf import settings
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    login(client, front_desk)
+    client.get("/")
+    before = time.time()
+    _, queries = captured(lambda: client.post("/", {}))  # a POST the home refuses: no change
+    assert not [q for q in queries if q.startswith(("INSERT", "UPDATE", "DELETE"))], queries
+    other_process = FileBasedCache(settings.CACHES["marks"]["LOCATION"], {})
+    assert other_process.get(f"changed:{front_desk.pk}") >= before

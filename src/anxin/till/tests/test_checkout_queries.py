@@ -115,3 +115,49 @@ def test_a_paid_three_line_bill_runs_a_bounded_number_of_queries_whatever_the_st
         "card": Decimal("100.00"),
         "cash": Decimal("146.00"),
     }
+
+
+def test_the_client_look_up_is_logged_in_the_bills_transaction_and_alone_when_it_fails(
+    client, login, store, manager, front_desk, practitioner, item
+):
+    """The checkout's one write transaction carries the client look-up's use entry (SQLite
+    queues every write transaction for its one writer); a refused payment still logs it."""
+    from anxin.audit.models import UseLog
+
+    buyer = make_client(actor=front_desk, store=store, name="会员", phone="13900000001")
+    card = _stored_value(store, manager, front_desk, buyer)  # holds 1000.00
+    body = {
+        "client": buyer.code,
+        "item_1": str(item.pk),
+        "practitioner_1": str(practitioner.pk),
+        "clock_1": "rotation",
+        "card": str(card.pk),
+        "card_amount": "128.00",
+        "action": "pay",
+    }
+
+    def looked_up():
+        return UseLog.objects.filter(record_code=buyer.code, user=front_desk).count()
+
+    login(client, front_desk)
+    client.post("/till/", body)  # the chain heads exist after a first write
+    before, bills = looked_up(), Bill.objects.count()
+    _, queries = _count_sql(client, body)
+    assert looked_up() == before + 1 and Bill.objects.count() == bills + 1
+    writes = [q for q in queries if q.startswith(("INSERT", "UPDATE", "DELETE"))]
+    bill_at = next(i for i, q in enumerate(writes) if 'INTO "till_bill"' in q)
+    use_at = next(i for i, q in enumerate(writes) if 'INTO "audit_uselog"' in q)
+    assert use_at > bill_at  # written among the bill's rows, not in a transaction before it
+    assert not [q for q in writes if "django_session" in q]  # the person's mark is no write
+
+    refused = {**body, "card_amount": "5000.00", "cash": ""}  # more than the card holds
+    response = client.post("/till/", refused)
+    assert response.status_code == 400
+    assert looked_up() == before + 2 and Bill.objects.count() == bills + 1
+
+
+def _count_sql(client, body):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/till/", body)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return response, [q["sql"] for q in queries.captured_queries]

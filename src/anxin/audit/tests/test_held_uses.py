@@ -1,0 +1,92 @@
+"""A read's use entry held for the change that follows it (``uses_with_change``): written in
+the change's transaction when it commits, and on its own whenever it does not — never lost,
+never twice (PRV-2, AUD-1; issue 15's checkout: one wait for SQLite's writer, not two)."""
+
+import pytest
+from django.db import transaction
+
+from anxin.audit import chain
+from anxin.audit.models import OperationLog, UseLog
+from anxin.audit.services import operation_log, use_log, uses_with_change
+
+pytestmark = [pytest.mark.django_db, pytest.mark.req("PRV-2", "AUD-1")]
+
+
+def _uses():
+    return list(
+        UseLog.objects.filter(record_type="clients.client")
+        .order_by("seq")
+        .values_list("record_id", "action")
+    )
+
+
+def _read(n="1"):
+    use_log(actor=None, action="view", record_type="clients.client", record_id=n)
+
+
+def _change():
+    operation_log(actor=None, action="create", record_type="till.bill", record_id="9")
+
+
+def test_a_held_read_is_written_in_the_transaction_of_the_change_that_follows():
+    with uses_with_change():
+        _read()
+        assert _uses() == []  # held
+        with transaction.atomic():
+            _change()
+            assert _uses() == [("1", "view")]  # written with the change, before it commits
+    assert _uses() == [("1", "view")]  # once
+    assert OperationLog.objects.filter(record_type="till.bill").count() == 1
+    assert chain.verify(checkpoint=False).ok
+
+
+def test_a_held_read_is_written_on_its_own_when_the_change_rolls_back():
+    with uses_with_change():
+        _read()
+        with pytest.raises(RuntimeError), transaction.atomic():
+            _change()
+            raise RuntimeError("the payment failed")
+        assert _uses() == []  # rolled back with the change; still held
+    assert _uses() == [("1", "view")]
+    assert not OperationLog.objects.filter(record_type="till.bill").exists()
+    assert chain.verify(checkpoint=False).ok
+
+
+def test_a_read_is_written_when_the_block_makes_no_change_or_fails():
+    with uses_with_change():
+        _read("1")
+    assert _uses() == [("1", "view")]
+    with pytest.raises(ValueError), uses_with_change():
+        _read("2")
+        raise ValueError("a page error after the read")
+    assert _uses() == [("1", "view"), ("2", "view")]
+
+
+def test_a_change_rolled_back_in_a_savepoint_leaves_the_read_to_the_block():
+    """The change that took the entries is undone, a later one commits: written once, alone."""
+    with uses_with_change():
+        _read()
+        with transaction.atomic():
+            with pytest.raises(RuntimeError), transaction.atomic():
+                _change()
+                raise RuntimeError("the card refused")
+            _change()
+        assert _uses() == []
+    assert _uses() == [("1", "view")]
+    assert chain.verify(checkpoint=False).ok
+
+
+def test_a_denied_read_and_a_read_inside_a_transaction_are_not_held():
+    with uses_with_change():
+        use_log(
+            actor=None,
+            action="view",
+            record_type="clients.client",
+            record_id="7",
+            outcome="denied",
+        )
+        assert _uses() == [("7", "view")]
+        with transaction.atomic():
+            _read("8")
+            assert ("8", "view") in _uses()
+    assert sorted(_uses()) == [("7", "view"), ("8", "view")]
