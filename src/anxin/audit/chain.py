@@ -7,6 +7,7 @@ Deleting entries at the end leaves a valid but shorter chain: the checkpoints â€
 mac) lines appended and fsync'd to a file outside the database â€” catch that.
 """
 
+import functools
 import hashlib
 import hmac
 import json
@@ -134,7 +135,14 @@ def append(log_name: str, entry) -> None:
     Both heads are locked, always in the same order, so that transactions writing both logs
     cannot deadlock; the head moves in the same transaction as the entry.
     """
-    using = entry._state.db or "default"
+    append_many([(log_name, entry)])
+
+
+def append_many(pairs) -> None:
+    """``append`` for several ``(log name, entry)`` pairs in order, reading the heads once and
+    moving each head once."""
+    pairs = list(pairs)
+    using = pairs[0][1]._state.db or "default"
     conn = connections[using]
     if not conn.in_atomic_block:
         raise RuntimeError("audit entries are appended inside a transaction")
@@ -144,20 +152,25 @@ def append(log_name: str, entry) -> None:
         heads = {name: (seq, mac) for name, seq, mac in cursor.fetchall()}
     if len(heads) < len(LOGS):
         heads = {name: (h.seq, h.mac) for name, h in _lock_heads(using).items()}
-    seq, prev_mac = heads[log_name]
-    entry.seq = seq + 1
-    values = {name: getattr(entry, name) for name in FIELDS[log_name]}
-    entry.mac = compute_mac(log_name, prev_mac, values)
-    entry.save(using=using)
-    with conn.cursor() as cursor:
-        cursor.execute(update, [entry.seq, entry.mac, log_name])
+    moved = {}
     every = settings.ANXIN_AUDIT_CHECKPOINT_EVERY
-    if every and entry.seq % every == 0:
-        # After commit only: a rolled-back entry must never become a checkpoint.
-        seq, mac = entry.seq, entry.mac
-        transaction.on_commit(
-            lambda: write_checkpoint(log_name, seq, mac, using=using), using=using, robust=True
-        )
+    for log_name, entry in pairs:
+        seq, prev_mac = heads[log_name]
+        entry.seq = seq + 1
+        values = {name: getattr(entry, name) for name in FIELDS[log_name]}
+        entry.mac = compute_mac(log_name, prev_mac, values)
+        entry.save(using=using)
+        heads[log_name] = moved[log_name] = (entry.seq, entry.mac)
+        if every and entry.seq % every == 0:
+            # After commit only: a rolled-back entry must never become a checkpoint.
+            transaction.on_commit(
+                functools.partial(write_checkpoint, log_name, entry.seq, entry.mac, using=using),
+                using=using,
+                robust=True,
+            )
+    with conn.cursor() as cursor:
+        for log_name, (seq, mac) in moved.items():
+            cursor.execute(update, [seq, mac, log_name])
 
 
 # -- checkpoints -----------------------------------------------------------------------------

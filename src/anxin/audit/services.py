@@ -38,13 +38,17 @@ denial_logged: ContextVar[bool] = ContextVar("anxin_denial_logged", default=Fals
 
 
 class _Held:
-    """Use entries held by ``uses_with_change``: the calls, the transaction depth the block
-    began at, and the first entry a change's transaction wrote (its id and MAC)."""
+    """Use entries held by ``uses_with_change``: the entries (unsaved), the transaction depth
+    the block began at, whether a change's transaction took them, and whether it committed."""
 
     def __init__(self, depth: int):
-        self.calls: list[dict] = []
+        self.entries: list[UseLog] = []
         self.depth = depth
         self.joined: tuple[int, str] | None = None
+        self.committed = False
+
+    def commit(self) -> None:
+        self.committed = True
 
 
 _held: ContextVar[_Held | None] = ContextVar("anxin_held_uses", default=None)
@@ -69,32 +73,44 @@ def uses_with_change():
         yield held
     finally:
         _held.reset(token)
-        if held.calls and not _committed(held):
+        if held.entries and not _committed(held):
             with transaction.atomic():
-                for call in held.calls:
-                    use_log(**call)
+                for entry in held.entries:
+                    entry.pk, entry._state.adding = None, True  # a rolled-back insert's id
+                    _write_use(entry)
 
 
 def _committed(held: _Held) -> bool:
-    """Whether the entries a change's transaction took are in the log (it committed; a
-    rolled-back id may be given again, the MAC, which chains the entry, may not)."""
+    """Whether the transaction that took the held entries committed. Outside any transaction
+    its commit said so; inside one (a test's), whether the entries are in the log (a
+    rolled-back id may be given again; the MAC, which chains the entry, may not)."""
     if held.joined is None:
         return False
+    if held.depth == 0:
+        return held.committed
     pk, mac = held.joined
     return UseLog.objects.filter(pk=pk, mac=mac).exists()
 
 
-def _join_held() -> None:
-    """Write the held use entries in the transaction open now (``uses_with_change``)."""
+def _take_held():
+    """The held use entries the change being logged now writes in its transaction (appended
+    with its entry: the chain heads are read once), if any."""
     held = _held.get()
-    if held is None or held.joined is not None or not held.calls:
-        return
-    token = _held.set(None)
-    try:
-        entries = [use_log(**call) for call in held.calls]
-    finally:
-        _held.reset(token)
-    held.joined = (entries[0].pk, entries[0].mac)
+    if held is None or held.joined is not None or not held.entries:
+        return []
+    entries = held.entries
+    for entry in entries:
+        entry.pk, entry._state.adding = None, True
+    held.joined = (0, "")  # taken: set to the first entry once written
+
+    def written():
+        held.joined = (entries[0].pk, entries[0].mac)
+        for entry in entries:
+            _after_use(entry)
+        if held.depth == 0:
+            transaction.on_commit(held.commit)
+
+    return [(chain.USE, entry) for entry in entries], written
 
 
 class _Encoder(DjangoJSONEncoder):
@@ -249,8 +265,13 @@ def operation_log(
     _check_lengths(entry)
     # No savepoint: if the entry cannot be written, the change it records must not commit either.
     with transaction.atomic(savepoint=False):
-        _join_held()
-        chain.append(chain.OPERATION, entry)
+        taken = _take_held()
+        if taken:
+            uses, written = taken
+            chain.append_many([*uses, (chain.OPERATION, entry)])
+            written()
+        else:
+            chain.append(chain.OPERATION, entry)
     return entry
 
 
@@ -301,31 +322,27 @@ def use_log(
         and outcome == UseOutcome.ALLOWED
         and _depth() == held.depth
     ):
-        # Written with the block's change, or at its end (``uses_with_change``).
-        held.calls.append(
-            dict(
-                actor=actor,
-                action=action,
-                instance=instance,
-                record_type=record_type,
-                record_id=record_id,
-                purpose=purpose,
-                outcome=outcome,
-                request=request,
-                store=store,
-                count=count,
-            )
-        )
+        held.entries.append(entry)  # written with the block's change, or at its end
         return entry
     # No savepoint: if the entry cannot be written, the change it records must not commit either.
     with transaction.atomic(savepoint=False):
-        chain.append(chain.USE, entry)
-        if outcome == UseOutcome.DENIED:
-            denial_logged.set(True)
-        if is_immediate(entry):
-            entry_id = entry.pk
-            transaction.on_commit(lambda: raise_immediate(entry_id), robust=True)
+        _write_use(entry)
     return entry
+
+
+def _write_use(entry: UseLog) -> None:
+    chain.append(chain.USE, entry)
+    _after_use(entry)
+
+
+def _after_use(entry: UseLog) -> None:
+    """What a written use entry sets going: a denial is noted for the request; a denial or an
+    export raises its alert once the transaction commits (AUD-3)."""
+    if entry.outcome == UseOutcome.DENIED:
+        denial_logged.set(True)
+    if is_immediate(entry):
+        entry_id = entry.pk
+        transaction.on_commit(lambda: raise_immediate(entry_id), robust=True)
 
 
 # -- retention -------------------------------------------------------------------------------

@@ -90,3 +90,23 @@ def test_a_denied_read_and_a_read_inside_a_transaction_are_not_held():
             _read("8")
             assert ("8", "view") in _uses()
     assert sorted(_uses()) == [("7", "view"), ("8", "view")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_any_transaction_the_commit_itself_says_the_entries_were_written():
+    """As in a server (no test transaction around): a committed change's entries are not
+    written again; a change rolled back in its savepoint leaves them to the block."""
+    with uses_with_change():
+        _read("1")
+        with transaction.atomic():
+            _change()
+    with uses_with_change():
+        _read("2")
+        with transaction.atomic():
+            with pytest.raises(RuntimeError), transaction.atomic():
+                _change()
+                raise RuntimeError("the card refused")
+            _change()
+        assert ("2", "view") not in _uses()
+    assert _uses() == [("1", "view"), ("2", "view")]
+    assert chain.verify(checkpoint=False).ok
