@@ -497,6 +497,10 @@ def _write_bill(
             if row.product_id is not None
         ]
     )
+    # The commissions before the card's charge: the charge's log entry takes the audit chain's
+    # head (PostgreSQL: a row lock every audited change waits for) until the commit, so what
+    # follows it is kept short.
+    commissions_bridge.for_sale(bill=bill, lines=rows)
     payment_rows = []
     for p in payments:
         movement_id = None
@@ -524,7 +528,6 @@ def _write_bill(
             )
         )
     Payment.objects.bulk_create(payment_rows)
-    commissions_bridge.for_sale(bill=bill, lines=rows)
     operation_log(
         actor=actor,
         action="create",
