@@ -52,10 +52,12 @@ def pytest_runtest_logreport(report):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache (the home page keeps its panels a minute)."""
-    from django.core.cache import cache
+    """Each test starts with an empty cache (the home page keeps its panels a minute) and no
+    marks of anyone's change (user ids are given again in the next test)."""
+    from django.core.cache import cache, caches
 
     cache.clear()
+    caches["marks"].clear()
     yield
 
 

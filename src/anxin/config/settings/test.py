@@ -24,3 +24,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 HUEY = {**HUEY, "immediate": True}
+
+# Each test process its own marks (core.home.changed), as it has its own database: parallel
+# workers reuse the same user ids.
+CACHES = {
+    **CACHES,  # noqa: F405
+    "marks": {**CACHES["marks"], "LOCATION": str(DATA_DIR / f"marks-{os.getpid()}")},  # noqa: F405
+}
