@@ -70,3 +70,33 @@ def test_a_cards_ledger_pages_newest_first_and_the_balance_is_every_lines_sum(
     reverse_charge(movement=line_11, user=front_desk, reason="录错")
     rest = client.get(f"{path}?after=12", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert rest.count("<td>reversed</td>") == 1 and 'href="/cards/' in rest
+
+
+@pytest.mark.req("UX-1")
+def test_a_ledger_line_says_what_when_how_much_and_who_in_words(
+    client, login, front_desk, store, stored_card
+):
+    """The rows are written in Python (``{% ledger_rows %}``): the markup the template gave."""
+    from django.utils import timezone
+
+    from anxin.accounts.names import person_name
+    from anxin.cards.models import CardMovement
+    from anxin.cards.services import reverse_charge
+
+    bonus = CardMovement.objects.get(card=stored_card, seq=2)
+    reverse_charge(movement=bonus, user=front_desk, reason="录错 <多送>")
+    login(client, front_desk)
+    page = client.get(f"/cards/{stored_card.number}/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    who = person_name(front_desk, store)
+    line_3 = CardMovement.objects.get(card=stored_card, seq=3)
+    at = timezone.localtime(line_3.at).strftime("%Y-%m-%d %H:%M")
+    assert (
+        f'<tr><td>3</td><td>{at}</td><th scope="row">reversal (of line 2)</th>'
+        "<td>-200.00 yuan</td><td>1000.00 yuan</td><td>issue · 录错 &lt;多送&gt;</td>"
+        f"<td>{who}</td><td></td></tr>"
+    ) in text
+    assert "<td>reversed</td></tr>" in text  # line 2, the bonus
+    assert (
+        f'<td><a href="/cards/{stored_card.number}/lines/1/reverse/">Reverse line 1</a></td></tr>'
+    ) in text
