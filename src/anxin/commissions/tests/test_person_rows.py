@@ -75,3 +75,23 @@ def test_a_busier_month_adds_rows_not_queries(client, login, store, manager, fin
 
     assert_constant_queries(lambda: client.get(path, **EN), grow, rows=5)
     assert len(ROW.findall(client.get(path, **EN).content.decode())) == 15
+
+
+@pytest.mark.req("POS-3")
+def test_the_months_row_names_the_practitioner_and_links_their_month(
+    client, login, store, manager, finance, practitioner
+):
+    rule = old_rule(store, manager, basis="requested", rate="15")
+    now = timezone.localtime()
+    line(store, practitioner, rule, at=now, amount="19.20")
+    line(store, practitioner, rule, at=now, amount="-1.20", adjustment=True)
+    practitioner.full_name = "彭<玉>勇"
+    practitioner.save(update_fields=["full_name"])
+    login(client, finance)
+    page = client.get(f"/commissions/?month={now:%Y-%m}", **EN).content.decode()
+    assert ROW.findall(page) == [
+        f'\n    <tr><th scope="row"><a href="/commissions/people/{practitioner.pk}/'
+        f'?month={now:%Y-%m}">彭&lt;玉&gt;勇</a></th>\n'
+        "      <td>18.00 yuan</td><td>0.00 yuan</td><td>0.00 yuan</td><td>-1.20 yuan</td>"
+        "<td>18.00 yuan</td></tr>"
+    ]
