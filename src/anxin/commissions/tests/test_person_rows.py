@@ -45,7 +45,7 @@ def test_each_line_says_what_when_on_what_at_which_rate_in_words(
         f"/commissions/people/{practitioner.pk}/?month={day:%Y-%m}", **EN
     ).content.decode()
     rows = ROW.findall(page)
-    assert rows == [
+    assert rows[::-1] == [  # newest first
         '\n    <tr><th scope="row">&lt;推拿&gt;</th>\n'
         f"      <td>{day:%Y-%m-%d} 10:05</td><td>requested service (点钟)</td>"
         "<td>128.00 yuan</td>\n      <td>15%</td>\n      <td>19.20 yuan</td></tr>",
@@ -95,3 +95,30 @@ def test_the_months_row_names_the_practitioner_and_links_their_month(
         "      <td>18.00 yuan</td><td>0.00 yuan</td><td>0.00 yuan</td><td>-1.20 yuan</td>"
         "<td>18.00 yuan</td></tr>"
     ]
+
+
+@pytest.mark.req("POS-3")
+def test_a_month_pages_its_lines_newest_first_and_totals_them_all(
+    client, login, store, manager, finance, practitioner
+):
+    """Fifty lines a page (the busiest month had 173), newest first; the caption's count and
+    the totals are the whole month's; the older lines are a link away."""
+    rule = old_rule(store, manager, basis="requested", rate="15")
+    day = timezone.localdate().replace(day=1)
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time(9, 0), tzinfo=tz)
+    for n in range(60):
+        line(store, practitioner, rule, at=start + dt.timedelta(minutes=n), amount="1.00",
+             description=f"line {n:02d}")  # fmt: skip
+    login(client, finance)
+    path = f"/commissions/people/{practitioner.pk}/?month={day:%Y-%m}"
+    page = client.get(path, **EN).content.decode()
+    shown = re.findall(r'<th scope="row">line (\d\d)</th>', page)
+    assert shown == [f"{n:02d}" for n in range(59, 9, -1)]
+    assert "60 commissions" in page and "<strong>60.00 yuan</strong>" in page
+    older = re.search(r'href="\?month=[\d-]+&amp;after=([\d.]+)" rel="next"', page)
+    assert older, page[page.index('<nav aria-label="Pages">') :][:400]
+    rest = client.get(f"{path}&after={older.group(1)}", **EN).content.decode()
+    shown = re.findall(r'<th scope="row">line (\d\d)</th>', rest)
+    assert shown == [f"{n:02d}" for n in range(9, -1, -1)]
+    assert "60 commissions" in rest and ">Newest</a>" in rest
