@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from anxin.accounts.permissions import MANAGE_CARD_TYPES
 from anxin.core.forms import add_errors
 from anxin.core.money import format_yuan
+from anxin.core.paging import keyset_page_for
 
 from . import selectors, services
 from .forms import (
@@ -24,6 +25,8 @@ from .forms import (
 )
 from .models import CardKind, CardMovement, CardType
 from .report import liability_xlsx
+
+LEDGER_PAGE_SIZE = 50
 
 
 def _require(request, action: str) -> None:
@@ -98,11 +101,15 @@ def card_detail(request, number):
         actor=request.user, store=request.store, number=number, request=request
     )
     can_change = selectors.can(request.user, request.store, "change")
-    ledger = selectors.card_ledger(card)
+    # Keyset pages of the ledger, newest first (issue 11: the busiest card's three years were
+    # one page); the balance above is still the sum of every line.
+    ledger = keyset_page_for(
+        request, selectors.card_ledger(card), order=("-seq",), size=LEDGER_PAGE_SIZE
+    )
     reversed_ids = set(
-        CardMovement.objects.filter(card=card, reverses__isnull=False).values_list(
-            "reverses_id", flat=True
-        )
+        CardMovement.objects.filter(
+            card=card, reverses__in=[m.pk for m in ledger.object_list]
+        ).values_list("reverses_id", flat=True)
     )
     return render(
         request,
@@ -110,6 +117,7 @@ def card_detail(request, number):
         {
             "card": card,
             "ledger": ledger,
+            "page_obj": ledger,
             "reversed_ids": reversed_ids,
             "can_change": can_change and card.state == "active",
             "can_reverse": can_change,

@@ -405,7 +405,11 @@ def client_view(*, actor, store, client: Client, request=None) -> dict:
     elif "view_health" in allowed:
         services = client.services.filter(practitioner=actor)
     if services is not None:
-        view["services"] = list(services.select_related("feedback")[:20])
+        # The section shows the last 20 (the visits' figures below count them all): only the
+        # shown columns, not the encrypted notes (each decrypted when loaded).
+        view["services"] = list(
+            services.select_related("feedback").only(*SERVICE_FIELDS)[:SERVICE_LIMIT]
+        )
         view["analysis"] = client_analysis(services, with_spending="view_spending" in allowed)
     if scope(actor, store, "change") == Scope.STORE:
         # Latest first; a client gives and withdraws consent a handful of times, but the page
@@ -427,6 +431,16 @@ def client_view(*, actor, store, client: Client, request=None) -> dict:
 
 
 ACCESS_LIMIT = 10
+SERVICE_LIMIT = 20
+SERVICE_FIELDS = (
+    "served_at",
+    "item_name",
+    "amount",
+    "client",
+    "practitioner",
+    "feedback__score",
+    "feedback__comments",
+)
 CONSENT_LIMIT = 20
 ACCESS_FIELDS = (
     "at",

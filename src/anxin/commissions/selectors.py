@@ -14,6 +14,7 @@ from django.http import Http404
 from anxin.accounts.names import staff_secrets
 from anxin.accounts.policy import Scope, scope_for
 from anxin.audit.services import use_log
+from anxin.core.paging import keyset_page
 
 from .models import Basis, Commission, MonthClose, Rule
 from .rules import ZERO
@@ -112,6 +113,8 @@ def month_overview(*, actor, store, month: dt.date, request=None) -> tuple[list[
     return rows, grand
 
 
+LINES_ORDER = ("-at", "-pk")
+LINES_PAGE_SIZE = 50
 LINE_FIELDS = (
     "month",
     "at",
@@ -125,9 +128,21 @@ LINE_FIELDS = (
 )
 
 
-def practitioner_month(*, actor, store, practitioner_id, month: dt.date, request=None):
-    """One practitioner's commission lines of a month, with totals. A practitioner may read only
-    their own; anyone else, or anything not found: 404, logged."""
+def practitioner_month(
+    *,
+    actor,
+    store,
+    practitioner_id,
+    month: dt.date,
+    after: str | None = None,
+    before: str | None = None,
+    oldest: bool = False,
+    request=None,
+):
+    """One practitioner's commission lines of a month, newest first in keyset pages of
+    ``LINES_PAGE_SIZE`` (``after`` / ``before`` / ``oldest``: ``core.paging``), with the whole
+    month's totals (one aggregate). A practitioner may read only their own; anyone else, or
+    anything not found: 404, logged."""
     granted = scope(actor, store)
     person = None
     if granted is not None and str(practitioner_id).isdigit():
@@ -156,22 +171,24 @@ def practitioner_month(*, actor, store, practitioner_id, month: dt.date, request
             store=store,
         )
         raise Http404
-    # The fields the page shows; the few rules once, not joined to every line.
-    lines = list(
-        Commission.objects.filter(store=store, practitioner=person, month=month)
-        .only(*LINE_FIELDS)
-        .order_by("at", "pk")
+    # The fields the page shows; the few rules once, not joined to every line. A page of
+    # lines, not the month's (the busiest had 173: issue 11); the totals count them all.
+    page = keyset_page(
+        Commission.objects.filter(store=store, practitioner=person, month=month).only(*LINE_FIELDS),
+        order=LINES_ORDER,
+        size=LINES_PAGE_SIZE,
+        after=after,
+        before=before,
+        oldest=oldest,
     )
+    lines = page.object_list
     rules = Rule.objects.in_bulk({c.rule_id for c in lines if c.rule_id})
     for c in lines:
         if c.rule_id:
             c.rule = rules[c.rule_id]
-    totals = Totals()
-    for c in lines:
-        setattr(totals, c.basis, getattr(totals, c.basis) + c.amount)
-        if c.adjustment:
-            totals.adjustments += c.amount
-        totals.lines += 1
+    totals = month_totals(store=store, month=month, practitioner_ids=[person.pk]).get(
+        person.pk, Totals()
+    )
     use_log(
         actor=actor,
         action="view",
@@ -182,7 +199,7 @@ def practitioner_month(*, actor, store, practitioner_id, month: dt.date, request
         request=request,
         store=store,
     )
-    return person, lines, totals
+    return person, page, totals
 
 
 def month_closed(*, store, month: dt.date) -> MonthClose | None:

@@ -58,8 +58,15 @@ def month(request):
 
 def person(request, pk):
     form, chosen, status = _month(request)
-    who, lines, totals = selectors.practitioner_month(
-        actor=request.user, store=request.store, practitioner_id=pk, month=chosen, request=request
+    who, page, totals = selectors.practitioner_month(
+        actor=request.user,
+        store=request.store,
+        practitioner_id=pk,
+        month=chosen,
+        after=request.GET.get("after") or None,
+        before=request.GET.get("before") or None,
+        oldest=bool(request.GET.get("oldest")),
+        request=request,
     )
     return render(
         request,
@@ -68,7 +75,8 @@ def person(request, pk):
             "form": form,
             "month": chosen,
             "person": who,
-            "lines": lines,
+            "lines": page.object_list,
+            "page_obj": page,
             "totals": totals,
             "own": who.pk == request.user.pk,
             "closed": selectors.month_closed(store=request.store, month=chosen),

@@ -57,13 +57,19 @@ class Group:
         return self.shown(self.total)
 
 
-def _band(moment: dt.datetime) -> str:
-    hour = timezone.localtime(moment).hour
-    if hour < 12:
-        return _("morning (before 12:00)")
-    if hour < 18:
-        return _("afternoon (12:00–18:00)")
-    return _("evening (after 18:00)")
+def _bands() -> tuple[str, str, str]:
+    """The three times of day, translated once a report."""
+    return (
+        _("morning (before 12:00)"),
+        _("afternoon (12:00–18:00)"),
+        _("evening (after 18:00)"),
+    )
+
+
+def _band(local: dt.datetime, bands: tuple[str, str, str]) -> str:
+    """``local`` (a local time)'s time of day."""
+    hour = local.hour
+    return bands[0] if hour < 12 else bands[1] if hour < 18 else bands[2]
 
 
 def analyse(*, actor, store, start: dt.date, end: dt.date, request=None) -> dict:
@@ -96,25 +102,29 @@ def analyse(*, actor, store, start: dt.date, end: dt.date, request=None) -> dict
     # The services with a low score, as a set of ids from the scores' index: joined the other
     # way round, SQLite walked a year of the store's services to probe each one's score.
     low = Feedback.objects.filter(score__lte=LOW_SCORE).values("service_id")
-    ratings = [
-        {f"service__{name}": value for name, value in row.items()}
-        for row in ServiceRecord.objects.filter(
+    ratings = list(
+        ServiceRecord.objects.filter(
             pk__in=low, store=store, served_at__gte=since, served_at__lt=until
         )
         .order_by()
-        .values("item_name", "practitioner_id", "client_id", "served_at")
-    ]
+        .values_list("item_name", "practitioner_id", "client_id", "served_at")
+    )
     dims = {name: {} for name in ("item", "practitioner", "time", "subject", "month")}
 
     def add(dim, key, label, *, person, complaint: bool):
-        group = dims[dim].setdefault(key, Group(label=label))
+        group = dims[dim].get(key)
+        if group is None:
+            group = dims[dim][key] = Group(label=label)
         if complaint:
             group.complaints += 1
         else:
             group.low_ratings += 1
         group.people.add(person)
 
-    subjects = dict(Subject.choices)
+    # Labels translated once a report, each moment made local once (a year of a store is
+    # thousands of rows: per row, the time zone and translation look-ups were most of the page).
+    subjects = {value: str(label) for value, label in Subject.choices}
+    bands = _bands()
     none = _("not given")
     repeat = defaultdict(int)
     for c in complaints:
@@ -125,22 +135,25 @@ def analyse(*, actor, store, start: dt.date, end: dt.date, request=None) -> dict
         else:
             person = ("anonymous", c["pk"])
         repeat[person] += 1
-        when = c["service__served_at"] or c["received_at"]
+        received = c["received_at"].astimezone(tz)
+        when = c["service__served_at"].astimezone(tz) if c["service__served_at"] else received
         item = c["service__item_name"] or none
+        band = _band(when, bands)
         add("item", item, item, person=person, complaint=True)
         add("practitioner", c["practitioner_id"], None, person=person, complaint=True)
-        add("time", _band(when), _band(when), person=person, complaint=True)
-        add("subject", c["subject"], str(subjects[c["subject"]]), person=person, complaint=True)
-        month = timezone.localtime(c["received_at"]).strftime("%Y-%m")
+        add("time", band, band, person=person, complaint=True)
+        add("subject", c["subject"], subjects[c["subject"]], person=person, complaint=True)
+        month = f"{received:%Y-%m}"
         add("month", month, month, person=person, complaint=True)
-    for r in ratings:
-        person = ("client", r["service__client_id"])
-        when = r["service__served_at"]
-        item = r["service__item_name"] or none
+    for item, practitioner_id, client_id, served_at in ratings:
+        person = ("client", client_id)
+        when = served_at.astimezone(tz)
+        item = item or none
+        band = _band(when, bands)
         add("item", item, item, person=person, complaint=False)
-        add("practitioner", r["service__practitioner_id"], None, person=person, complaint=False)
-        add("time", _band(when), _band(when), person=person, complaint=False)
-        month = timezone.localtime(when).strftime("%Y-%m")
+        add("practitioner", practitioner_id, None, person=person, complaint=False)
+        add("time", band, band, person=person, complaint=False)
+        month = f"{when:%Y-%m}"
         add("month", month, month, person=person, complaint=False)
 
     from django.contrib.auth import get_user_model

@@ -25,16 +25,28 @@ def bill_scope(actor, store) -> Scope | None:
     return scope_for(actor, store, BILL, "view")
 
 
-def bills_of_day(*, actor, store, day: dt.date) -> QuerySet[Bill]:
-    """The store's bills of one business day (store scope only; a practitioner has
-    ``my_lines``)."""
+def bills_of_day(*, actor, store, day: dt.date) -> list[dict]:
+    """The store's bills of one business day, newest first (store scope only; a practitioner
+    has ``my_lines``), as the rows the list shows: number, kind, whether refunded, time, the
+    client's name, the cashier's name and the total. Nothing else is read: a client's or an
+    account's encrypted fields are decrypted when loaded, four a bill on a busy day."""
     if bill_scope(actor, store) != Scope.STORE:
-        return Bill.objects.none()
-    return (
+        return []
+    return list(
         Bill.objects.filter(store=store, business_day=day)
-        .select_related("client", "cashier", "refund_of")
-        .annotate(refunded=Exists(Bill.objects.filter(refund_of=OuterRef("pk"))))
         .order_by("-paid_at", "-pk")
+        .values(
+            "pk",
+            "kind",
+            "business_day",
+            "paid_at",
+            "total",
+            "client_id",
+            "client__name",
+            "cashier__full_name",
+            "cashier__username",
+            refunded=Exists(Bill.objects.filter(refund_of=OuterRef("pk"))),
+        )
     )
 
 

@@ -281,7 +281,7 @@ def bills(request):
             {"form": form, "day": day, "first": first, "lines": lines, "total": total},
             status=status,
         )
-    rows = list(selectors.bills_of_day(actor=request.user, store=request.store, day=day))
+    rows = selectors.bills_of_day(actor=request.user, store=request.store, day=day)
     return render(
         request,
         "till/bills.html",

@@ -205,3 +205,27 @@ def test_the_file_takes_the_same_queries_however_many_services_and_bookings(
     assert_constant_queries(lambda: client.get(path), grow, rows=4)
     body = page(client, regular.code)
     assert body.count('href="/appointments/YY') <= 5  # the list is bounded
+
+
+@pytest.mark.django_db
+@pytest.mark.req("CLI-4", "UX-1")
+def test_the_file_lists_the_last_twenty_services_without_their_notes(
+    client, login, manager, regular, named
+):
+    """The history section is bounded (the client with most services had 109) and reads only
+    the columns it shows: each service's notes are encrypted, decrypted when loaded."""
+    from anxin.clients.selectors import SERVICE_LIMIT
+    from anxin.core.testing import captured
+
+    a, _b = named
+    for i in range(SERVICE_LIMIT + 5):
+        serve(regular, a, 200 + i, "刮痧", "120.00")
+    login(client, manager)
+    response, sql = captured(lambda: client.get(f"/clients/{regular.code}/"))
+    body = response.content.decode()
+    history = body[
+        body.index('id="services-h"') : body.index("</section>", body.index('id="services-h"'))
+    ]
+    assert history.count("<tr><td>") == SERVICE_LIMIT
+    listing = [s for s in sql if 'FROM "clients_servicerecord"' in s and "LIMIT 20" in s]
+    assert listing and all('"clients_servicerecord"."notes"' not in s for s in listing)
