@@ -133,3 +133,26 @@ def test_the_people_a_page_of_changes_names_are_read_once_for_the_page(
     name = plain_name(made[-1])
     # Named three times, in words: the booking's practitioner, the proposer and the approver.
     assert f" → {name}</li>" in page and page.count(f"{name}</li>") >= 3
+
+
+@pytest.mark.req("AUD-1")
+def test_the_filter_choices_are_worked_out_once_per_language():
+    """The record types (three hundred models named) and the actions the log filters offer:
+    worked out once per language, not on every page of the logs (issue 11)."""
+    from unittest import mock
+
+    from anxin.audit import display
+
+    with override("en"):
+        en = display.record_type_choices()
+        actions_en = display.operation_action_choices()
+    with override("zh-hans"):
+        zh = display.record_type_choices()
+    assert en != zh and ("api.apitoken", "API token") in en
+    with (
+        mock.patch.object(display, "record_type_label", side_effect=AssertionError),
+        mock.patch.object(display, "_grouped", side_effect=AssertionError),
+        override("en"),
+    ):
+        assert display.record_type_choices() == en
+        assert display.operation_action_choices() == actions_en
