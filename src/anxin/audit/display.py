@@ -8,7 +8,10 @@ The logs keep storing stable, language-independent data (``clients.client``, ``d
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
@@ -16,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 # Record types logged that are not (or not only) a model: the policy's record types and a few
@@ -153,7 +156,9 @@ ISO_TIMESTAMP = re.compile(
 REPR_TUPLE = re.compile(r"^\(\s*'([a-z_]+)'\s*,\s*'?([^']*)'?\s*\)$")
 
 
+@functools.cache
 def _model(record_type: str):
+    """The model of a record type, or ``None``; kept (a page asks it once per logged value)."""
     try:
         return apps.get_model(record_type)
     except (LookupError, ValueError):
@@ -196,6 +201,14 @@ def _grouped(pairs) -> list[tuple[str, str]]:
 
 def record_type_choices() -> list[tuple[str, str]]:
     """The record types a person can filter the logs by, named in their language."""
+    return list(_record_type_choices(get_language()))
+
+
+@functools.cache
+def _record_type_choices(language: str) -> tuple[tuple[str, str], ...]:
+    """Worked out once per language: three hundred models' names, grouped and sorted, on every
+    page of the logs before (issue 11). The models and their names do not change while the
+    process runs; ``language`` is the active one, which ``record_type_label`` speaks."""
     from anxin.accounts.policy import RECORD_TYPES
 
     keys = set(RECORD_TYPES) | set(EXTRA_RECORD_TYPES)
@@ -204,11 +217,16 @@ def record_type_choices() -> list[tuple[str, str]]:
             keys.add(model._meta.label_lower)
     keys -= INTERNAL_RECORD_TYPES
     keys = {k for k in keys if not k.startswith("crypto.")}
-    return _grouped((k, record_type_label(k)) for k in keys)
+    return tuple(_grouped((k, record_type_label(k)) for k in keys))
 
 
 def operation_action_choices() -> list[tuple[str, str]]:
-    return _grouped((k, str(v)) for k, v in OPERATION_ACTIONS.items())
+    return list(_operation_action_choices(get_language()))
+
+
+@functools.cache
+def _operation_action_choices(language: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_grouped((k, str(v)) for k, v in OPERATION_ACTIONS.items()))
 
 
 def record_label(entry) -> str:
@@ -270,7 +288,9 @@ def operation_action_label(action: str) -> str:
     return use_action_label(action)
 
 
+@functools.cache
 def _field(record_type: str, name: str):
+    """The model field a logged name stands for, or ``None``; kept like ``_model``."""
     model = _model(record_type)
     if model is None:
         return None
@@ -372,10 +392,90 @@ def promotion_rules_words(rules) -> str:
     return "；".join(promotion_rule_lines(rules))
 
 
+# The names of the people a page's change sets name, read once for the page (``people_named``):
+# a day's bookings log their practitioner each, and a query per entry made a page of fifty
+# entries fifty queries more (issue 11). Outside ``people_named`` each name is read when asked.
+_NAMED: ContextVar[dict | None] = ContextVar("audit_display_named", default=None)
+
+
+def _is_user_key(model_field) -> bool:
+    return (
+        isinstance(model_field, models.ForeignKey)
+        and model_field.related_model._meta.label == settings.AUTH_USER_MODEL
+    )
+
+
+def _person_ref(value, *, record_type: str, field: str):
+    """``("pk", 12)`` or ``("username", "x")`` when ``words`` names a person for this value."""
+    if field in ("proposer", "approver") and isinstance(value, str):
+        return ("username", value)
+    if field in ("proposer_id", "approver_id") and str(value).isdigit():
+        return ("pk", int(value))
+    model_field = _field(record_type, field) if field else None
+    if (
+        _is_user_key(model_field)
+        and not isinstance(value, bool)
+        and isinstance(value, int | str)
+        and str(value).isdigit()
+    ):
+        return ("pk", int(value))
+    return None
+
+
+def _refs(value, *, record_type: str, field: str, found: set) -> None:
+    """Every person ``words(value, record_type=, field=)`` would name, into ``found``."""
+    if value is None or value == "" or field in ("roles", "role", "rules"):
+        return
+    ref = _person_ref(value, record_type=record_type, field=field)
+    if ref is not None:
+        found.add(ref)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _refs(v, record_type=record_type, field=str(k), found=found)
+
+
+@contextmanager
+def people_named(entries):
+    """Within it, the people the ``entries``' change sets name are read in one query (two when
+    some are named by their username), not one query each."""
+    from anxin.accounts.models import User
+    from anxin.accounts.names import plain_name, staff_secrets
+
+    found: set = set()
+    for entry in entries:
+        for name, change in (entry.changes or {}).items():
+            if isinstance(change, dict) and ("before" in change or "after" in change):
+                values = [change.get("before"), change.get("after")]
+            elif isinstance(change, list | tuple) and len(change) == 2:
+                values = list(change)
+            else:
+                values = [change]
+            for value in values:
+                _refs(value, record_type=entry.record_type, field=name, found=found)
+    named: dict = {}
+    for kind in ("pk", "username"):
+        keys = {key for k, key in found if k == kind}
+        if keys:
+            people = (
+                User.objects.filter(**{f"{kind}__in": keys})
+                .select_related("staff_file")
+                .defer(*staff_secrets("staff_file"))  # a name needs nothing encrypted
+            )
+            named.update(((kind, getattr(u, kind)), plain_name(u)) for u in people)
+    token = _NAMED.set(named)
+    try:
+        yield
+    finally:
+        _NAMED.reset(token)
+
+
 def _user_name(pk) -> str:
     from anxin.accounts.models import User
     from anxin.accounts.names import plain_name
 
+    named = _NAMED.get()
+    if named is not None and ("pk", pk) in named:
+        return named["pk", pk]
     user = User.objects.filter(pk=pk).select_related("staff_file").first()
     return plain_name(user) if user else str(pk)
 
@@ -384,6 +484,9 @@ def _user_name_by_username(username: str) -> str:
     from anxin.accounts.models import User
     from anxin.accounts.names import plain_name
 
+    named = _NAMED.get()
+    if named is not None and ("username", username) in named:
+        return named["username", username]
     user = User.objects.filter(username=username).select_related("staff_file").first()
     return plain_name(user) if user else username
 
@@ -409,12 +512,7 @@ def words(value, *, record_type: str = "", field: str = "") -> str:
             labels = dict(model_field.flatchoices)
             if value in labels:
                 return str(labels[value])
-        if (
-            isinstance(model_field, models.ForeignKey)
-            and model_field.related_model._meta.label == settings.AUTH_USER_MODEL
-            and isinstance(value, int | str)
-            and str(value).isdigit()
-        ):
+        if _is_user_key(model_field) and isinstance(value, int | str) and str(value).isdigit():
             return _user_name(int(value))
         if isinstance(model_field, models.DecimalField):
             try:

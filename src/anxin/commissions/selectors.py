@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.http import Http404
 
+from anxin.accounts.models import RoleAssignment
 from anxin.accounts.names import staff_secrets
 from anxin.accounts.policy import Scope, scope_for
 from anxin.audit.services import use_log
@@ -148,16 +149,20 @@ def practitioner_month(
     if granted is not None and str(practitioner_id).isdigit():
         pk = int(practitioner_id)
         if granted == Scope.STORE or pk == actor.pk:
+            # Whether they hold a commission or an active role here: asked with EXISTS, since
+            # joining the person's commissions (5,000 over three years) and sorting them for
+            # DISTINCT took 110 ms on PostgreSQL (issue 11).
             person = (
                 get_user_model()
                 .objects.filter(pk=pk)
                 .filter(
-                    Q(commissions__store=store)
-                    | Q(role_assignments__store=store, role_assignments__active=True)
+                    Exists(Commission.objects.filter(practitioner=OuterRef("pk"), store=store))
+                    | Exists(
+                        RoleAssignment.objects.filter(user=OuterRef("pk"), store=store, active=True)
+                    )
                 )
                 .select_related("staff_file")
                 .defer(*staff_secrets("staff_file"))
-                .distinct()
                 .first()
             )
     if person is None:

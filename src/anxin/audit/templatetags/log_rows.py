@@ -102,7 +102,9 @@ def operation_log_rows(context, entries) -> SafeString:
             e.ip or "",
         )
 
-    return format_html_join("", _OPERATION_ROW, (cells(e) for e in entries))
+    entries = list(entries)
+    with display.people_named(entries):  # the people the changes name: one query a page
+        return format_html_join("", _OPERATION_ROW, (cells(e) for e in entries))
 
 
 _ALERT_ROW = (

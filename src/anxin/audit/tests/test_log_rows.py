@@ -5,6 +5,7 @@ same queries however many entries and people the log holds, and shows what the t
 import pytest
 from django.utils.translation import override
 
+from anxin.accounts.names import plain_name
 from anxin.audit.services import operation_log, use_log
 from anxin.core.testing import assert_constant_queries, captured
 
@@ -97,3 +98,61 @@ def test_the_alert_rows_say_when_what_and_who_in_words(client, login, auditor, s
             alert(i, practitioner, [i])
         many = client.get("/audit/alerts/", HTTP_ACCEPT_LANGUAGE="en").content
     assert (len(many) - len(few)) / 10 < 600
+
+
+@pytest.mark.django_db
+@pytest.mark.req("AUD-1")
+def test_the_people_a_page_of_changes_names_are_read_once_for_the_page(
+    client, login, auditor, store, make_persona
+):
+    """A booking logs its practitioner, a change request its proposer and approver: each named
+    in words, read in one query for the page, not one per entry (issue 11)."""
+    made = []
+
+    def add(n):
+        for _ in range(n):
+            i = len(made)
+            person = make_persona(f"named{i:03d}", store, "practitioner")
+            made.append(person)
+            with frozen(local(3, 10, i % 60)):
+                operation_log(
+                    actor=auditor, action="create", record_type="scheduling.appointment",
+                    record_id=str(i), store=store,
+                    changes={"practitioner": {"before": None, "after": person.pk}},
+                )  # fmt: skip
+                operation_log(
+                    actor=auditor, action="propose", record_type="approvals.changerequest",
+                    record_id=str(i), store=store,
+                    changes={"proposer": person.username, "approver_id": person.pk},
+                )  # fmt: skip
+
+    login(client, auditor)
+    assert_constant_queries(lambda: client.get(PAGES[1]), add, rows=5)
+    with override("en"):
+        page = client.get(PAGES[1], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    name = plain_name(made[-1])
+    # Named three times, in words: the booking's practitioner, the proposer and the approver.
+    assert f" → {name}</li>" in page and page.count(f"{name}</li>") >= 3
+
+
+@pytest.mark.req("AUD-1")
+def test_the_filter_choices_are_worked_out_once_per_language():
+    """The record types (three hundred models named) and the actions the log filters offer:
+    worked out once per language, not on every page of the logs (issue 11)."""
+    from unittest import mock
+
+    from anxin.audit import display
+
+    with override("en"):
+        en = display.record_type_choices()
+        actions_en = display.operation_action_choices()
+    with override("zh-hans"):
+        zh = display.record_type_choices()
+    assert en != zh and ("api.apitoken", "API token") in en
+    with (
+        mock.patch.object(display, "record_type_label", side_effect=AssertionError),
+        mock.patch.object(display, "_grouped", side_effect=AssertionError),
+        override("en"),
+    ):
+        assert display.record_type_choices() == en
+        assert display.operation_action_choices() == actions_en

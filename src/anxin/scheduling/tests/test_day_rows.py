@@ -81,3 +81,44 @@ def test_the_queue_floor_rows_are_built_in_python_with_a_button_each(
     assert "Start service (上钟): 10:00 推拿</button>" in page
     assert "End service (下钟): 10:01 推拿</button>" in page
     assert "<td>李雷&lt;b&gt;</td>" in page and "<td>in service</td>" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.req("BIZ-3")
+def test_the_queue_takes_the_same_queries_however_many_are_in_it(
+    client, login, manager, store, make_persona
+):
+    """The queue's order and the adjusting form's choices, a row and an option per person,
+    built in Python (a store's sixty people went through the template's loop): the same
+    queries for three people as for nine, each named (escaped), with the end of their last
+    service in local time."""
+    from anxin.scheduling.models import QueueEntry
+
+    day = timezone.localdate()
+    people = []
+
+    def add(n):
+        for _ in range(n):
+            i = len(people)
+            person = make_persona(f"queue{i:02d}", store, "practitioner")
+            person.full_name = f"技师{i:02d}<i>"
+            person.save(update_fields=["full_name"])
+            people.append(person)
+            last = timezone.make_aware(dt.datetime.combine(day, dt.time(9, i))) if i else None
+            QueueEntry.objects.create(
+                store=store, day=day, practitioner=person, position=i + 1, last_end=last
+            )
+
+    login(client, manager)
+    empty = client.get("/appointments/queue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<tr><td colspan="4">Nobody is in the queue yet.</td></tr>' in empty
+    assert_constant_queries(lambda: client.get("/appointments/queue/"), add, rows=3)
+    page = client.get("/appointments/queue/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    first, second = QueueEntry.objects.order_by("position")[:2]
+    assert (
+        '\n    <tr><td>1</td><th scope="row">技师00&lt;i&gt;</th><td>0</td><td>—</td></tr>\n  '
+    ) in page  # no service yet: longest rest, first
+    assert '<th scope="row">技师01&lt;i&gt;</th><td>0</td><td>09:01</td></tr>' in page
+    assert f'<option value="{first.pk}">技师00&lt;i&gt;</option>' in page
+    assert f'<option value="{second.pk}">技师01&lt;i&gt;</option>' in page
+    assert "Nobody is in the queue yet." not in page and "<i>" not in page
