@@ -100,3 +100,30 @@ def test_a_ledger_line_says_what_when_how_much_and_who_in_words(
     assert (
         f'<td><a href="/cards/{stored_card.number}/lines/1/reverse/">Reverse line 1</a></td></tr>'
     ) in text
+
+
+@pytest.mark.req("UX-1")
+def test_the_ledger_rows_say_the_line_reversed_and_offer_the_reversal_in_words(
+    client, login, manager, store, stored_card
+):
+    """The rows are built in Python (``{% ledger_rows %}``: a hundred lines went through the
+    template's translation blocks, date, name and URL per line): the markup the template gave,
+    a reversal naming the line it undoes, the reversed line marked, the reason escaped."""
+    from anxin.cards.services import card_top_up, reverse_charge
+
+    manager.full_name = "张<b>经理"
+    manager.save(update_fields=["full_name"])
+    card_top_up(actor=manager, store=store, card=stored_card, paid=Decimal("100"))
+    top_up = stored_card.movements.filter(kind="top_up").order_by("-seq").first()
+    undo = reverse_charge(movement=top_up, user=manager, reason="录错<了>")
+    login(client, manager)
+    page = client.get(f"/cards/{stored_card.number}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'<th scope="row">reversal (of line {top_up.seq})</th>' in page
+    assert " · 录错&lt;了&gt;</td><td>张&lt;b&gt;经理</td><td></td></tr>" in page
+    assert f"<td>{undo.seq}</td>" in page and "<td>reversed</td>" in page
+    first = stored_card.movements.order_by("seq").first()
+    assert (
+        f'<a href="/cards/{stored_card.number}/lines/{first.seq}/reverse/">'
+        f"Reverse line {first.seq}</a>"
+    ) in page or first.kind not in ("consumption", "top_up", "bonus")
+    assert "<b>" not in page.split("<tbody>")[1].split("</tbody>")[0]
