@@ -21,9 +21,11 @@ def pages():
     from django.db.models import Count
     from django.utils import timezone
 
+    from anxin.cards.models import Card
     from anxin.clients.models import Client
     from anxin.commissions.models import Commission
     from anxin.scheduling.models import Appointment
+    from anxin.till.models import Bill
 
     client = Client.objects.filter(status="active").order_by("code").first()
     # The commissions of the latest month that has some, and its busiest practitioner's.
@@ -44,6 +46,15 @@ def pages():
         or Appointment.objects.order_by("-start").first()
     )
     day = timezone.localtime(booked.start).date().isoformat() if booked else ""
+    # The card with the longest ledger, and the busiest day of bills.
+    card = Card.objects.annotate(n=Count("movements")).order_by("-n").first()
+    busy_day = (
+        Bill.objects.values("business_day")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("business_day", flat=True)
+        .first()
+    )
     return [
         ("home-front-desk", "frontdesk", "/"),
         ("home-practitioner", "practitioner", "/"),
@@ -61,6 +72,8 @@ def pages():
         ("commissions", "manager", f"/commissions/?month={month}"),
         ("commissions-person", "manager", f"/commissions/people/{busiest}/?month={month}"),
         ("commission-rules", "manager", "/commissions/rules/"),
+        ("card", "manager", f"/cards/{card.number}/" if card else "/cards/"),
+        ("bills-day", "finance", f"/till/bills/?day={busy_day}" if busy_day else "/till/bills/"),
     ]
 
 

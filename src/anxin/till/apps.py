@@ -13,6 +13,9 @@ class TillConfig(AppConfig):
         from .services import refunds
 
         refunds.register_all()
+        from anxin.cards import references
+
+        references.register("bill", _describe_bills)
         home.register_link(
             "till:checkout",
             _("Checkout"),
@@ -37,3 +40,17 @@ class TillConfig(AppConfig):
             order=15,
             visible=lambda perms, request: home.has_grant(perms, "till.product.view"),
         )
+
+
+def _describe_bills(ids) -> dict:
+    """A card's ledger names the bill a payment was for by its number, linked to it."""
+    from django.urls import reverse
+    from django.utils.translation import gettext
+
+    from .models import Bill
+
+    text = gettext("Bill %(number)s")
+    return {
+        bill.pk: (text % {"number": bill.number}, reverse("till:bill", args=[bill.pk]))
+        for bill in Bill.objects.filter(pk__in=ids).only("pk", "business_day")
+    }

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from anxin.accounts.names import person_name
 from anxin.core.money import format_yuan
 
+from .. import references
 from ..models import CardKind, MovementKind
 
 register = template.Library()
@@ -38,6 +39,7 @@ def ledger_rows(context, card, ledger, reversed_ids, can_reverse) -> SafeString:
     reverse_line = _("Reverse line %(seq)s")
     head, tail = reverse("cards:reverse", args=[card.number, 0]).rsplit("0", 1)
     names: dict = {}
+    described = references.describe_all(m.reference for m in lines)
 
     def money(value) -> str:
         return yuan % {"amount": format_yuan(value)}
@@ -46,7 +48,11 @@ def ledger_rows(context, card, ledger, reversed_ids, can_reverse) -> SafeString:
         movement = conditional_escape(kinds.get(m.kind, m.kind))
         if m.reverses_id:
             movement = format_html("{} ({})", movement, of_line % {"seq": m.reverses.seq})
-        reference = conditional_escape(m.reference or "—")
+        if m.reference in described:
+            words, url = described[m.reference]
+            reference = format_html('<a href="{}">{}</a>', url, words)
+        else:
+            reference = conditional_escape(m.reference or "—")
         if m.reason:
             reference = format_html("{} · {}", reference, m.reason)
         if m.created_by_id:

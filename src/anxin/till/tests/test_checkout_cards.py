@@ -118,6 +118,10 @@ def test_a_stored_value_card_and_cash_pay_a_bill_through_the_page(
     ).exists()
     receipt = client.get(f"/till/bills/{bill.pk}/", **EN).content.decode()
     assert "150.00 yuan" in receipt and "186.00 yuan" in receipt
+    # The card's ledger names the bill by its number, linked to it, not by its database id.
+    ledger = client.get(f"/cards/{stored_card.number}/", **EN).content.decode()
+    assert f'<a href="/till/bills/{bill.pk}/">Bill {bill.number}</a>' in ledger
+    assert f"bill:{bill.pk}" not in ledger
 
 
 def test_a_session_card_pays_a_service_it_covers(
