@@ -14,6 +14,7 @@ from contextlib import suppress
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
+from django.forms.models import ModelChoiceIterator
 
 
 def _staff_file(user):
@@ -65,18 +66,22 @@ def _name_counts(store) -> Counter:
     return counts
 
 
-def person_name(user, store=None) -> str:
-    """The name a person reads; with the staff code where ``store`` has two of that name."""
-    name = plain_name(user)
-    if not name or store is None:
-        return name
+def _kept_name_counts(store) -> Counter:
     counts = getattr(store, "_anxin_name_counts", None)
     if counts is None:
         counts = _name_counts(store)
         # Once per request: the middleware loads the store object afresh for each request.
         with suppress(AttributeError):
             store._anxin_name_counts = counts
-    if counts[name] > 1:
+    return counts
+
+
+def person_name(user, store=None) -> str:
+    """The name a person reads; with the staff code where ``store`` has two of that name."""
+    name = plain_name(user)
+    if not name or store is None:
+        return name
+    if _kept_name_counts(store)[name] > 1:
         member = _staff_file(user)
         code = (member.code if member is not None else "") or getattr(user, "username", "")
         if code:
@@ -111,3 +116,39 @@ def store_people(store):
         .distinct()
         .order_by("full_name", "username")
     )
+
+
+_NAME_COLUMNS = (
+    "pk",
+    "username",
+    "full_name",
+    "first_name",
+    "last_name",
+    "staff_file__name",
+    "staff_file__code",
+)
+
+
+def people_choices(people, store) -> list[tuple[int, str]]:
+    """``(pk, person_name(user, store))`` of each account in ``people`` (``store_people`` or a
+    narrowing of it), in its order: one query of the name columns, no account nor staff file
+    built (a form choosing among a store's people three times spent 60–100 ms on them)."""
+    out = []
+    for pk, username, full, first, last, staff_name, staff_code in people.values_list(
+        *_NAME_COLUMNS
+    ):
+        name = staff_name or full.strip() or f"{last}{first}".strip() or username
+        if store is not None and _kept_name_counts(store)[name] > 1:
+            name = f"{name} {staff_code or username}"
+        out.append((pk, name))
+    return out
+
+
+class PeopleChoices(ModelChoiceIterator):
+    """``ModelChoiceField.iterator`` for a field over ``store_people``: its choices from
+    ``people_choices``, the field's ``store`` (if set) telling namesakes apart."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from people_choices(self.queryset, getattr(self.field, "store", None))

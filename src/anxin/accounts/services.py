@@ -493,14 +493,19 @@ def permission_review(*, store: Store | None = None) -> list[dict]:
     )
     if store is not None:
         assignments = assignments.filter(store=store)
+    # Each role's permissions in words once, not once per person holding it (issue 11: 1,400
+    # labels, 0.4 s of lazy translations, for a store's 71 assignments).
+    labels: dict[int, list[str]] = {}
     for a in assignments:
+        if a.role_id not in labels:
+            labels[a.role_id] = [grant_label(p) for p in a.role.permissions]
         rows.append(
             {
                 "assignment": a,
                 "store": a.store,
                 "user": a.user,
                 "role": a.role,
-                "permissions": [grant_label(p) for p in a.role.permissions],
+                "permissions": labels[a.role_id],
             }
         )
     return rows

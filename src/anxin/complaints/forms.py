@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from anxin.accounts.names import person_name, store_people
+from anxin.accounts.names import PeopleChoices, person_name, store_people
 from anxin.core.forms import Form
 from anxin.core.widgets import Select
 
@@ -25,6 +25,7 @@ User = get_user_model()
 
 class PersonChoiceField(forms.ModelChoiceField):
     widget = Select
+    iterator = PeopleChoices
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("empty_label", _("— none —"))

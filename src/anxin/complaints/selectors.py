@@ -7,11 +7,13 @@ from django.http import Http404
 from anxin.accounts.permissions import VIEW_COMPLAINTS
 from anxin.audit.models import UseOutcome
 from anxin.audit.services import use_log
+from anxin.core.paging import KeysetPage, keyset_page
 
 from .models import COUNTED_STATES, Complaint, State
 from .services import RECORD, require, secret_matches
 
-LIST_SIZE = 200
+LIST_SIZE = 50
+LIST_ORDER = ("-received_at", "-pk")
 # The list's columns (complaints/templatetags/complaint_rows.py) and the fields a person's name
 # is made of (accounts.names.person_name).
 LIST_FIELDS = (
@@ -29,7 +31,18 @@ _ACCOUNT_NAME = ("username", "full_name", "first_name", "last_name")
 _STAFF_NAME = ("name", "code")
 
 
-def complaint_list(*, actor, store, state: str = "", request=None) -> list[Complaint]:
+def complaint_list(
+    *,
+    actor,
+    store,
+    state: str = "",
+    after: str | None = None,
+    before: str | None = None,
+    oldest: bool = False,
+    request=None,
+) -> KeysetPage:
+    """A page of ``LIST_SIZE`` complaints, newest first, by keyset on (received_at, id): a
+    bigger store's first page costs what a small store's does (issue 11)."""
     require(actor, store, VIEW_COMPLAINTS, "list", request=request)
     # Only what a row shows: the people's names come from their staff files, joined here and
     # not read row by row; nothing encrypted is read (each encrypted field loaded is decrypted:
@@ -47,18 +60,20 @@ def complaint_list(*, actor, store, state: str = "", request=None) -> list[Compl
     )
     if state in State.values:
         rows = rows.filter(state=state)
-    rows = list(rows[:LIST_SIZE])
+    page = keyset_page(
+        rows, order=LIST_ORDER, size=LIST_SIZE, after=after, before=before, oldest=oldest
+    )
     use_log(
         actor=actor,
         action="search",
         record_type=RECORD,
         record_id="*",
-        count=len(rows),
+        count=len(page),
         purpose="list",
         request=request,
         store=store,
     )
-    return rows
+    return page
 
 
 def complaint_get(*, actor, store, pk, request=None, log: bool = True) -> Complaint:

@@ -38,15 +38,22 @@ def complaint_list(request):
     if VIEW_COMPLAINTS not in _perms(request):
         raise PermissionDenied
     state = request.GET.get("state", "")
-    rows = selectors.complaint_list(
-        actor=request.user, store=request.store, state=state, request=request
+    page = selectors.complaint_list(
+        actor=request.user,
+        store=request.store,
+        state=state,
+        after=request.GET.get("after") or None,
+        before=request.GET.get("before") or None,
+        oldest=bool(request.GET.get("oldest")),
+        request=request,
     )
     perms = _perms(request)
     return render(
         request,
         "complaints/list.html",
         {
-            "complaints": rows,
+            "complaints": page.object_list,
+            "page_obj": page,
             "state": state if state in State.values else "",
             "states": State.choices,
             "can_take": TAKE_COMPLAINTS in perms,

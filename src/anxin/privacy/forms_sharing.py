@@ -7,10 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anxin.accounts.models import Role, User
-from anxin.accounts.names import person_name, store_people
+from anxin.accounts.names import PeopleChoices, person_name, store_people
 from anxin.catalogue.models import Promotion
 from anxin.clients.models import Consent
 from anxin.core.forms import Form
+from anxin.core.widgets import CheckboxSelectMultiple, Select
 
 from .documents import ACCEPT
 from .models import (
@@ -37,6 +38,20 @@ def _document_widget():
 
 class PeopleField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, *args, store=None, **kwargs):
+        self.store = store
+        super().__init__(*args, **kwargs)
+
+    def label_from_instance(self, obj):
+        return person_name(obj, self.store)
+
+
+class PersonField(forms.ModelChoiceField):
+    """One of the store's people by name; the choices read as names alone (issue 11)."""
+
+    widget = Select
+    iterator = PeopleChoices
 
     def __init__(self, *args, store=None, **kwargs):
         self.store = store
@@ -186,7 +201,9 @@ class TransferForm(Form):
 
 
 class DisclosureForm(Form):
-    document_type = forms.ChoiceField(label=_("Legal document"), choices=LegalDocumentType.choices)
+    document_type = forms.ChoiceField(
+        label=_("Legal document"), choices=LegalDocumentType.choices, widget=Select
+    )
     document_number = forms.CharField(label=_("Document number"), max_length=80)
     issuing_body = forms.CharField(label=_("Issued by"), max_length=120)
     document = forms.FileField(
@@ -194,11 +211,11 @@ class DisclosureForm(Form):
         required=False,
         widget=_document_widget(),
     )
-    verified_by = forms.ModelChoiceField(label=_("Verified by"), queryset=User.objects.none())
+    verified_by = PersonField(label=_("Verified by"), queryset=User.objects.none())
     verification = forms.CharField(label=_("How it was verified"), max_length=200)
     recipient = forms.CharField(label=_("Handed to (officer, unit)"), max_length=120)
     fields_sent = forms.MultipleChoiceField(
-        label=_("Fields disclosed"), choices=field_choices, widget=forms.CheckboxSelectMultiple
+        label=_("Fields disclosed"), choices=field_choices, widget=CheckboxSelectMultiple
     )
     clients = forms.CharField(
         label=_("Client codes"),
@@ -211,7 +228,7 @@ class DisclosureForm(Form):
     def __init__(self, *args, store=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["verified_by"].queryset = store_people(store)
-        self.fields["verified_by"].label_from_instance = lambda u: person_name(u, store)
+        self.fields["verified_by"].store = store
         if not self.is_bound:
             self.initial.setdefault(
                 "disclosed_at", timezone.localtime().replace(second=0, microsecond=0)

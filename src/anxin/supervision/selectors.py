@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.db.models import QuerySet
 
+from anxin.accounts.names import staff_secrets
 from anxin.accounts.permissions import MANAGE_KPI_RULES, RUN_AUDITS, VIEW_AUDITS
 from anxin.accounts.policy import Scope, scope_for
 from anxin.audit.services import use_log
@@ -62,9 +63,10 @@ def kpi_rows(*, actor, store, month: dt.date, request=None) -> dict:
         require_perm(actor, store, "supervision.kpi.view:store", record_type=KPI_RECORD,
                      action="view", request=request)  # fmt: skip
     rows = list(
-        KpiRow.objects.filter(store=store, month=month.replace(day=1)).select_related(
-            "user__staff_file", "department"
-        )
+        KpiRow.objects.filter(store=store, month=month.replace(day=1))
+        .select_related("user__staff_file", "department")
+        # Names only: none of the staff files' encrypted fields (issue 11).
+        .defer(*staff_secrets("user__staff_file"))
     )
     _log_report(actor, store, month, len(rows), request, "information-management KPIs")
     return {

@@ -357,7 +357,7 @@ def test_the_complaint_list_reads_nothing_encrypted(
     take(front_desk, store, subject="practitioner", practitioner=practitioner, owner=manager)
     response, sql = captured(lambda: client.get("/complaints/"))
     assert response.status_code == 200
-    (listing,) = [s for s in sql if 'FROM "complaints_complaint"' in s and "LIMIT 200" in s]
+    (listing,) = [s for s in sql if 'FROM "complaints_complaint"' in s and "LIMIT 51" in s]
     staff = ('."id_number"', '."bank_card"', '."base_pay"')
     for column in (*staff, '"clients_client"."phone"', '"clients_client"."address"'):
         assert column not in listing, column
@@ -408,5 +408,29 @@ def test_the_complaint_list_grows_by_a_row_and_reads_only_what_it_shows(
         take(front_desk, store, subject="practitioner", practitioner=practitioner, owner=manager)
     large, sql = captured(lambda: client.get("/complaints/", **EN))
     assert (len(large.content) - len(small.content)) / 20 < 400
-    (listing,) = [s for s in sql if 'FROM "complaints_complaint"' in s and "LIMIT 200" in s]
+    (listing,) = [s for s in sql if 'FROM "complaints_complaint"' in s and "LIMIT 51" in s]
     assert '"description"' not in listing and "clients_client" not in listing
+
+
+@pytest.mark.req("AUD-5")
+def test_the_complaint_list_pages_by_fifty_newest_first(client, login, front_desk, manager, store):
+    """Issue 11: a store's complaints in keyset pages of 50, newest first, the older ones a
+    link away (a bigger store's first page costs what a small one's does)."""
+    taken = [take(front_desk, store) for _ in range(55)]
+    moment = timezone.now() - dt.timedelta(days=1)
+    for i, complaint in enumerate(taken):  # distinct times, the first taken the oldest
+        Complaint.objects.filter(pk=complaint.pk).update(
+            received_at=moment + dt.timedelta(minutes=i)
+        )
+    login(client, manager)
+    page = client.get("/complaints/", **EN).content.decode()
+    shown = re.findall(r'<a href="/complaints/(\d+)/">', page)
+    assert shown == [str(c.pk) for c in reversed(taken)][:50]
+    assert "<caption>Complaints, newest first</caption>" in page
+    following = re.search(r'<a href="\?after=([\d.]+)" rel="next">Next page</a>', page)
+    older = client.get(f"/complaints/?after={following.group(1)}", **EN).content.decode()
+    assert re.findall(r'<a href="/complaints/(\d+)/">', older) == [
+        str(c.pk) for c in reversed(taken[:5])
+    ]
+    assert 'rel="prev"' in older and 'rel="next"' not in older
+    assert UseLog.objects.filter(record_type="complaints.complaint", count=5).exists()
