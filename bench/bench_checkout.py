@@ -9,11 +9,16 @@ for a fixed time. Each bill is written with its lines, payments, the card's ledg
 movements and operation-log entries. Baseline: POST /bench/minimal with the same cookies,
 body and CSRF check, in the same run, in halves (A B B A). Prints bills/s, p50 and p95, and
 the ratio (target >= 0.30). Every created bill must be distinct (the redirect names it).
+
+``--scale store``: the same on a working copy of the cached store-scale data (bench/.cache, as
+``bench_pages.py`` builds it; the front desk logs in with a fresh password and second factor).
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import json
 import re
 import signal
 import sys
@@ -69,22 +74,26 @@ def main(argv: list[str] | None = None) -> int:
         argv,
         duration=dict(type=float, default=None, help="seconds per case (default 10, quick 3)"),
         connections=dict(type=int, default=4, help="concurrent keep-alive connections"),
+        scale=dict(
+            choices=("small", "store"),
+            default="small",
+            help="small: a fresh small demo (default); store: a copy of the cached store-scale "
+            "data in bench/.cache, as bench_pages.py builds it",
+        ),
     )
     duration = args.duration or (3.0 if args.quick else 10.0)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    with throwaway_environment("checkout") as env:
-        env.update({"ANXIN_BENCH": "1", "ANXIN_DEMO": "1", "ANXIN_DEMO_SCALE": "small"})
-        log_path = Path(env["ANXIN_DATA_DIR"]).parent / "serve.log"
+    with data_directory(args.scale) as (env, log_path, log_in_front_desk):
         port = free_port()
-        print(f"checkout benchmark: {describe_database(env)}")
+        print(f"checkout benchmark ({args.scale} scale): {describe_database(env)}")
         started = time.perf_counter()
         with server(env, port, log_path) as proc:
-            wait_ready(proc, port, log_path, timeout=300)
+            wait_ready(proc, port, log_path, timeout=600)
             print(f"server ready after {time.perf_counter() - started:.1f} s (migrate, demo data)")
             out = run_setup(env, SETUP)
             line = next(x for x in out.splitlines() if x.startswith("BENCH"))
             item, who, p1, p2, total, client, card = line.split()[1:]
-            cookie = login(port, "frontdesk", demo_password(log_path, "frontdesk"))
+            cookie = log_in_front_desk(port)
             token = read_token(port, cookie)
             print(
                 f"logged in as the demo front desk; a bill of 3 lines, {total} yuan (10.00 by card); "
@@ -98,6 +107,40 @@ def main(argv: list[str] | None = None) -> int:
                 args.connections,
                 duration,
             )
+
+
+@contextlib.contextmanager
+def data_directory(scale: str):
+    """``(environment, serve's log, log-in of the front desk -> Cookie header)``: a fresh small
+    demo, or a working copy of the cached store-scale data (never written into; the cache is
+    built by ``bench_pages.py --scale store``, minutes to an hour, not here)."""
+    if scale == "small":
+        with throwaway_environment("checkout") as env:
+            env.update({"ANXIN_BENCH": "1", "ANXIN_DEMO": "1", "ANXIN_DEMO_SCALE": "small"})
+            log_path = Path(env["ANXIN_DATA_DIR"]).parent / "serve.log"
+            yield (
+                env,
+                log_path,
+                lambda port: login(port, "frontdesk", demo_password(log_path, "frontdesk")),
+            )
+        return
+    import bench_pages
+
+    cache = bench_pages.CACHE / f"{scale}-{bench_pages.database_kind()}"
+    if not (cache / "data").exists():
+        raise SystemExit(
+            f"error: no cached {scale}-scale data in {cache}: build it with "
+            f"`bench/bench_pages.py --scale {scale}` first"
+        )
+    print(f"copying the cached {scale}-scale data from {cache}", flush=True)
+    with bench_pages.working_copy(cache) as (env, tmp):
+        env.update({"ANXIN_BENCH": "1", "ANXIN_DEMO": "0"})
+        account = json.loads(bench_pages.helper(env, "accounts"))["frontdesk"]
+        yield (
+            env,
+            tmp / "serve.log",
+            lambda port: bench_pages.log_in(port, "frontdesk", account).cookie,
+        )
 
 
 def read_token(port: int, cookie: str) -> str:

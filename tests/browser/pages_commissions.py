@@ -10,6 +10,7 @@ def _commissions(request):
     import pages_till
 
     from anxin.commissions.models import Commission, Rule
+    from anxin.core.marks import store_changed
 
     if Commission.objects.exists():
         return
@@ -26,6 +27,7 @@ def _commissions(request):
             effective_from=since,
             created_by=manager,
         )
+    store_changed(store)
     pages_till._bill(request)
 
 

@@ -630,11 +630,13 @@ def _after_restore(recovery: Recovery, manifest: dict, found: Located, checks: d
     from django.core.management import call_command
 
     from anxin.audit import chain
+    from anxin.core import marks
     from anxin.core.db import update_statistics
     from anxin.crypto import keyring
 
     connections.close_all()
     keyring.forget_cached_keys()
+    marks.every_store_changed()  # what server processes keep of each store's set-up
     if checks.get("schema") == "older":
         call_command("migrate", interactive=False, verbosity=0)
     # A restored PostgreSQL database has no planner statistics (pg_restore does not carry them).

@@ -96,10 +96,12 @@ def _ledger(card: Card) -> dict:
     return card.movements.aggregate(amount=Sum("amount"), sessions=Sum("sessions"), seq=Max("seq"))
 
 
-def _locked(card: Card) -> Card:
-    """The card read afresh under a lock on its row (PostgreSQL); on SQLite the IMMEDIATE
-    transaction already holds the database's write lock."""
-    return Card.objects.select_for_update().select_related("card_type", "client").get(pk=card.pk)
+def _locked(card: Card, *, with_client: bool = True) -> Card:
+    """The card read afresh under a lock on its row (PostgreSQL; its row only, not its type's
+    nor its client's, which other cards and bills share); on SQLite the IMMEDIATE transaction
+    already holds the database's write lock. ``with_client=False``: the caller has the client."""
+    related = ("card_type", "client") if with_client else ("card_type",)
+    return Card.objects.select_for_update(of=("self",)).select_related(*related).get(pk=card.pk)
 
 
 def _append(
@@ -429,7 +431,7 @@ def charge_card(
     amount = clean_amount(amount)
     today = timezone.localdate(at) if at else timezone.localdate()
     with transaction.atomic():
-        card = _locked(card)
+        card = _locked(card, with_client=False)  # the bill's client: the card must be theirs
         _usable(card, client=client, store=store, today=today)
         card_type = card.card_type
         kind = card_type.kind

@@ -12,6 +12,7 @@ from anxin.accounts.models import RoleAssignment
 from anxin.accounts.permissions import MANAGE_ITEMS, MANAGE_PROMOTIONS
 from anxin.audit.services import use_log
 from anxin.core.dates import day_range, day_start
+from anxin.core.marks import kept
 
 from .models import Promotion, ServiceItem
 from .rules import Purchase, discounted, eligible
@@ -68,7 +69,18 @@ def can_open_promotion(user, promotion, store) -> bool:
 
 
 def promotions_running(*, store, on: dt.date) -> list[Promotion]:
-    return list(Promotion.objects.filter(store=store, starts_on__lte=on, ends_on__gte=on))
+    """The promotions running on ``on``: read by every bill, kept per server process until a
+    promotion of the store changes (``core.marks``; the promotions are shared: not to be
+    changed)."""
+    return list(
+        kept(
+            store,
+            f"catalogue.promotions:{on.isoformat()}",
+            lambda: tuple(
+                Promotion.objects.filter(store=store, starts_on__lte=on, ends_on__gte=on)
+            ),
+        )
+    )
 
 
 def best_offer(

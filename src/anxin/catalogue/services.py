@@ -13,6 +13,7 @@ from anxin.accounts.permissions import MANAGE_ITEMS, MANAGE_PROMOTIONS
 from anxin.approvals.services import change_propose
 from anxin.audit.services import diff, operation_log, use_log
 from anxin.core.codes import allocate_code
+from anxin.core.marks import store_changed
 from anxin.core.models import Category, CategoryKind
 
 from .approval_kinds import ITEM_PRICE
@@ -244,6 +245,7 @@ def promotion_create(*, actor, store, request=None, **data) -> Promotion:
         _clean_promotion(promotion)
         promotion.code = allocate_code("CX", on=promotion.starts_on)
         promotion.save()
+        store_changed(store)  # the running promotions each bill reads are kept per process
         operation_log(
             actor=actor,
             action="create",
@@ -283,6 +285,7 @@ def promotion_update(*, actor, store, promotion: Promotion, request=None, **chan
         promotion.updated_by = actor
         _clean_promotion(promotion)
         promotion.save()
+        store_changed(store)
         changed = diff(before, changes)
         if changed:
             operation_log(

@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
+from anxin.core.marks import store_changed
 from anxin.delivery.demo import _insert, stamp
 from anxin.staff.models import PractitionerLevel, StaffMember
 
@@ -64,6 +65,7 @@ def demo_rules(*, rnd, store, since: dt.date) -> list[Rule]:
     for i, member in enumerate(members):
         member.level = PractitionerLevel.MASTER if i == 0 else rnd.choice(LEVELS)
     StaffMember.objects.bulk_update(members, ["level"])
+    store_changed(store)  # each server process reads the rule book again
     return rules
 
 
@@ -233,6 +235,7 @@ def _close_months(store, manager, *, until: dt.date) -> int:
         if month not in done
     ]
     MonthClose.objects.bulk_create(closes)
+    store_changed(store)
     return len(closes)
 
 

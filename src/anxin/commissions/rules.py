@@ -13,6 +13,8 @@ import datetime as dt
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
+from anxin.core.marks import kept
+
 from .models import Basis, Mode, Rule
 
 CENT = Decimal("0.01")
@@ -51,7 +53,9 @@ class RuleBook:
 
     @classmethod
     def of(cls, store) -> RuleBook:
-        return cls(Rule.objects.filter(store=store))
+        """The store's rule book, read by every bill: kept per server process until a rule of
+        the store changes (``core.marks``); shared by the process's threads."""
+        return kept(store, "commissions.rules", lambda: cls(Rule.objects.filter(store=store)))
 
     def _in_force(self, day: dt.date) -> list[tuple[tuple, Rule]]:
         """Every key's version in force on ``day``, most specific first, highest tier first."""

@@ -9,6 +9,7 @@ and if the commission fails, neither is the bill.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.permissions import MANAGE_COMMISSIONS
 from anxin.audit.services import operation_log, use_log
+from anxin.core.marks import kept, store_changed
 from anxin.staff.models import PractitionerLevel, StaffMember
 
 from .models import MAX_FIXED, Basis, Commission, Mode, MonthClose, Rule
@@ -58,11 +60,17 @@ def next_month(month: dt.date) -> dt.date:
     return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def closed_months(store) -> set[dt.date]:
-    return set(MonthClose.objects.filter(store=store).values_list("month", flat=True))
+def closed_months(store) -> frozenset[dt.date]:
+    """The months closed for payroll, read by every bill: kept per server process until a month
+    of the store is closed (``core.marks``)."""
+    return kept(
+        store,
+        "commissions.closed_months",
+        lambda: frozenset(MonthClose.objects.filter(store=store).values_list("month", flat=True)),
+    )
 
 
-def open_month(store, day: dt.date, closed: set[dt.date] | None = None) -> dt.date:
+def open_month(store, day: dt.date, closed: Set[dt.date] | None = None) -> dt.date:
     """The payroll month a commission paid on ``day`` lands in: its own month, or the first
     open month after it when that one is closed."""
     closed = closed_months(store) if closed is None else closed
@@ -189,6 +197,7 @@ def rule_create(
         )
         rule.full_clean()
         rule.save()
+        store_changed(store)  # each process reads the rule book again
         operation_log(
             actor=actor,
             action="create",
@@ -237,6 +246,7 @@ def month_close(*, actor, store, month: dt.date, request=None) -> MonthClose:
             closed = MonthClose.objects.create(
                 store=store, month=month, total=total, closed_by=actor
             )
+            store_changed(store)  # each process reads the closed months again
             operation_log(
                 actor=actor,
                 action="close",

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from anxin.catalogue.testing import make_client, make_item
 from anxin.commissions.models import Rule
+from anxin.core.marks import store_changed
 from anxin.till import services as till
 from anxin.till.models import Method
 
@@ -22,8 +23,9 @@ def client_a(store, front_desk):
 
 def old_rule(store, manager, *, basis, rate, days_ago=60, mode="percent", **key) -> Rule:
     """A rule in force since some time ago (a test's starting point: the service itself only
-    takes rules from today on)."""
-    return Rule.objects.create(
+    takes rules from today on). Written past the service, so it moves the store's mark as the
+    service does."""
+    rule = Rule.objects.create(
         store=store,
         basis=basis,
         mode=mode,
@@ -32,6 +34,8 @@ def old_rule(store, manager, *, basis, rate, days_ago=60, mode="percent", **key)
         created_by=manager,
         **key,
     )
+    store_changed(store)
+    return rule
 
 
 @pytest.fixture

@@ -273,8 +273,10 @@ def _refuse_closed_day(*, store, cashier, day) -> None:
 
 
 def _lock_cashier(cashier) -> None:
-    """Checkout and the daily close of one cashier queue on the cashier's row (PostgreSQL;
-    SQLite's IMMEDIATE transactions have one writer anyway: no query there).
+    """Checkout, refunds and the daily close of one cashier queue on the cashier's row
+    (PostgreSQL; SQLite's IMMEDIATE transactions have one writer anyway: no query there). The
+    order of the locks, in every transaction taking several: products, cashier, card, the
+    audit chain's head (``_write_bill``, ``refund_apply``, ``day_close``).
 
     ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: every row written with the cashier as its author
     (a use-log entry of another of their requests, holding the log's chain head) takes a
@@ -420,8 +422,9 @@ def bill_pay(
 def _write_bill(
     *, actor, store, client, quote, payments, override_stock, day, request, paid_at=None
 ) -> Bill:
-    _lock_cashier(actor)
-    _refuse_closed_day(store=store, cashier=actor, day=day)
+    """The bill's rows. PostgreSQL's row locks are taken in one order by every transaction of
+    the till (sale, refund, daily close): the products, the cashier, the card, the audit chain's
+    head; each as late as it can be, since it is held until the commit."""
     wanted: dict[int, int] = {}
     for line in quote.lines:
         if line.product is not None:
@@ -501,6 +504,11 @@ def _write_bill(
     # head (PostgreSQL: a row lock every audited change waits for) until the commit, so what
     # follows it is kept short.
     commissions_bridge.for_sale(bill=bill, lines=rows)
+    # The daily close's guard, after the products and before the card and the chain head: the
+    # cashier's bills queue on it from here to the commit, not from the transaction's start
+    # (the rows above only refer to the cashier; a refused bill's rows roll back).
+    _lock_cashier(actor)
+    _refuse_closed_day(store=store, cashier=actor, day=day)
     payment_rows = []
     for p in payments:
         movement_id = None
