@@ -74,8 +74,10 @@ SKIP = re.compile(
     r"|progress|feedback)/"
     r"|\.xlsx$|/export/$|template"
 )
-# Reports whose output covers whole years may take up to 1 s.
-REPORTS = re.compile(r"/(effect|quality|summary|performance)/")
+# Reports whose output covers whole years may take up to 1 s: a promotion's effect, data
+# quality, summaries, the monthly performance, the complaint analysis (the same month a year ago
+# to today) and the card liability (a year's months).
+REPORTS = re.compile(r"/(effect|quality|summary|performance|analysis|liability)/")
 MAX_GROUPS, MAX_PER_GROUP, MAX_FETCHES = 80, 3, 250
 
 
