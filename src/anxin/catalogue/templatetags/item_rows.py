@@ -5,18 +5,13 @@ grow 3–4x from small to store scale. The markup is what ``item_list.html`` gav
 from django import template
 from django.urls import reverse
 from django.utils.formats import localize
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from anxin.core.money import format_yuan
 
 register = template.Library()
-
-_ROW = (
-    '\n    <tr><td><a href="{}">{}</a></td><th scope="row">{}</th><td>{}</td><td>{}</td>'
-    "<td>{}</td><td>{}</td></tr>\n  "
-)
 
 
 @register.simple_tag
@@ -24,20 +19,16 @@ def item_rows(items) -> SafeString:
     """A ``<tr>`` per item of ``catalogue.selectors.item_rows``: code (linked), name, category,
     price, minutes, offered. The link is reversed and "yes"/"no" translated once a page."""
     head, tail = reverse("catalogue:item_detail", args=["CODE"]).split("CODE", 1)
-    yes, no = _("yes"), _("no")
-    return format_html_join(
-        "",
-        _ROW,
-        (
-            (
-                f"{head}{i['code']}{tail}",
-                i["code"],
-                i["name"],
-                i["category__name"],
-                format_yuan(i["price"]),
-                localize(i["duration"]),
-                yes if i["active"] else no,
-            )
-            for i in items
-        ),
-    )
+    head, tail = escape(head), escape(tail)
+    yes, no = escape(_("yes")), escape(_("no"))
+
+    def row(i) -> str:
+        code = escape(i["code"])
+        return (
+            f'\n    <tr><td><a href="{head}{code}{tail}">{code}</a></td>'
+            f'<th scope="row">{escape(i["name"])}</th><td>{escape(i["category__name"])}</td>'
+            f"<td>{escape(format_yuan(i['price']))}</td><td>{escape(localize(i['duration']))}</td>"
+            f"<td>{yes if i['active'] else no}</td></tr>\n  "
+        )
+
+    return mark_safe("".join(row(i) for i in items))  # noqa: S308 — every value is escaped
