@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from anxin.catalogue.models import ServiceItem
 from anxin.clients.models import Channel
 from anxin.core.forms import Form, ModelForm
+from anxin.core.widgets import Select
 
 from .models import MAX_AMOUNT, CardKind, CardType
 
@@ -82,6 +83,7 @@ def seller_field():
         required=False,
         empty_label=_("nobody in particular (no commission)"),
         help_text=_("The practitioner who sold the card earns the card-sale commission."),
+        widget=Select,  # sixty practitioners: options written in Python (issue 11)
     )
 
 

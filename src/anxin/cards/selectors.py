@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from anxin.accounts.names import staff_secrets
 from anxin.accounts.policy import scope_for
 from anxin.audit.services import use_log
+from anxin.clients.models import Client
 from anxin.core.money import CENT
 
 from .models import Card, CardKind, CardMovement, CardState, CardType, MovementKind
@@ -113,9 +114,13 @@ def card_list(*, actor, store, query: str = "") -> QuerySet[Card]:
     )
     q = (query or "").strip()
     if q:
-        qs = qs.filter(
-            Q(number__iexact=q) | Q(client__code__iexact=q) | Q(client__name__startswith=q)
+        # Through indexes (issue 11): the card's number and the client's code (both capitals
+        # and digits), the client's name by its first characters (``clients_store_name``).
+        # ``iexact`` and ``startswith`` were LIKE, which read every card of the store.
+        clients = Client.objects.filter(store=store).filter(
+            Q(code=q.upper()) | Q(name__gte=q, name__lt=q + "\U0010ffff")
         )
+        qs = qs.filter(Q(number=q.upper()) | Q(client__in=clients.values("pk")))
     return qs.order_by("-issued_on", "-pk")
 
 

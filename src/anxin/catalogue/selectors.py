@@ -40,6 +40,16 @@ def item_list(*, actor, store, active_only: bool = False) -> QuerySet[ServiceIte
     return qs.filter(active=True) if active_only else qs
 
 
+def item_rows(*, actor, store) -> list[dict]:
+    """The item list's columns only (code, name, category, price, minutes, offered), in code
+    order, as plain rows: a store has 150 items (issue 11)."""
+    return list(
+        item_list(actor=actor, store=store).values(
+            "code", "name", "category__name", "price", "duration", "active"
+        )
+    )
+
+
 def item_get(*, actor, store, code: str) -> ServiceItem:
     item = item_list(actor=actor, store=store).filter(code=code).first()
     if item is None:

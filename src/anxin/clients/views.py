@@ -74,7 +74,6 @@ def client_list(request):
             request=request,
             store=request.store,
         )
-    _label_rows(clients)
     can = {
         a
         for a in ("create", "export", "approve", "change")
@@ -145,16 +144,6 @@ def _upcoming(request, client) -> list:
     from anxin.scheduling.selectors import client_upcoming
 
     return client_upcoming(actor=request.user, store=request.store, client=client, request=request)
-
-
-def _label_rows(clients) -> None:
-    """What each row of the list shows, worked out once per page rather than once per row: the
-    file's address (codes are letters and digits: nothing to quote) and the status' label."""
-    prefix = reverse("clients:detail", args=["KH0"])[: -len("KH0/")]
-    labels = {value: str(label) for value, label in ClientStatus.choices}
-    for client in clients:
-        client.detail_url = f"{prefix}{quote(client.code)}/"
-        client.status_label = labels.get(client.status, client.status)
 
 
 @_remembering

@@ -10,7 +10,7 @@ from anxin.clients.forms import ClientField
 from anxin.clients.models import MAX_AMOUNT, ClockType
 from anxin.core.forms import Form
 from anxin.core.models import Category, CategoryKind
-from anxin.core.widgets import Select
+from anxin.core.widgets import ModelChoiceField, Select
 
 from .models import SuggestionState, TaskKind
 
@@ -27,8 +27,11 @@ class PersonChoiceField(forms.ModelChoiceField):
         return person_name(obj, self.store)
 
 
-class ItemChoiceField(forms.ModelChoiceField):
-    widget = Select  # a store's items: options rendered in one pass (issue 11)
+class ItemChoiceField(ModelChoiceField):
+    """A store's items: options rendered in one pass, read with only what they show (issue 11)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, choice_columns=("code", "name", "price", "duration"), **kwargs)
 
     def label_from_instance(self, obj):
         return _("%(name)s, %(price)s yuan, %(minutes)s minutes (%(code)s)") % {

@@ -7,12 +7,14 @@ from anxin.accounts.names import person_name
 from anxin.catalogue.models import ServiceItem
 from anxin.clients.forms import ClientField
 from anxin.core.forms import Form
-from anxin.core.widgets import CheckboxSelectMultiple, Select
+from anxin.core.widgets import CheckboxSelectMultiple, ModelChoiceField, Select
 
 from .models import Room
 from .services import QUEUE_ACTIONS
 
 ROTATION = "rotation"
+# What an item's option shows (``_item_label``, ``ItemSelect``'s duration).
+ITEM_COLUMNS = ("code", "name", "duration")
 
 
 class DateInput(forms.DateInput):
@@ -89,19 +91,21 @@ class ItemSelect(Select):
     class Media:
         js = [forms.Script("anxin/booking.js", defer=True)]
 
-    def create_option(self, name, value, *args, **kwargs):
-        option = super().create_option(name, value, *args, **kwargs)
+    def option_attrs(self, value) -> dict:
         instance = getattr(value, "instance", None)
         if instance is not None and instance.duration:
-            option["attrs"]["data-minutes"] = str(instance.duration)
-        return option
+            return {"data-minutes": str(instance.duration)}
+        return {}
 
 
 class BookingForm(Form):
     client = ClientField()
     practitioner = forms.ChoiceField(label=_("Practitioner"), widget=Select)
-    item = forms.ModelChoiceField(
-        label=_("Service item"), queryset=ServiceItem.objects.none(), widget=ItemSelect
+    item = ModelChoiceField(
+        label=_("Service item"),
+        queryset=ServiceItem.objects.none(),
+        widget=ItemSelect,
+        choice_columns=ITEM_COLUMNS,
     )
     minutes = forms.IntegerField(
         label=_("Duration (minutes)"),
@@ -169,8 +173,11 @@ class FreeSlotForm(Form):
     """The free slots for a service item (its usual duration) or a duration, on one day."""
 
     day = forms.DateField(label=_("Day"), widget=DateInput)
-    item = forms.ModelChoiceField(
-        label=_("Service item"), queryset=ServiceItem.objects.none(), required=False, widget=Select
+    item = ModelChoiceField(
+        label=_("Service item"),
+        queryset=ServiceItem.objects.none(),
+        required=False,
+        choice_columns=ITEM_COLUMNS,
     )
     minutes = forms.IntegerField(
         label=_("Duration (minutes)"),
