@@ -117,9 +117,12 @@ def card_list(*, actor, store, query: str = "") -> QuerySet[Card]:
         # Through indexes (issue 11): the card's number and the client's code (both capitals
         # and digits), the client's name by its first characters (``clients_store_name``).
         # ``iexact`` and ``startswith`` were LIKE, which read every card of the store.
-        clients = Client.objects.filter(store=store).filter(
-            Q(code=q.upper()) | Q(name__gte=q, name__lt=q + "\U0010ffff")
-        )
+        # A Latin name is found as typed, in lower case, capitalised, title case or in capitals ("anna"
+        # finds "Anna"): one index range each.
+        by_name = Q()
+        for form in dict.fromkeys((q, q.lower(), q.capitalize(), q.title(), q.upper())):
+            by_name |= Q(name__gte=form, name__lt=form + "\U0010ffff")
+        clients = Client.objects.filter(store=store).filter(Q(code=q.upper()) | by_name)
         qs = qs.filter(Q(number=q.upper()) | Q(client__in=clients.values("pk")))
     return qs.order_by("-issued_on", "-pk")
 

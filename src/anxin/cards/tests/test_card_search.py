@@ -8,12 +8,13 @@ import pytest
 
 from anxin.cards import selectors
 from anxin.cards.services import card_issue
+from anxin.catalogue.testing import make_client
 from anxin.core.testing import captured, query_plan
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.req("POS-3")
+@pytest.mark.req("POS-2")
 def test_cards_are_found_by_number_code_or_name_through_indexes(
     front_desk, store, holder, friend, stored_type
 ):
@@ -23,13 +24,20 @@ def test_cards_are_found_by_number_code_or_name_through_indexes(
     theirs = card_issue(
         actor=front_desk, store=store, client=friend, card_type=stored_type, paid=Decimal("500")
     )
+    anna = make_client(actor=front_desk, store=store, name="Anna Li", phone="13900001111")
+    latin = card_issue(
+        actor=front_desk, store=store, client=anna, card_type=stored_type, paid=Decimal("100")
+    )
     for query, found in (
+        ("anna", [latin]),
+        ("ANNA L", [latin]),
+        ("Anna", [latin]),
         (mine.number.lower(), [mine]),
         (friend.code.lower(), [theirs]),
         ("王", [mine]),
         ("王芳", [mine]),
         ("芳", []),
-        ("", [theirs, mine]),
+        ("", [latin, theirs, mine]),
     ):
         cards, sql = captured(
             lambda q=query: list(selectors.card_list(actor=front_desk, store=store, query=q))
