@@ -20,8 +20,10 @@ navigation (the links a set of permissions may follow) is kept per set of permis
 """
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
@@ -150,26 +152,61 @@ def rendered_panels(perms: set[str], request) -> list[tuple[str, dict, str]]:
         if not panel.visible(perms, request):
             continue
         key = _cache_key(panel, perms, request)
-        hit = cache.get(key) if key else None
-        if hit is not None:
-            # The page needs the HTML only; the context (model instances, costly to unpickle
-            # on every home) is read from the cache when someone asks for it (tests).
-            # An empty HTML is a panel with nothing to show.
-            html = hit
-            ctx = SimpleLazyObject(partial(cache.get, key + ":context", {})) if html else None
+        if key is None:
+            ctx, html = _work_out(panel, request, kept=False)
         else:
-            ctx = panel.context(request)
-            if ctx is None:
-                html = ""
-            else:
-                if key:
-                    ctx["as_of"] = timezone.localtime()
-                html = render_to_string(panel.template, {"panel": ctx}, request)
-            if key:
-                cache.set_many({key: html, key + ":context": ctx}, PANEL_SECONDS)
+            ctx, html = _kept(panel, key, request)
         if ctx is not None:
             shown.append((panel.template, ctx, html))
     return shown
+
+
+def _kept(panel: Panel, key: str, request) -> tuple[object, str]:
+    """The kept panel, worked out again when it is older than ``PANEL_SECONDS``.
+
+    When it is missing, one thread of this process works it out while the others asking for
+    the same panel wait for it: at the start of a busy minute the server's threads all missed
+    at once and each worked out the same panel (four times the work, under one interpreter
+    lock, while the page waited)."""
+    html = cache.get(key)
+    if html is None:
+        with _working_out(key):
+            html = cache.get(key)
+            if html is None:
+                ctx, html = _work_out(panel, request, kept=True)
+                cache.set_many({key: html, key + ":context": ctx}, PANEL_SECONDS)
+                return ctx, html
+    # The page needs the HTML only; the context (model instances, costly to unpickle on every
+    # home) is read from the cache when someone asks for it (tests). An empty HTML is a panel
+    # with nothing to show.
+    return (SimpleLazyObject(partial(cache.get, key + ":context", {})) if html else None), html
+
+
+def _work_out(panel: Panel, request, *, kept: bool) -> tuple[dict | None, str]:
+    ctx = panel.context(request)
+    if ctx is None:
+        return None, ""
+    if kept:
+        ctx["as_of"] = timezone.localtime()
+    return ctx, render_to_string(panel.template, {"panel": ctx}, request)
+
+
+_locks: dict[str, threading.Lock] = {}
+_locks_lock = threading.Lock()
+
+
+@contextmanager
+def _working_out(key: str):
+    """Holds the process's lock for ``key`` (one per kept panel being worked out)."""
+    with _locks_lock:
+        lock = _locks.setdefault(key, threading.Lock())
+    try:
+        with lock:
+            yield
+    finally:
+        with _locks_lock:
+            if not lock.locked():
+                _locks.pop(key, None)
 
 
 def _cache_key(panel: Panel, perms: set[str], request) -> str | None:
