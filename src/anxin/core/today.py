@@ -246,5 +246,7 @@ def register() -> None:
         context=waiting,
         order=3,
         visible=lambda perms, request: True,
-        cache_key=lambda perms, request: (request.user.pk,),  # approvals and leave are theirs
+        # Approvals and leave are theirs: kept for them until their own next change (deciding
+        # one is a POST) or a minute.
+        cache_key=lambda perms, request: home.personal_key(request),
     )

@@ -189,3 +189,77 @@ def test_a_persons_change_is_marked_for_every_server_process_without_a_database_
     assert not [q for q in queries if q.startswith(("INSERT", "UPDATE", "DELETE"))], queries
     other_process = FileBasedCache(settings.CACHES["marks"]["LOCATION"], {})
     assert other_process.get(f"changed:{front_desk.pk}") >= before
+
+
+@pytest.mark.req("PLT-2")
+def test_a_persons_own_change_shows_at_once_in_what_waits_for_them_and_in_their_tasks(
+    client, login, store, front_desk, manager
+):
+    """What waits for the manager and their follow-up tasks are kept for them; someone else's
+    change shows within the minute, their own (any POST of theirs) on their next home."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from anxin.approvals.models import ChangeRequest
+    from anxin.core.tests.test_home_queries import follow_ups
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with override("en"):
+        login(client, manager)
+        body = client.get("/").content.decode()
+        assert "0 changes waiting for your approval" in body
+        assert "My follow-up tasks (0 open)" in body
+        ChangeRequest.objects.create(
+            store=store,
+            kind="test",
+            target_type=ContentType.objects.get_for_model(store),
+            target_id=str(store.pk),
+            payload={},
+            reason="test",
+            proposer=front_desk,
+            proposed_at=timezone.now(),
+        )
+        follow_ups(2, assignee=manager, store=store, front_desk=front_desk)
+        body = client.get("/").content.decode()
+        assert "0 changes waiting for your approval" in body  # kept: not their change
+        assert "My follow-up tasks (0 open)" in body
+        client.post("/", {})  # a change of theirs (any POST) marks them
+        body = client.get("/").content.decode()
+        assert "1 change waiting for your approval" in body
+        assert "My follow-up tasks (2 open)" in body
+
+
+@pytest.mark.req("PLT-2")
+def test_a_missing_panel_is_worked_out_once_however_many_threads_ask_for_it_at_once():
+    """At the start of a minute a server process's threads all miss the kept panel at once:
+    one works it out, the others wait for it and take its HTML."""
+    import threading
+
+    from django.core.cache import cache
+
+    from anxin.core import home
+
+    calls = []
+
+    def context(request):
+        calls.append(threading.get_ident())
+        time.sleep(0.2)  # long enough for every thread to miss
+        return {}
+
+    panel = home.Panel("core/_as_of.html", context, lambda p, r: True, 1, lambda p, r: ())
+    key = "home-panel:test-once"
+    cache.delete_many([key, key + ":context"])
+    start = threading.Barrier(4)
+    pages = []
+
+    def ask():
+        start.wait()
+        pages.append(home._kept(panel, key, None)[1])
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    assert len(pages) == 4 and len(set(pages)) == 1 and "09:00" in pages[0]
+    cache.delete_many([key, key + ":context"])
