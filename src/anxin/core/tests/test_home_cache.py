@@ -3,6 +3,7 @@ theirs), so a warm home reads a small, fixed number of queries however busy the 
 page says how old the figures are."""
 
 import datetime as dt
+import re
 import time
 from unittest import mock
 
@@ -263,3 +264,61 @@ def test_a_missing_panel_is_worked_out_once_however_many_threads_ask_for_it_at_o
     assert len(calls) == 1
     assert len(pages) == 4 and len(set(pages)) == 1 and "09:00" in pages[0]
     cache.delete_many([key, key + ":context"])
+
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.mark.req("PLT-2", "UX-1")
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("persona", ["front_desk", "practitioner", "manager"])
+def test_the_kept_page_is_the_templates_page_byte_for_byte_with_a_token_of_its_own(
+    client, login, request, persona, language, store, manager, front_desk, practitioner
+):
+    """The home's shell is written by the template once and kept; each request puts in its
+    panels and a CSRF token of its own (the test client listens for rendered templates, so
+    it gets the template's page unless told that nobody listens, as in a running server)."""
+    from django.test import Client
+    from django.test.signals import template_rendered
+
+    book_day(2, store=store, manager=manager, front_desk=front_desk, practitioner=practitioner)
+    user = request.getfixturevalue(persona)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    login(client, user)
+    rendered = client.get("/").content.decode()
+    with mock.patch.object(template_rendered, "has_listeners", return_value=False):
+        written = client.get("/").content.decode()  # the shell written, then kept
+        kept = client.get("/").content.decode()
+    assert TOKEN.sub("", kept) == TOKEN.sub("", written) == TOKEN.sub("", rendered)
+    assert "\x00" not in kept
+    assert TOKEN.findall(kept)[0] != TOKEN.findall(written)[0]  # a fresh token each time
+    # The kept page's token is good for the session's next POST.
+    strict = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE=language)
+    strict.cookies = client.cookies
+    with mock.patch.object(template_rendered, "has_listeners", return_value=False):
+        token = TOKEN.findall(strict.get("/").content.decode())[-1]
+    answer = strict.post("/i18n/setlang/", {"language": language, "next": "/"})
+    assert answer.status_code == 403  # without the token
+    answer = strict.post(
+        "/i18n/setlang/", {"language": language, "next": "/", "csrfmiddlewaretoken": token}
+    )
+    assert answer.status_code == 302
+
+
+@pytest.mark.req("PLT-2")
+def test_the_kept_page_shows_a_new_name_and_unread_count_at_once(client, login, store, front_desk):
+    from django.test.signals import template_rendered
+
+    from anxin.notifications.services import notify
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with override("en"), mock.patch.object(template_rendered, "has_listeners", return_value=False):
+        login(client, front_desk)
+        client.get("/")
+        assert "Inbox (" not in client.get("/").content.decode()
+        notify(recipients=[front_desk], subject="Backup failed", store=store)
+        assert "Inbox (1 unread)" in client.get("/").content.decode()
+        front_desk.full_name = "新名字"
+        front_desk.save(update_fields=["full_name"])
+        body = client.get("/").content.decode()
+        assert "Welcome, 新名字" in body and "Log out (新名字)" in body
