@@ -20,8 +20,11 @@ navigation (the links a set of permissions may follow) is kept per set of permis
 """
 
 import hashlib
+import re
+import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
@@ -150,26 +153,61 @@ def rendered_panels(perms: set[str], request) -> list[tuple[str, dict, str]]:
         if not panel.visible(perms, request):
             continue
         key = _cache_key(panel, perms, request)
-        hit = cache.get(key) if key else None
-        if hit is not None:
-            # The page needs the HTML only; the context (model instances, costly to unpickle
-            # on every home) is read from the cache when someone asks for it (tests).
-            # An empty HTML is a panel with nothing to show.
-            html = hit
-            ctx = SimpleLazyObject(partial(cache.get, key + ":context", {})) if html else None
+        if key is None:
+            ctx, html = _work_out(panel, request, kept=False)
         else:
-            ctx = panel.context(request)
-            if ctx is None:
-                html = ""
-            else:
-                if key:
-                    ctx["as_of"] = timezone.localtime()
-                html = render_to_string(panel.template, {"panel": ctx}, request)
-            if key:
-                cache.set_many({key: html, key + ":context": ctx}, PANEL_SECONDS)
+            ctx, html = _kept(panel, key, request)
         if ctx is not None:
             shown.append((panel.template, ctx, html))
     return shown
+
+
+def _kept(panel: Panel, key: str, request) -> tuple[object, str]:
+    """The kept panel, worked out again when it is older than ``PANEL_SECONDS``.
+
+    When it is missing, one thread of this process works it out while the others asking for
+    the same panel wait for it: at the start of a busy minute the server's threads all missed
+    at once and each worked out the same panel (four times the work, under one interpreter
+    lock, while the page waited)."""
+    html = cache.get(key)
+    if html is None:
+        with _working_out(key):
+            html = cache.get(key)
+            if html is None:
+                ctx, html = _work_out(panel, request, kept=True)
+                cache.set_many({key: html, key + ":context": ctx}, PANEL_SECONDS)
+                return ctx, html
+    # The page needs the HTML only; the context (model instances, costly to unpickle on every
+    # home) is read from the cache when someone asks for it (tests). An empty HTML is a panel
+    # with nothing to show.
+    return (SimpleLazyObject(partial(cache.get, key + ":context", {})) if html else None), html
+
+
+def _work_out(panel: Panel, request, *, kept: bool) -> tuple[dict | None, str]:
+    ctx = panel.context(request)
+    if ctx is None:
+        return None, ""
+    if kept:
+        ctx["as_of"] = timezone.localtime()
+    return ctx, render_to_string(panel.template, {"panel": ctx}, request)
+
+
+_locks: dict[str, threading.Lock] = {}
+_locks_lock = threading.Lock()
+
+
+@contextmanager
+def _working_out(key: str):
+    """Holds the process's lock for ``key`` (one per kept panel being worked out)."""
+    with _locks_lock:
+        lock = _locks.setdefault(key, threading.Lock())
+    try:
+        with lock:
+            yield
+    finally:
+        with _locks_lock:
+            if not lock.locked():
+                _locks.pop(key, None)
 
 
 def _cache_key(panel: Panel, perms: set[str], request) -> str | None:
@@ -179,3 +217,72 @@ def _cache_key(panel: Panel, perms: set[str], request) -> str | None:
     parts = repr((sorted(perms), panel.cache_key(perms, request)))
     digest = hashlib.sha256(parts.encode()).hexdigest()[:32]
     return f"home-panel:{panel.template}:{store.pk}:{get_language()}:{digest}"
+
+
+# -- the page around the panels ----------------------------------------------------------------
+
+_PANELS = "\x00anxin-panels\x00"
+_CSRF_MARK = "\x00anxin-csrf\x00"
+_TOKEN_WRITTEN = re.compile(r'(?<=name="csrfmiddlewaretoken" )value="[^"]+"')
+
+
+def kept_page(request, template: str, context: dict, perms: set[str]) -> str | None:
+    """The home page's HTML, its shell (header, navigation, roles, links, footer) written by the
+    template once per person, language and everything else it shows, and kept
+    ``PANEL_SECONDS``; each request puts in its panels and its CSRF token. The template language
+    took a warm home longer than all the rest of its work; the page is the template's, byte for
+    byte (``core/tests/test_home_cache.py``).
+
+    ``None`` when the page must go through the template: flash messages to show, or someone
+    listening for rendered templates (the test client, which reads the context from them).
+    """
+    from django.contrib.messages import get_messages
+    from django.middleware.csrf import get_token
+    from django.test.signals import template_rendered
+
+    if get_messages(request) or template_rendered.has_listeners():
+        return None
+    panels = "".join(context["panel_html"])
+    key = _page_key(request, perms, context)
+    shell = cache.get(key)
+    if shell is None:
+        page = render_to_string(template, {**context, "panel_html": [_PANELS]}, request)
+        # The token this rendering wrote, the same in each form of the page.
+        written = _TOKEN_WRITTEN.search(page)
+        shell = page.replace(written.group(0), f'value="{_CSRF_MARK}"') if written else page
+        cache.set(key, shell, PANEL_SECONDS)
+        if written:
+            return page.replace(_PANELS, panels, 1)
+    if _CSRF_MARK not in shell:  # no form on the page: no token to put in
+        return shell.replace(_PANELS, panels, 1)
+    return shell.replace(_PANELS, panels, 1).replace(_CSRF_MARK, get_token(request))
+
+
+def _page_key(request, perms: set[str], context: dict) -> str:
+    """What the shell shows besides the panels and the token: the language, the address, the
+    person (their name, roles, stores, unread count), the store (its name, logo, kind) and what
+    the person's permissions show (the links, "My week")."""
+    from anxin.notifications.selectors import unread_count_kept
+
+    user, store = request.user, getattr(request, "store", None)
+    parts = (
+        get_language(),
+        request.get_full_path(),
+        user.pk,
+        str(user),
+        unread_count_kept(request),
+        sorted(perms),
+        [(role.pk, role.key, role.name, role.is_default) for role in context["roles"]],
+        [(s.pk, s.name) for s in context["stores"]],
+        store
+        and (
+            store.pk,
+            store.name,
+            store.logo.name,
+            store.logo_width,
+            store.logo_height,
+            str(store.practitioner_term),
+        ),
+    )
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return f"home-page:{digest}"

@@ -14,7 +14,17 @@ one store) so the number of queries does not grow with the data:
 
 import datetime as dt
 
-from django.db.models import Count, Q, Sum
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Q,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from anxin.accounts.permissions import APPROVE_CHANGES, VIEW_ALERTS
@@ -32,16 +42,24 @@ def _perms(request) -> set[str]:
     return set(request.user.permissions_in(request.store))
 
 
-def _today_rows(request, *statuses):
-    """Today's appointments this person may see, in time order: one query."""
+def _today(request):
+    """Today's appointments this person may see (a queryset: nothing read yet)."""
     from anxin.scheduling.selectors import day_bounds, scoped_appointments
 
     start, end = day_bounds(timezone.localdate())
-    return list(
-        scoped_appointments(actor=request.user, store=request.store)
-        .filter(start__gte=start, start__lt=end, status__in=statuses)
-        .order_by("start", "code")
+    return scoped_appointments(actor=request.user, store=request.store).filter(
+        start__gte=start, start__lt=end
     )
+
+
+def _listed(qs, limit: int | None = None) -> list:
+    """Bookings as the panels show them, in time order: the client's code and name with each,
+    nothing encrypted (a client's or a staff file's encrypted fields were decrypted for every
+    booking of the day, most of a cold home's time)."""
+    from anxin.scheduling.selectors import LIST_FIELDS
+
+    qs = qs.select_related(None).select_related("client").only(*LIST_FIELDS)
+    return list(qs.order_by("start", "code")[:limit])
 
 
 def my_day(request) -> dict | None:
@@ -52,7 +70,9 @@ def my_day(request) -> dict | None:
     if request.store is None:
         return None
     perms, now = _perms(request), timezone.now()
-    rows = _today_rows(request, Status.BOOKED, Status.IN_SERVICE, Status.DONE)
+    rows = _listed(
+        _today(request).filter(status__in=(Status.BOOKED, Status.IN_SERVICE, Status.DONE))
+    )
     current = next((a for a in rows if a.status == Status.IN_SERVICE), None)
     upcoming = [a for a in rows if a.status == Status.BOOKED]
     queue_place = None
@@ -71,7 +91,7 @@ def my_day(request) -> dict | None:
     }
 
 
-def _utilisation(rows, people: int, now: dt.datetime) -> int | None:
+def _utilisation(used: dt.timedelta | None, people: int, now: dt.datetime) -> int | None:
     """Booked practitioner time so far over open practitioner time so far, in per cent."""
     from anxin.scheduling.selectors import opening_hours
 
@@ -81,34 +101,66 @@ def _utilisation(rows, people: int, now: dt.datetime) -> int | None:
     available = (now - open_at).total_seconds() * people
     if available <= 0:
         return None
-    used = sum(max(0, (min(a.end, now) - a.start).total_seconds()) for a in rows if a.start < now)
-    return round(100 * used / available)
+    return round(100 * (used or dt.timedelta()).total_seconds() / available)
 
 
 def desk(request) -> dict | None:
-    """The store's day: arrivals next first, who waits, who is in service, who is free."""
-    from anxin.scheduling.models import Status
-    from anxin.scheduling.selectors import practitioners
+    """The store's day: arrivals next first, who waits, who is in service, who is free.
+
+    The day's figures (bookings, done, booked time so far) are one aggregate; only the bookings
+    shown are read as rows: the next arrivals, who waits and who is in service. A busy day's
+    300 bookings are not turned into Python objects."""
+    from anxin.accounts.models import User
+    from anxin.scheduling.models import Appointment, Status
+    from anxin.scheduling.selectors import PERSON_FIELDS, practitioners
 
     if request.store is None:
         return None
     perms, now = _perms(request), timezone.now()
-    rows = _today_rows(request, Status.BOOKED, Status.IN_SERVICE, Status.DONE)
+    day = _today(request).filter(status__in=(Status.BOOKED, Status.IN_SERVICE, Status.DONE))
+    figures = day.aggregate(
+        count=Count("pk"),
+        done=Count("pk", filter=Q(status=Status.DONE)),
+        # What each booking that has begun took of the day so far: until its end or now.
+        used=Sum(
+            ExpressionWrapper(
+                Least("end", Value(now, output_field=DateTimeField())) - F("start"),
+                output_field=DurationField(),
+            ),
+            filter=Q(start__lt=now),
+        ),
+    )
+    # Who is in service or waits (booked, their time begun), then the next arrivals.
+    rows = _listed(day.filter(Q(status=Status.IN_SERVICE) | Q(status=Status.BOOKED, start__lt=now)))
+    arrivals = _listed(day.filter(status=Status.BOOKED, start__gte=now), ARRIVALS)
     booked = [a for a in rows if a.status == Status.BOOKED]
     in_service = [a for a in rows if a.status == Status.IN_SERVICE]
     # "Record a service" is the services panel's link (delivery/_home_panel.html).
-    people = list(practitioners(request.store).select_related("staff_file"))
+    people = list(practitioners(request.store))
+    # The bookings' practitioners are named from the store's practitioners read here; someone
+    # no longer a practitioner (rare) is read with the others who are not, in one query.
+    names = {p.pk: p for p in people}
+    missing = {a.practitioner_id for a in (*rows, *arrivals)} - names.keys() - {None}
+    if missing:
+        names.update(
+            (p.pk, p)
+            for p in User.objects.filter(pk__in=missing)
+            .select_related("staff_file")
+            .only(*PERSON_FIELDS)
+        )
+    for a in (*rows, *arrivals):
+        Appointment.practitioner.field.set_cached_value(a, names.get(a.practitioner_id))
     busy = {a.practitioner_id for a in in_service} | {
         a.practitioner_id for a in booked if a.start <= now < a.end
     }
     return {
-        "arrivals": [a for a in booked if a.start >= now][:ARRIVALS],
-        "waiting": [a for a in booked if a.start < now],
+        "arrivals": arrivals,
+        "waiting": booked,
         "in_service": in_service,
         "free": [p for p in people if p.pk not in busy],
-        "count": len(rows),
-        "done": sum(1 for a in rows if a.status == Status.DONE),
-        "utilisation": _utilisation(rows, len(people), now) if people else None,
+        "count": figures["count"],
+        "done": figures["done"],
+        "utilisation": _utilisation(figures["used"], len(people), now) if people else None,
         "can_register": "clients.client.create:store" in perms,
         "can_book": has_grant(perms, "scheduling.appointment.create"),
     }
@@ -140,12 +192,15 @@ def waiting(request) -> dict | None:
             Q(store=store) | Q(store__isnull=True), state=AlertState.OPEN
         ).count()
     if "attendance.attendance.view:store" in perms:
+        from anxin.accounts.names import staff_secrets
         from anxin.attendance.models import ClockRecord
 
         start = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
         present = (
             ClockRecord.objects.filter(store=store, clock_out__isnull=True, clock_in__gte=start)
             .select_related("member__user__staff_file")
+            # Names only: the staff files' pay, ID and bank card numbers are not decrypted.
+            .defer(*staff_secrets("member"), *staff_secrets("member__user__staff_file"))
             .order_by("clock_in")
         )
         items["present"] = [c.member.user for c in present if c.member.user_id]
@@ -191,5 +246,7 @@ def register() -> None:
         context=waiting,
         order=3,
         visible=lambda perms, request: True,
-        cache_key=lambda perms, request: (request.user.pk,),  # approvals and leave are theirs
+        # Approvals and leave are theirs: kept for them until their own next change (deciding
+        # one is a POST) or a minute.
+        cache_key=lambda perms, request: home.personal_key(request),
     )

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -46,18 +46,21 @@ def home(request):
         memo[store.pk] = frozenset(perms)  # the panels' permission checks need no query
     links = home_registry.navigation(perms, request)
     shown = home_registry.rendered_panels(perms, request)
-    return render(
-        request,
-        "core/home.html",
-        {
-            "links": links,
-            "links_html": home_registry.navigation_html(perms, request),
-            "panels": [(template, ctx) for template, ctx, _html in shown],
-            "panel_html": [html for _template, _ctx, html in shown],
-            "roles": roles,
-            "stores": request.stores,
-        },
-    )
+    context = {
+        "links": links,
+        "links_html": home_registry.navigation_html(perms, request),
+        "panels": [(template, ctx) for template, ctx, _html in shown],
+        "panel_html": [html for _template, _ctx, html in shown],
+        "roles": roles,
+        "stores": request.stores,
+    }
+    page = home_registry.kept_page(request, "core/home.html", context, perms)
+    if page is None:  # messages to show: the page as the template writes it
+        return render(request, "core/home.html", context)
+    response = HttpResponse(page)
+    # What the template response would carry for the test client's assertions.
+    response.context = context
+    return response
 
 
 def code_search(request):

@@ -20,7 +20,8 @@ class DeliveryConfig(AppConfig):
             context=record_panel,
             order=5,
             visible=lambda perms, request: home.has_grant(perms, "delivery.service.view"),
-            cache_key=lambda perms, request: (request.user.pk,),
+            # Their tasks: kept until their own next change (closing a task is a POST).
+            cache_key=lambda perms, request: home.personal_key(request),
         )
         home.register_link(
             "delivery:service_list",

@@ -3,6 +3,7 @@ theirs), so a warm home reads a small, fixed number of queries however busy the 
 page says how old the figures are."""
 
 import datetime as dt
+import re
 import time
 from unittest import mock
 
@@ -189,3 +190,135 @@ def test_a_persons_change_is_marked_for_every_server_process_without_a_database_
     assert not [q for q in queries if q.startswith(("INSERT", "UPDATE", "DELETE"))], queries
     other_process = FileBasedCache(settings.CACHES["marks"]["LOCATION"], {})
     assert other_process.get(f"changed:{front_desk.pk}") >= before
+
+
+@pytest.mark.req("PLT-2")
+def test_a_persons_own_change_shows_at_once_in_what_waits_for_them_and_in_their_tasks(
+    client, login, store, front_desk, manager
+):
+    """What waits for the manager and their follow-up tasks are kept for them; someone else's
+    change shows within the minute, their own (any POST of theirs) on their next home."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from anxin.approvals.models import ChangeRequest
+    from anxin.core.tests.test_home_queries import follow_ups
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with override("en"):
+        login(client, manager)
+        body = client.get("/").content.decode()
+        assert "0 changes waiting for your approval" in body
+        assert "My follow-up tasks (0 open)" in body
+        ChangeRequest.objects.create(
+            store=store,
+            kind="test",
+            target_type=ContentType.objects.get_for_model(store),
+            target_id=str(store.pk),
+            payload={},
+            reason="test",
+            proposer=front_desk,
+            proposed_at=timezone.now(),
+        )
+        follow_ups(2, assignee=manager, store=store, front_desk=front_desk)
+        body = client.get("/").content.decode()
+        assert "0 changes waiting for your approval" in body  # kept: not their change
+        assert "My follow-up tasks (0 open)" in body
+        client.post("/", {})  # a change of theirs (any POST) marks them
+        body = client.get("/").content.decode()
+        assert "1 change waiting for your approval" in body
+        assert "My follow-up tasks (2 open)" in body
+
+
+@pytest.mark.req("PLT-2")
+def test_a_missing_panel_is_worked_out_once_however_many_threads_ask_for_it_at_once():
+    """At the start of a minute a server process's threads all miss the kept panel at once:
+    one works it out, the others wait for it and take its HTML."""
+    import threading
+
+    from django.core.cache import cache
+
+    from anxin.core import home
+
+    calls = []
+
+    def context(request):
+        calls.append(threading.get_ident())
+        time.sleep(0.2)  # long enough for every thread to miss
+        return {}
+
+    panel = home.Panel("core/_as_of.html", context, lambda p, r: True, 1, lambda p, r: ())
+    key = "home-panel:test-once"
+    cache.delete_many([key, key + ":context"])
+    start = threading.Barrier(4)
+    pages = []
+
+    def ask():
+        start.wait()
+        pages.append(home._kept(panel, key, None)[1])
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    assert len(pages) == 4 and len(set(pages)) == 1 and "09:00" in pages[0]
+    cache.delete_many([key, key + ":context"])
+
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.mark.req("PLT-2", "UX-1")
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("persona", ["front_desk", "practitioner", "manager"])
+def test_the_kept_page_is_the_templates_page_byte_for_byte_with_a_token_of_its_own(
+    client, login, request, persona, language, store, manager, front_desk, practitioner
+):
+    """The home's shell is written by the template once and kept; each request puts in its
+    panels and a CSRF token of its own (the test client listens for rendered templates, so
+    it gets the template's page unless told that nobody listens, as in a running server)."""
+    from django.test import Client
+    from django.test.signals import template_rendered
+
+    book_day(2, store=store, manager=manager, front_desk=front_desk, practitioner=practitioner)
+    user = request.getfixturevalue(persona)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    login(client, user)
+    rendered = client.get("/").content.decode()
+    with mock.patch.object(template_rendered, "has_listeners", return_value=False):
+        written = client.get("/").content.decode()  # the shell written, then kept
+        kept = client.get("/").content.decode()
+    assert TOKEN.sub("", kept) == TOKEN.sub("", written) == TOKEN.sub("", rendered)
+    assert "\x00" not in kept
+    assert TOKEN.findall(kept)[0] != TOKEN.findall(written)[0]  # a fresh token each time
+    # The kept page's token is good for the session's next POST.
+    strict = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE=language)
+    strict.cookies = client.cookies
+    with mock.patch.object(template_rendered, "has_listeners", return_value=False):
+        token = TOKEN.findall(strict.get("/").content.decode())[-1]
+    answer = strict.post("/i18n/setlang/", {"language": language, "next": "/"})
+    assert answer.status_code == 403  # without the token
+    answer = strict.post(
+        "/i18n/setlang/", {"language": language, "next": "/", "csrfmiddlewaretoken": token}
+    )
+    assert answer.status_code == 302
+
+
+@pytest.mark.req("PLT-2")
+def test_the_kept_page_shows_a_new_name_and_unread_count_at_once(client, login, store, front_desk):
+    from django.test.signals import template_rendered
+
+    from anxin.notifications.services import notify
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with override("en"), mock.patch.object(template_rendered, "has_listeners", return_value=False):
+        login(client, front_desk)
+        client.get("/")
+        assert "Inbox (" not in client.get("/").content.decode()
+        notify(recipients=[front_desk], subject="Backup failed", store=store)
+        assert "Inbox (1 unread)" in client.get("/").content.decode()
+        front_desk.full_name = "新名字"
+        front_desk.save(update_fields=["full_name"])
+        body = client.get("/").content.decode()
+        assert "Welcome, 新名字" in body and "Log out (新名字)" in body

@@ -203,3 +203,67 @@ def test_hr_and_administrator_homes_show_what_waits_for_them(
     waiting = panels(response)["core/_today_waiting.html"]
     assert (waiting["approvals"], waiting["alerts"]) == (0, 0)
     assert "core/_today_desk.html" not in panels(response) and "林小雨" not in body
+
+
+# The desk's lists as the template wrote them before they were built in Python.
+TEMPLATE_ROWS = (
+    "{% load i18n people %}"
+    "{% for a in panel.arrivals %}<li><time datetime=\"{{ a.start|date:'c' }}\">"
+    '{{ a.start|time:"H:i" }}</time> {% blocktranslate with client=a.client.name '
+    "item=a.item_name who=a.practitioner|person:current_store %}{{ client }}, {{ item }}, "
+    "with {{ who }}{% endblocktranslate %} <a href=\"{% url 'scheduling:detail' a.code %}\">"
+    "{{ a.code }}</a></li>{% endfor %}|"
+    "{% for a in panel.waiting %}<li><time datetime=\"{{ a.start|date:'c' }}\">"
+    '{{ a.start|time:"H:i" }}</time> {% blocktranslate with client=a.client.name '
+    "who=a.practitioner|person:current_store %}{{ client }}, with {{ who }}"
+    "{% endblocktranslate %} <a href=\"{% url 'scheduling:detail' a.code %}\">{{ a.code }}</a>"
+    "</li>{% endfor %}|"
+    "{% for a in panel.in_service %}<li>{% blocktranslate with "
+    "who=a.practitioner|person:current_store client=a.client.name "
+    'until=a.end|time:"H:i" %}{{ who }} with {{ client }} until {{ until }}'
+    "{% endblocktranslate %}</li>{% endfor %}|"
+    "{% for p in panel.free %}<li>{{ p|person:current_store }}</li>{% endfor %}"
+)
+PYTHON_ROWS = (
+    '{% load today %}{% desk_rows panel.arrivals "arrivals" %}|'
+    '{% desk_rows panel.waiting "waiting" %}|{% desk_rows panel.in_service "in_service" %}|'
+    "{% people_items panel.free %}"
+)
+
+
+@pytest.mark.req("UX-1", "PLT-2")
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_desks_lists_are_the_templates_markup_byte_for_byte(
+    client, login, front_desk, store, day, language
+):
+    from django.template import Context, Template
+    from django.utils.translation import override
+
+    from anxin.scheduling.models import Appointment, Status
+
+    Appointment.objects.filter(pk=day["other"].pk).update(status=Status.IN_SERVICE)
+    login(client, front_desk)
+    desk = panels(client.get("/"))["core/_today_desk.html"]
+    assert desk["arrivals"] and desk["waiting"] and desk["in_service"] and desk["free"]
+    with override(language):
+        context = {"panel": desk, "current_store": store}
+        expected = Template(TEMPLATE_ROWS).render(Context(context))
+        assert Template(PYTHON_ROWS).render(Context(context)) == expected
+    assert "张伟" in expected and "王芳" in expected
+
+
+@pytest.mark.req("PLT-2", "SEC-1")
+def test_the_desk_reads_only_the_bookings_it_shows_and_nothing_encrypted(
+    client, login, front_desk, day
+):
+    login(client, front_desk)
+    response, sql = captured(lambda: client.get("/"))
+    assert response.status_code == 200
+    bookings = [q for q in sql if 'FROM "scheduling_appointment"' in q]
+    for statement in bookings:
+        assert '"clients_client"."phone' not in statement, statement
+        assert '"staff_staffmember"."id_number"' not in statement, statement
+    # The day's figures in one aggregate; rows only for who waits or is in service, and the
+    # next arrivals (a limited list).
+    assert any("COUNT(" in q for q in bookings)
+    assert any(q.rstrip().endswith("LIMIT 8") for q in bookings)
