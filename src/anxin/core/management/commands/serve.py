@@ -64,7 +64,13 @@ class Command(BaseCommand):
         elif not Store.objects.exists():
             self.stdout.write("No store yet: create the first administrator with 'anxin setup'.")
 
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"]}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ["DJANGO_SETTINGS_MODULE"],
+            # The master process imports the views and compiles the templates once before it
+            # forks the workers (anxin.core.warm): no worker's first requests are slow.
+            "ANXIN_WARM": "1",
+        }
         workers = os.environ.get("ANXIN_WEB_WORKERS", "3")
         web = [
             sys.executable,
@@ -83,6 +89,7 @@ class Command(BaseCommand):
             "-",
             "--access-logformat",
             ACCESS_LOG_FORMAT,
+            "--preload",
             "--graceful-timeout",
             "10",
             # gunicorn 27's control socket: one per data directory, not one per machine.
