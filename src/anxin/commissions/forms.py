@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anxin.core import widgets
 from anxin.core.forms import Form
 from anxin.staff.models import PractitionerLevel
 
@@ -14,7 +15,10 @@ class RuleForm(Form):
     """A new rule or a new version of one: the service checks the rest (translated errors)."""
 
     basis = forms.ChoiceField(label=_("Paid on"), choices=Basis.choices)
-    item = forms.ModelChoiceField(
+    # The store's items written in Python from their code and name (issue 11: a store's 145
+    # items through Django's option templates made the form grow with the store).
+    item = widgets.ModelChoiceField(
+        choice_columns=("code", "name"),
         label=_("Service item"),
         queryset=None,
         required=False,

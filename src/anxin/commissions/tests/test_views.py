@@ -245,3 +245,30 @@ def test_a_persons_month_finds_them_without_joining_their_commissions(
     RoleAssignment.objects.filter(user=practitioner).update(active=False)
     page = client.get(path, **EN)
     assert page.status_code == 200 and "19.20 yuan" in page.content.decode()
+
+
+@pytest.mark.req("POS-3")
+def test_the_rule_forms_item_choice_is_djangos_markup_from_two_columns(store, manager, item):
+    """Issue 11: the store's items are written in Python from their code and name; the markup
+    is what Django's templates give, with the chosen item selected."""
+    from django import forms as django_forms
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from anxin.catalogue.models import ServiceItem
+    from anxin.catalogue.testing import make_item
+    from anxin.commissions.forms import RuleForm
+
+    make_item(actor=manager, store=store, name="头疗 <A&B>", price="88.00")
+    form = RuleForm({"item": item.pk}, store=store)
+    plain = django_forms.ModelChoiceField(
+        queryset=ServiceItem.objects.filter(store=store, active=True),
+        required=False,
+        empty_label=form.fields["item"].empty_label,
+    )
+    expected = plain.widget.render("item", item.pk, {"id": "id_item"})
+    with CaptureQueriesContext(connection) as queries:
+        fast = form.fields["item"].widget.render("item", item.pk, {"id": "id_item"})
+    assert fast == expected and " selected" in fast and "&lt;A&amp;B&gt;" in fast
+    (options,) = [q["sql"] for q in queries.captured_queries]
+    assert '"price"' not in options and '"code"' in options and '"name"' in options
