@@ -5,6 +5,7 @@ over every card of the store."""
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from anxin.cards import selectors
 from anxin.cards.services import card_issue
@@ -47,8 +48,9 @@ def test_cards_are_found_by_number_code_or_name_through_indexes(
             # Each card's balance is a look-up per card shown (a page is 50); what is searched
             # is read through indexes.
             (statement,) = [s for s in sql if 'FROM "cards_card"' in s]
-            plan = query_plan(statement)
-            assert not [line for line in plan if line.startswith("SCAN")], plan
+            if connection.vendor == "sqlite":
+                plan = query_plan(statement)
+                assert not [line for line in plan if line.startswith("SCAN")], plan
             # Conditions an index answers (the number, the code, a range of names), no LIKE.
             assert " LIKE " not in statement and '"cards_card"."number" = ' in statement
             assert '"name" >= ' in statement and '"name" < ' in statement
