@@ -74,6 +74,9 @@ def pages():
         ("commission-rules", "manager", "/commissions/rules/"),
         ("card", "manager", f"/cards/{card.number}/" if card else "/cards/"),
         ("bills-day", "finance", f"/till/bills/?day={busy_day}" if busy_day else "/till/bills/"),
+        ("complaints", "manager", "/complaints/"),
+        ("kpis", "manager", "/supervision/kpis/"),
+        ("permission-review", "admin", "/accounts/review/"),
     ]
 
 
