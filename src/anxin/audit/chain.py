@@ -21,7 +21,9 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
-from .models import ChainHead, OperationLog, UseLog
+from anxin.core.prepared import insert
+
+from .models import AppendOnlyError, ChainHead, OperationLog, UseLog
 
 log = logging.getLogger(__name__)
 
@@ -154,12 +156,15 @@ def append_many(pairs) -> None:
         heads = {name: (h.seq, h.mac) for name, h in _lock_heads(using).items()}
     moved = {}
     every = settings.ANXIN_AUDIT_CHECKPOINT_EVERY
+    rows: dict[str, list] = {}
     for log_name, entry in pairs:
+        if not entry._state.adding:
+            raise AppendOnlyError(f"{entry._meta.label} is append-only")
         seq, prev_mac = heads[log_name]
         entry.seq = seq + 1
         values = {name: getattr(entry, name) for name in FIELDS[log_name]}
         entry.mac = compute_mac(log_name, prev_mac, values)
-        entry.save(using=using)
+        rows.setdefault(log_name, []).append(entry)
         heads[log_name] = moved[log_name] = (entry.seq, entry.mac)
         if every and entry.seq % every == 0:
             # After commit only: a rolled-back entry must never become a checkpoint.
@@ -168,6 +173,8 @@ def append_many(pairs) -> None:
                 using=using,
                 robust=True,
             )
+    for entries in rows.values():  # one INSERT per log, in the order of its sequence
+        insert(entries, using=using)
     with conn.cursor() as cursor:
         for log_name, (seq, mac) in moved.items():
             cursor.execute(update, [seq, mac, log_name])

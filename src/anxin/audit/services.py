@@ -263,16 +263,50 @@ def operation_log(
     )
     _set_store(entry, _store(store, instance, request))
     _check_lengths(entry)
+    pending = _together.get()
+    if pending is not None:
+        pending.append(entry)  # appended with the others at the end of ``operations_together``
+        return entry
+    _append_operations([entry])
+    return entry
+
+
+def _append_operations(entries: list[OperationLog]) -> None:
     # No savepoint: if the entry cannot be written, the change it records must not commit either.
     with transaction.atomic(savepoint=False):
         taken = _take_held()
+        operations = [(chain.OPERATION, entry) for entry in entries]
         if taken:
             uses, written = taken
-            chain.append_many([*uses, (chain.OPERATION, entry)])
+            chain.append_many([*uses, *operations])
             written()
         else:
-            chain.append(chain.OPERATION, entry)
-    return entry
+            chain.append_many(operations)
+
+
+_together: ContextVar[list | None] = ContextVar("anxin_operations_together", default=None)
+
+
+@contextmanager
+def operations_together():
+    """Inside a transaction: the operation-log entries of the block's changes are appended at
+    its end, together — the audit chain's heads read, locked and moved once, and held only from
+    there to the commit (a sale logs its card's charge and the bill). If the block fails, none
+    is written (the transaction rolls back its changes with them). Nested, the outer block
+    appends them."""
+    if _together.get() is not None:
+        yield
+        return
+    if not connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        raise RuntimeError("operations_together is used inside the change's transaction")
+    pending: list[OperationLog] = []
+    token = _together.set(pending)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+    if pending:
+        _append_operations(pending)
 
 
 def use_log(

@@ -30,6 +30,7 @@ from anxin.accounts.policy import scope_for
 from anxin.audit.services import use_log
 from anxin.clients.models import Client
 from anxin.core.money import CENT
+from anxin.core.prepared import Prepared
 
 from .models import Card, CardKind, CardMovement, CardState, CardType, MovementKind
 
@@ -172,6 +173,18 @@ def describe(card: Card, today: dt.date | None = None) -> str:
     return "，".join(str(p) for p in parts)
 
 
+def _usable(store, client, today):
+    return Card.objects.filter(
+        store=store,
+        client_id=client,
+        state=CardState.ACTIVE,
+        issued_on__lte=today,
+        expires_on__gte=today,
+    ).order_by("expires_on", "pk")
+
+
+_USABLE = Prepared(_usable)
+
 _PREFERENCE = {CardKind.SESSIONS: 0, CardKind.TERM: 1, CardKind.STORED_VALUE: 2}
 
 
@@ -189,15 +202,10 @@ def cards_for_checkout(user, client, store, *, balances=True) -> list[tuple[Card
     if not can(user, store, "change"):
         return []
     today = timezone.localdate()
-    usable = Card.objects.filter(
-        store=store,
-        client=client,
-        state=CardState.ACTIVE,
-        issued_on__lte=today,
-        expires_on__gte=today,
-    ).order_by("expires_on", "pk")
     if not balances:
-        return [(c, c.number, False) for c in usable]
+        found = _USABLE(store=store.pk, client=client.pk, today=today)
+        return [(c, c.number, False) for c in found]
+    usable = _usable(store, client.pk, today)
     cards = list(with_balance(usable).select_related("card_type"))
 
     def payable(card):

@@ -23,6 +23,7 @@ from anxin.accounts.policy import scope_for
 from anxin.audit.services import operation_log
 from anxin.core.codes import _next_serial
 from anxin.core.money import CENT
+from anxin.core.prepared import Prepared, insert
 
 from .models import (
     MAX_AMOUNT,
@@ -91,17 +92,42 @@ def balance_of(card: Card) -> tuple[Decimal, int]:
     return (sums["amount"] or Decimal("0")).quantize(CENT), int(sums["sessions"] or 0)
 
 
+_LEDGER = Prepared(
+    lambda card: (
+        CardMovement.objects.filter(card_id=card)
+        .values_list("card_id")
+        .annotate(amount=Sum("amount"), sessions=Sum("sessions"), seq=Max("seq"))
+        .values_list("amount", "sessions", "seq")
+    )
+)
+
+
 def _ledger(card: Card) -> dict:
     """The sums of a locked card's ledger and its last line: what ``_append`` continues from."""
-    return card.movements.aggregate(amount=Sum("amount"), sessions=Sum("sessions"), seq=Max("seq"))
+    rows = _LEDGER(card=card.pk)
+    amount, sessions, seq = rows[0] if rows else (None, None, None)
+    return {"amount": amount, "sessions": sessions, "seq": seq}
+
+
+def _locking(*related):
+    return Prepared(
+        lambda pk: (
+            Card.objects.select_for_update(of=("self",)).select_related(*related).filter(pk=pk)
+        )
+    )
+
+
+_LOCKED = {True: _locking("card_type", "client"), False: _locking("card_type")}
 
 
 def _locked(card: Card, *, with_client: bool = True) -> Card:
     """The card read afresh under a lock on its row (PostgreSQL; its row only, not its type's
     nor its client's, which other cards and bills share); on SQLite the IMMEDIATE transaction
     already holds the database's write lock. ``with_client=False``: the caller has the client."""
-    related = ("card_type", "client") if with_client else ("card_type",)
-    return Card.objects.select_for_update(of=("self",)).select_related(*related).get(pk=card.pk)
+    found = _LOCKED[with_client](pk=card.pk)
+    if not found:
+        raise Card.DoesNotExist
+    return found[0]
 
 
 def _append(
@@ -144,7 +170,7 @@ def _append(
         transfer=transfer,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
-    movement.save(force_insert=True)
+    insert([movement])
     return movement
 
 
@@ -421,16 +447,18 @@ def charge_card(
     item_ids: list[int] | None = None,
     request=None,
     at: dt.datetime | None = None,
+    savepoint: bool = True,
 ) -> CardMovement:
     """Pay ``amount`` yuan of a bill with ``card``: one consumption row, or a ValidationError
     saying why not. A session card spends one session per item in ``item_ids`` (its deferred
     value goes down by the same share); a term card records the use within its dates; a
     discount card does not pay (its discount is applied to the bill). ``at``: when the bill
-    was paid, if not now (the demo's past days)."""
+    was paid, if not now (the demo's past days). ``savepoint=False``: the caller's transaction
+    fails whole when the charge is refused (the till's bill; no savepoint to write)."""
     require(actor=user, store=store, action="change")
     amount = clean_amount(amount)
     today = timezone.localdate(at) if at else timezone.localdate()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         card = _locked(card, with_client=False)  # the bill's client: the card must be theirs
         _usable(card, client=client, store=store, today=today)
         card_type = card.card_type

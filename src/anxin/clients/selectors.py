@@ -18,6 +18,7 @@ from django.utils import timezone
 from anxin.accounts.policy import SCOPE_ORDER, Scope, parse_grant, scope_for
 from anxin.audit.models import UseLog
 from anxin.audit.services import use_log
+from anxin.core.prepared import Prepared
 from anxin.crypto import masking
 
 from . import validation
@@ -81,6 +82,11 @@ def scoped_clients(*, actor, store, action: str = "view") -> QuerySet[Client]:
     if ids is None:
         return Client.objects.none()
     return Client.objects.filter(store=store, pk__in=ids)
+
+
+_BY_CODE = Prepared(
+    lambda store, code: Client.objects.filter(store_id=store, code=code).order_by("pk")[:1]
+)
 
 
 def served_client_ids(*, actor) -> QuerySet:
@@ -296,7 +302,10 @@ def client_get(
     *, actor, store, code: str, action: str = "view", request=None, purpose: str = ""
 ) -> Client:
     """One client, if in scope for ``action``; otherwise 404 and a denied use entry."""
-    client = scoped_clients(actor=actor, store=store, action=action).filter(code=code).first()
+    if scope(actor, store, action) == Scope.STORE:  # the whole store: one prepared statement
+        client = next(iter(_BY_CODE(store=store.pk, code=code)), None)
+    else:
+        client = scoped_clients(actor=actor, store=store, action=action).filter(code=code).first()
     if client is None:
         use_log(
             actor=actor,

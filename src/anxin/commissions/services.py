@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from anxin.accounts.permissions import MANAGE_COMMISSIONS
 from anxin.audit.services import operation_log, use_log
 from anxin.core.marks import kept, store_changed
+from anxin.core.prepared import Prepared, insert
 from anxin.staff.models import PractitionerLevel, StaffMember
 
 from .models import MAX_FIXED, Basis, Commission, Mode, MonthClose, Rule
@@ -265,10 +266,35 @@ def month_close(*, actor, store, month: dt.date, request=None) -> MonthClose:
 # -- commissions earned (called inside the till's and the cards' transactions) -----------------
 
 
+_LEVELS = Prepared(
+    lambda ids: StaffMember.objects.filter(user_id__in=ids).values_list("user_id", "level")
+)
+
+
 def _levels(user_ids) -> dict[int, str]:
-    return dict(
-        StaffMember.objects.filter(user_id__in=set(user_ids)).values_list("user_id", "level")
+    ids = sorted(set(user_ids))
+    return dict(_LEVELS(ids=ids)) if ids else {}
+
+
+def _volume_rows(store, ids, start, end, bill):
+    from anxin.till.models import BillLine
+
+    return (
+        BillLine.objects.filter(  # index till_line_practitioner_paid: the month's lines only
+            practitioner_id__in=ids,
+            paid_at__gte=start,
+            paid_at__lt=end,
+            kind="service",
+            bill__store_id=store,
+        )
+        .exclude(bill_id=bill)
+        .values_list("practitioner_id")
+        .annotate(total=Sum("amount"))
+        .values_list("practitioner_id", "total")
     )
+
+
+_VOLUMES = Prepared(_volume_rows)
 
 
 def _month_range(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -280,21 +306,10 @@ def _month_range(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def _volumes(*, store, practitioner_ids, month: dt.date, exclude_bill) -> dict[int, Decimal]:
     """Each practitioner's services paid in the calendar month, before this bill."""
-    from anxin.till.models import BillLine
-
     start, end = _month_range(month)
+    ids = sorted(set(practitioner_ids))
     rows = (
-        BillLine.objects.filter(
-            bill__store=store,
-            practitioner_id__in=practitioner_ids,
-            kind="service",
-            bill__paid_at__gte=start,
-            bill__paid_at__lt=end,
-        )
-        .exclude(bill=exclude_bill)
-        .values_list("practitioner_id")
-        .annotate(total=Sum("amount"))
-        .values_list("practitioner_id", "total")
+        _VOLUMES(store=store.pk, ids=ids, start=start, end=end, bill=exclude_bill.pk) if ids else []
     )
     return {pk: total or ZERO for pk, total in rows}
 
@@ -355,7 +370,7 @@ def for_sale(*, bill, lines) -> list[Commission]:
                 bill_line=line,
             )
         )
-    return Commission.objects.bulk_create(rows)
+    return insert(rows)
 
 
 def _line_categories(lines) -> dict[int, int]:

@@ -11,6 +11,11 @@ reads the mark is seen by that request in every process.
 
 A missing mark (a new data directory, a cleared or culled cache) is a new mark: whatever was
 kept under any earlier one is read again.
+
+Within a request (``request_scope``, entered by ``RequestIdMiddleware``) a store's mark is read
+once: what the request reads of the set-up is as of its first look at the mark, and a change the
+request makes itself (``store_changed``) is looked at again. A checkout looked at the mark three
+times (rules, closed months, promotions), a file read each.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from django.core.cache import caches
@@ -30,6 +37,17 @@ T = TypeVar("T")
 
 _kept: dict[tuple, tuple[tuple, object]] = {}
 _kept_lock = threading.Lock()
+_seen: ContextVar[dict | None] = ContextVar("anxin_store_marks_seen", default=None)
+
+
+@contextmanager
+def request_scope():
+    """Each store's mark is read once in the block (a request)."""
+    token = _seen.set({})
+    try:
+        yield
+    finally:
+        _seen.reset(token)
 
 
 def _key(store_pk) -> str:
@@ -42,19 +60,38 @@ def _move(*keys: str) -> None:
 
 def store_changed(store) -> None:
     """The store's set-up changed (call it in the writing service, inside its transaction)."""
-    key = _key(getattr(store, "pk", store))
+    store_pk = getattr(store, "pk", store)
+    key = _key(store_pk)
     _move(key)
+    seen = _seen.get()
+    if seen is not None:
+        seen.pop(store_pk, None)  # this request reads its own change
     transaction.on_commit(lambda: _move(key), robust=True)
 
 
 def every_store_changed() -> None:
     """Every store's set-up may have changed (a restored database)."""
     _move(_key(EVERY_STORE))
+    seen = _seen.get()
+    if seen is not None:
+        seen.clear()
 
 
 def store_mark(store) -> tuple:
-    """The store's mark now: ``(every stores' mark, this store's mark)``."""
-    keys = [_key(EVERY_STORE), _key(getattr(store, "pk", store))]
+    """The store's mark now: ``(every stores' mark, this store's mark)`` (in a request: as
+    the request first read it)."""
+    store_pk = getattr(store, "pk", store)
+    seen = _seen.get()
+    if seen is not None and store_pk in seen:
+        return seen[store_pk]
+    mark = _read_mark(store_pk)
+    if seen is not None and all(mark):
+        seen[store_pk] = mark
+    return mark
+
+
+def _read_mark(store_pk) -> tuple:
+    keys = [_key(EVERY_STORE), _key(store_pk)]
     cache = caches[MARKS]
     found = cache.get_many(keys)
     missing = [key for key in keys if key not in found]

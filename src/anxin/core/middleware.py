@@ -2,16 +2,20 @@ import uuid
 
 from django.http import HttpResponseNotAllowed
 
+from anxin.core import marks
+
 
 class RequestIdMiddleware:
-    """Gives every request an id (logged with each use of personal data, echoed in a header)."""
+    """Gives every request an id (logged with each use of personal data, echoed in a header),
+    and its scope for the stores' change marks (``core.marks``: each read once per request)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         request.request_id = uuid.uuid4().hex
-        response = self.get_response(request)
+        with marks.request_scope():
+            response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
 

@@ -50,6 +50,7 @@ def charge(*, card, client, store, amount, user, reference: str, item_ids=None, 
         reference=reference,
         item_ids=item_ids,
         at=at,
+        savepoint=False,  # a refused charge refuses the bill, whose transaction rolls back
     )
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from anxin.accounts.policy import Scope, scope_for
 from anxin.audit.services import use_log
 from anxin.clients.models import ServiceRecord
+from anxin.core.prepared import Prepared
 
 from .access import BILL, CLOSE, PRODUCT, deny
 from .models import Bill, BillLine, DailyClose, Method, Payment, Product, StockMovement
@@ -226,19 +227,34 @@ def products_for_sale(*, actor, store, pks) -> list[Product]:
         product_scope(actor, store) is None and scope_for(actor, store, BILL, "create") is None
     ):
         return []
-    return list(Product.objects.filter(store=store, active=True, pk__in=pks).order_by("code"))
+    return _PRODUCTS_FOR_SALE(store=store.pk, pks=sorted(pks))
+
+
+_PRODUCTS_FOR_SALE = Prepared(
+    lambda store, pks: Product.objects.filter(store_id=store, active=True, pk__in=pks).order_by(
+        "code"
+    )
+)
 
 
 def items_for_sale(*, actor, store, pks) -> list:
     """The store's active service items among ``pks`` (a checkout POST names them): whoever
     may take payments here may bill them."""
-    from anxin.catalogue.models import ServiceItem
 
     if not pks or scope_for(actor, store, BILL, "create") is None:
         return []
-    return list(
-        ServiceItem.objects.filter(store=store, active=True, pk__in=pks).select_related("category")
+    return _ITEMS_FOR_SALE(store=store.pk, pks=sorted(pks))
+
+
+def _items_for_sale(store, pks):
+    from anxin.catalogue.models import ServiceItem
+
+    return ServiceItem.objects.filter(store_id=store, active=True, pk__in=pks).select_related(
+        "category"
     )
+
+
+_ITEMS_FOR_SALE = Prepared(_items_for_sale)
 
 
 def product_get(*, actor, store, pk, request=None) -> Product:

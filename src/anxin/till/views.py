@@ -17,6 +17,7 @@ from anxin.accounts.policy import Scope
 from anxin.audit.services import uses_with_change
 from anxin.core.forms import add_errors
 from anxin.core.post_only import post_only
+from anxin.core.prepared import Prepared
 from anxin.delivery.services import practitioners_of
 
 from . import cards_bridge, selectors, services
@@ -53,19 +54,23 @@ def _practitioners(store, pks=None) -> list:
     """Who may have given a walk-in service, with their staff file's name only (one query; the
     staff file's other fields are encrypted, and decrypting them per request cost a third of a
     checkout). ``pks``: only these (a POST is checked against what it names)."""
+    if pks is not None:
+        return _PRACTITIONERS_NAMED(store=store.pk, pks=sorted(pks)) if pks else []
+    return list(_named(practitioners_of(store)))
+
+
+def _named(queryset):
     from anxin.accounts.models import User
 
     fields = [f.name for f in User._meta.concrete_fields]
-    qs = practitioners_of(store)
-    if pks is not None:
-        if not pks:
-            return []
-        qs = qs.filter(pk__in=pks)
-    return list(
-        qs.select_related("staff_file").only(
-            *fields, "staff_file__name", "staff_file__user", "staff_file__code"
-        )
+    return queryset.select_related("staff_file").only(
+        *fields, "staff_file__name", "staff_file__user", "staff_file__code"
     )
+
+
+_PRACTITIONERS_NAMED = Prepared(
+    lambda store, pks: _named(practitioners_of(store).filter(pk__in=pks))
+)
 
 
 _LARGEST_KEY = 2**31 - 1

@@ -7,7 +7,12 @@ from django.db import transaction
 
 from anxin.audit import chain
 from anxin.audit.models import OperationLog, UseLog
-from anxin.audit.services import operation_log, use_log, uses_with_change
+from anxin.audit.services import (
+    operation_log,
+    operations_together,
+    use_log,
+    uses_with_change,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.req("PRV-2", "AUD-1")]
 
@@ -109,4 +114,40 @@ def test_outside_any_transaction_the_commit_itself_says_the_entries_were_written
             _change()
         assert ("2", "view") not in _uses()
     assert _uses() == [("1", "view"), ("2", "view")]
+    assert chain.verify(checkpoint=False).ok
+
+
+def _bills():
+    return list(
+        OperationLog.objects.filter(record_type="till.bill")
+        .order_by("seq")
+        .values_list("record_id", "action")
+    )
+
+
+def _logged(n, action="create"):
+    operation_log(actor=None, action=action, record_type="till.bill", record_id=n)
+
+
+def test_changes_logged_together_are_appended_at_the_blocks_end_in_their_order():
+    with uses_with_change():
+        _read()
+        with transaction.atomic():
+            with operations_together():
+                _logged("1", "cards.consumption")
+                with operations_together():  # nested: the outer block appends
+                    _logged("2")
+                assert _bills() == [] and _uses() == []  # nothing appended yet
+            assert _bills() == [("1", "cards.consumption"), ("2", "create")]
+            assert _uses() == [("1", "view")]  # the held read, with them
+    seqs = list(OperationLog.objects.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    assert chain.verify(checkpoint=False).ok
+
+
+def test_changes_logged_together_are_not_written_when_the_block_fails():
+    with pytest.raises(RuntimeError), transaction.atomic(), operations_together():
+        _logged("1")
+        raise RuntimeError("the card refused")
+    assert _bills() == []
     assert chain.verify(checkpoint=False).ok

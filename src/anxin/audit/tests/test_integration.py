@@ -395,7 +395,7 @@ def test_a_change_whose_entry_cannot_be_written_is_not_made(admin_user, front_de
     """
     person = _onboarded(admin_user, store)
     _ready_to_activate(admin_user, person)
-    broken = mock.patch("anxin.audit.chain.append", side_effect=RuntimeError("disk full"))
+    broken = mock.patch("anxin.audit.chain.append_many", side_effect=RuntimeError("disk full"))
     with broken, pytest.raises(RuntimeError):
         category_create(actor=admin_user, kind="item", name="足疗")
     with broken, pytest.raises(RuntimeError):

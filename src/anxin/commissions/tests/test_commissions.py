@@ -206,7 +206,7 @@ def test_a_failing_commission_fails_the_refund_and_nothing_is_half_written(
     # And a failing sale writes neither bill nor commission.
     with (
         mock.patch(
-            "anxin.commissions.services.Commission.objects.bulk_create",
+            "anxin.commissions.services.insert",
             side_effect=RuntimeError("disk full"),
         ),
         pytest.raises(RuntimeError),

@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 
 from anxin.accounts.models import RoleAssignment
 from anxin.accounts.names import person_name
-from anxin.audit.services import operation_log
+from anxin.audit.services import operation_log, operations_together
 from anxin.catalogue.selectors import best_offer, promotions_running
 from anxin.clients.models import ClockType, ServiceRecord
+from anxin.core.prepared import Prepared, insert
 
 from .. import cards_bridge, commissions_bridge
 from ..access import BILL, PRODUCT, may, require
@@ -112,20 +113,23 @@ class Quote:
         return self.subtotal - self.discount
 
 
+_PRACTITIONERS = Prepared(
+    lambda ids, store: RoleAssignment.objects.filter(
+        user_id__in=ids,
+        store_id=store,
+        active=True,
+        role__key="practitioner",
+        user__is_active=True,
+    ).values_list("user_id", flat=True)
+)
+
+
 def _practitioner_ids(users, store) -> set[int]:
     """Which of these people work here as practitioners (one query for a bill's lines)."""
-    ids = {user.pk for user in users if user is not None}
+    ids = sorted({user.pk for user in users if user is not None})
     if not ids:
         return set()
-    return set(
-        RoleAssignment.objects.filter(
-            user_id__in=ids,
-            store=store,
-            active=True,
-            role__key="practitioner",
-            user__is_active=True,
-        ).values_list("user_id", flat=True)
-    )
+    return set(_PRACTITIONERS(ids=ids, store=store.pk))
 
 
 def _paid_record_ids(records) -> set[int]:
@@ -256,8 +260,15 @@ def bill_quote(*, store, client, services=(), products=(), on: dt.date | None = 
     return quote
 
 
+_CLOSED = Prepared(
+    lambda store, cashier, day: DailyClose.objects.filter(
+        store_id=store, cashier_id=cashier, day=day
+    ).values_list("pk", flat=True)[:1]
+)
+
+
 def day_is_closed(*, store, cashier, day: dt.date) -> bool:
-    return DailyClose.objects.filter(store=store, cashier=cashier, day=day).exists()
+    return bool(_CLOSED(store=store.pk, cashier=cashier.pk, day=day))
 
 
 def _refuse_closed_day(*, store, cashier, day) -> None:
@@ -291,6 +302,16 @@ def _lock_cashier(cashier) -> None:
         )
 
 
+_STOCK = Prepared(
+    lambda ids: (
+        StockMovement.objects.filter(product_id__in=ids)
+        .values_list("product_id")
+        .annotate(total=Sum("quantity"))
+        .values_list("product_id", "total")
+    )
+)
+
+
 def stock_balances(product_ids, *, lock: bool = False) -> dict[int, int]:
     """Each product's stock: the sum of its movements. ``lock``: first lock the product rows
     (in id order, so two sales cannot deadlock nor both sell the last one; SQLite's IMMEDIATE
@@ -304,12 +325,7 @@ def stock_balances(product_ids, *, lock: bool = False) -> dict[int, int]:
             .order_by("pk")
             .values("pk")
         )
-    sums = dict(
-        StockMovement.objects.filter(product_id__in=ids)
-        .values_list("product_id")
-        .annotate(total=Sum("quantity"))
-        .values_list("product_id", "total")
-    )
+    sums = dict(_STOCK(ids=ids)) if ids else {}
     return {pk: int(sums.get(pk) or 0) for pk in ids}
 
 
@@ -453,7 +469,7 @@ def _write_bill(
                     )
                 overridden.append(line.product.pk)
     now = paid_at or timezone.now()
-    bill = Bill.objects.create(
+    bill = Bill(
         store=store,
         kind=BillKind.SALE,
         client=client,
@@ -464,7 +480,8 @@ def _write_bill(
         discount=quote.discount,
         total=quote.total,
     )
-    rows = BillLine.objects.bulk_create(
+    insert([bill])
+    rows = insert(
         [
             BillLine(
                 bill=bill,
@@ -484,7 +501,7 @@ def _write_bill(
             for line in quote.lines
         ]
     )
-    StockMovement.objects.bulk_create(
+    insert(
         [
             StockMovement(
                 store=store,
@@ -509,6 +526,22 @@ def _write_bill(
     # (the rows above only refer to the cashier; a refused bill's rows roll back).
     _lock_cashier(actor)
     _refuse_closed_day(store=store, cashier=actor, day=day)
+    with operations_together():  # the card's charge and the bill: one append to the audit chain
+        _pay(
+            actor=actor,
+            store=store,
+            client=client,
+            bill=bill,
+            rows=rows,
+            payments=payments,
+            overridden=overridden,
+            paid_at=paid_at,
+            request=request,
+        )
+    return bill
+
+
+def _pay(*, actor, store, client, bill, rows, payments, overridden, paid_at, request) -> None:
     payment_rows = []
     for p in payments:
         movement_id = None
@@ -535,7 +568,7 @@ def _write_bill(
                 card_movement_id=movement_id,
             )
         )
-    Payment.objects.bulk_create(payment_rows)
+    insert(payment_rows)
     operation_log(
         actor=actor,
         action="create",
@@ -568,4 +601,3 @@ def _write_bill(
         request=request,
         store=store,
     )
-    return bill
