@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
-from django.db.models import AutoField, QuerySet
+from django.db.models import AutoField, DateField, DateTimeField, Field, QuerySet
 from django.db.models.query import (
     FlatValuesListIterable,
     ModelIterable,
@@ -259,7 +259,24 @@ def _insert_statement(model, count: int, with_pk: bool, conn, using: str):
         f"INSERT INTO {ops.quote_name(opts.db_table)} ({columns}) "
         f"{ops.bulk_insert_sql(fields, rows)} {returning_sql}"
     ).strip()
-    statement = (sql, fields, returning)
+    # Per field: its ``pre_save`` only where the field has its own (auto_now, a copy of
+    # another value, an encrypted field's blind index), else the attribute; and, for a foreign
+    # key, the related object to take the id from when it was saved after being assigned.
+    plain = {Field.pre_save, DateField.pre_save, DateTimeField.pre_save}
+    readers = [
+        (
+            f,
+            f.attname,
+            None
+            if type(f).pre_save in plain
+            and not getattr(f, "auto_now_add", False)
+            and not getattr(f, "auto_now", False)
+            else f.pre_save,
+            f.is_relation and f.many_to_one,
+        )
+        for f in fields
+    ]
+    statement = (sql, readers, returning)
     _inserts[key] = statement
     return statement
 
@@ -279,12 +296,18 @@ def insert(objs: Iterable, *, using: str = "default") -> list:
         or model._meta.parents
     ):
         return model._default_manager.using(using).bulk_create(objs)
-    sql, fields, returning = _insert_statement(model, len(objs), with_pk, conn, using)
+    sql, readers, returning = _insert_statement(model, len(objs), with_pk, conn, using)
     params = []
     for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="insert")
-        for field in fields:
-            value = field.pre_save(obj, add=True)
+        for field, attname, pre_save, relation in readers:
+            value = pre_save(obj, True) if pre_save is not None else getattr(obj, attname)
+            if value is None and relation and field.is_cached(obj):
+                related = field.get_cached_value(obj)
+                if related is not None:  # assigned before it was saved: as ``save`` checks
+                    if related.pk is None:
+                        raise ValueError(f"{field.name}: the related object is not saved")
+                    value = related.pk
+                    setattr(obj, attname, value)
             if hasattr(value, "resolve_expression"):
                 raise ValueError(f"{field.name}: an expression; use bulk_create")
             params.append(field.get_db_prep_save(value, connection=conn))
